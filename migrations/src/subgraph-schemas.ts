@@ -1,0 +1,36 @@
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261127090000_votes } from '../advisory/Migration20261127090000_votes';
+import { Migration20261127090000_outcomes } from '../learning-consortium/Migration20261127090000_outcomes';
+import { Migration20261127090000_agents } from '../ledger/Migration20261127090000_agents';
+import { Migration20261127090000_break_glass } from '../operations/Migration20261127090000_break_glass';
+
+/**
+ * Each subgraph owns one PostgreSQL schema and its own ordered list of migrations.
+ * A new migration is a file in the subgraph's folder, appended to its list here.
+ */
+export const SUBGRAPH_SCHEMAS: readonly {
+  subgraph: string;
+  schema: string;
+  migrations: MigrationObject[];
+}[] = [
+  {
+    subgraph: 'ledger',
+    schema: 'ledger',
+    migrations: [{ name: 'Migration20261127090000_agents', class: Migration20261127090000_agents }],
+  },
+  {
+    subgraph: 'advisory',
+    schema: 'advisory',
+    migrations: [{ name: 'Migration20261127090000_votes', class: Migration20261127090000_votes }],
+  },
+  {
+    subgraph: 'learning-consortium',
+    schema: 'learning',
+    migrations: [{ name: 'Migration20261127090000_outcomes', class: Migration20261127090000_outcomes }],
+  },
+  {
+    subgraph: 'operations',
+    schema: 'operations',
+    migrations: [{ name: 'Migration20261127090000_break_glass', class: Migration20261127090000_break_glass }],
+  },
+];

@@ -1,0 +1,80 @@
+/**
+ * The platform's error hierarchy. Expected failures carry a stable `code` that clients branch on
+ * (it becomes `extensions.code` at the GraphQL boundary) and the HTTP status that fits them.
+ * Anything that is not an EcpError is a bug: logged once and reported as INTERNAL_SERVER_ERROR.
+ */
+export type ErrorCode =
+  | 'BAD_USER_INPUT'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'SERVICE_UNAVAILABLE'
+  | 'INTERNAL_SERVER_ERROR';
+
+export interface ErrorDetail {
+  /** Where in the input the problem is, e.g. `input.name` or `/options/0`. */
+  path?: string;
+  reason: string;
+}
+
+export class EcpError extends Error {
+  readonly code: ErrorCode;
+  readonly httpStatus: number;
+  readonly details: readonly ErrorDetail[];
+
+  constructor(code: ErrorCode, message: string, httpStatus: number, details: readonly ErrorDetail[] = []) {
+    super(message);
+    this.name = new.target.name;
+    this.code = code;
+    this.httpStatus = httpStatus;
+    this.details = details;
+  }
+}
+
+export class BadUserInputError extends EcpError {
+  constructor(message: string, details: readonly ErrorDetail[] = []) {
+    super('BAD_USER_INPUT', message, 400, details);
+  }
+}
+
+export class UnauthenticatedError extends EcpError {
+  constructor(message = 'Authentication required: send an API key as "Authorization: Bearer <key>".') {
+    super('UNAUTHENTICATED', message, 401);
+  }
+}
+
+export class ForbiddenError extends EcpError {
+  constructor(message: string) {
+    super('FORBIDDEN', message, 403);
+  }
+}
+
+export class NotFoundError extends EcpError {
+  constructor(message: string) {
+    super('NOT_FOUND', message, 404);
+  }
+}
+
+export class ConflictError extends EcpError {
+  constructor(message: string) {
+    super('CONFLICT', message, 409);
+  }
+}
+
+export class PayloadTooLargeError extends EcpError {
+  constructor(message: string) {
+    super('PAYLOAD_TOO_LARGE', message, 413);
+  }
+}
+
+export class ServiceUnavailableError extends EcpError {
+  constructor(message: string) {
+    super('SERVICE_UNAVAILABLE', message, 503);
+  }
+}
+
+export function isEcpError(err: unknown): err is EcpError {
+  return err instanceof EcpError;
+}

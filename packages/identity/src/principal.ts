@@ -1,0 +1,28 @@
+/** What a caller may be allowed to do. People hold ANALYST, OPERATOR or ADMIN; software agents hold AGENT. */
+export const ROLES = ['AGENT', 'ANALYST', 'OPERATOR', 'ADMIN'] as const;
+export type Role = (typeof ROLES)[number];
+
+/**
+ * Who is calling. `agent` principals are registered identities (software agents and people alike);
+ * `service` principals are ECP's own processes (the gateway resolving a key, a worker, a benchmark).
+ */
+export interface Principal {
+  kind: 'agent' | 'service';
+  id: string;
+  name: string;
+  roles: readonly Role[];
+  jurisdictions: readonly string[];
+}
+
+export function hasRole(principal: Principal | undefined, ...roles: Role[]): boolean {
+  return principal?.roles.some((r) => roles.includes(r)) ?? false;
+}
+
+export function isRole(value: string): value is Role {
+  return (ROLES as readonly string[]).includes(value);
+}
+
+/** The identity ECP's own processes use when they call each other. */
+export function servicePrincipal(service: string, roles: readonly Role[] = []): Principal {
+  return { kind: 'service', id: `service:${service}`, name: service, roles, jurisdictions: [] };
+}

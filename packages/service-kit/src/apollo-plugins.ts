@@ -1,0 +1,64 @@
+import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
+import { isEcpError } from '@ecp/errors/errors';
+import type { Logger } from '@ecp/logging/logger';
+import { GraphQLError } from 'graphql';
+import type { ServiceMetrics } from './metrics';
+
+/** Counts operations by type and outcome, times them, and counts returned errors by code. */
+export function metricsPlugin<C extends BaseContext>(metrics: ServiceMetrics): ApolloServerPlugin<C> {
+  return {
+    async requestDidStart() {
+      const started = performance.now();
+      let operationType = 'unknown';
+      let failed = false;
+      return {
+        async didResolveOperation({ operation }) {
+          operationType = operation?.operation ?? 'unknown';
+        },
+        async didEncounterErrors({ errors }) {
+          failed = true;
+          for (const error of errors) {
+            const original = error.originalError;
+            const code = isEcpError(original)
+              ? original.code
+              : (error.extensions?.code as string | undefined);
+            metrics.graphqlErrors.inc({ code: code ?? 'INTERNAL_SERVER_ERROR' });
+          }
+        },
+        async willSendResponse({ response }) {
+          if (response.body.kind === 'single' && response.body.singleResult.errors?.length) failed = true;
+          metrics.graphqlOperations.inc({ operation_type: operationType, outcome: failed ? 'error' : 'ok' });
+          metrics.graphqlOperationDuration.observe(
+            { operation_type: operationType },
+            (performance.now() - started) / 1000,
+          );
+        },
+      };
+    },
+  };
+}
+
+/** Logs every error that is not an expected, coded one — once, with the request's logger. */
+export function unexpectedErrorLoggingPlugin<C extends BaseContext & { logger: Logger }>(
+  fallback: Logger,
+): ApolloServerPlugin<C> {
+  return {
+    async requestDidStart() {
+      return {
+        async didEncounterErrors({ errors, contextValue }) {
+          for (const error of errors) {
+            const original = error.originalError;
+            if (isEcpError(original)) continue;
+            if (original instanceof GraphQLError || (original === undefined && error.extensions?.code))
+              continue;
+            if (original === undefined) continue;
+            (contextValue?.logger ?? fallback).error(
+              { err: original, path: error.path },
+              'unexpected error in resolver',
+            );
+          }
+        },
+      };
+    },
+  };
+}

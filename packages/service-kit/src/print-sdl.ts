@@ -1,0 +1,20 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { printSubgraphSchema } from '@apollo/subgraph';
+import { type GraphQLSchema, lexicographicSortSchema } from 'graphql';
+
+/** Where each subgraph's printed SDL is committed, for composition and review. */
+export const SUBGRAPH_SDL_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../../schema/subgraphs');
+
+/** The SDL a subgraph contributes to the supergraph, sorted so that diffs show real changes only. */
+export function subgraphSdl(schema: GraphQLSchema): string {
+  return `${printSubgraphSchema(lexicographicSortSchema(schema)).trim()}\n`;
+}
+
+export function writeSubgraphSdl(name: string, schema: GraphQLSchema): void {
+  mkdirSync(SUBGRAPH_SDL_DIR, { recursive: true });
+  const file = join(SUBGRAPH_SDL_DIR, `${name}.graphql`);
+  writeFileSync(file, subgraphSdl(schema));
+  process.stdout.write(`wrote ${file}\n`);
+}

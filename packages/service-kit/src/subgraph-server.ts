@@ -1,0 +1,105 @@
+import { ApolloServer, type BaseContext } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { expressMiddleware } from '@as-integrations/express5';
+import { formatGraphQLError } from '@ecp/errors/graphql-errors';
+import { IDENTITY_HEADER, IdentityHeaderError, verifyIdentity } from '@ecp/identity/identity-header';
+import type { Principal } from '@ecp/identity/principal';
+import type { Logger } from '@ecp/logging/logger';
+import express, { type Express } from 'express';
+import type { GraphQLSchema } from 'graphql';
+import { metricsPlugin, unexpectedErrorLoggingPlugin } from './apollo-plugins';
+import { createHttpApp } from './http-app';
+import type { ServiceMetrics } from './metrics';
+import type { ReadinessCheck } from './readiness';
+
+/** What every subgraph request starts from: the verified caller, the request id and a logger carrying both. */
+export interface RequestScope {
+  principal: Principal;
+  requestId: string;
+  logger: Logger;
+}
+
+export interface SubgraphServerOptions<C extends BaseContext & { logger: Logger }> {
+  schema: GraphQLSchema;
+  logger: Logger;
+  metrics: ServiceMetrics;
+  /** The current identity secret first, then any being rotated out. */
+  identitySecrets: readonly string[];
+  readiness: readonly ReadinessCheck[];
+  createContext: (scope: RequestScope) => Promise<C> | C;
+  maxBodyBytes?: number;
+  /** Extra routes mounted before /graphql (internal endpoints that carry their own checks). */
+  mount?: (app: Express) => void;
+}
+
+export interface SubgraphServer<C extends BaseContext> {
+  app: Express;
+  apollo: ApolloServer<C>;
+}
+
+/**
+ * An Apollo Server subgraph inside the shared HTTP shell. Every GraphQL request must carry an
+ * identity header signed by the gateway; anything else is refused with 401 UNAUTHENTICATED before
+ * any resolver runs, so a subgraph cannot be reached around the gateway.
+ */
+export async function createSubgraphServer<C extends BaseContext & { logger: Logger }>(
+  options: SubgraphServerOptions<C>,
+): Promise<SubgraphServer<C>> {
+  const {
+    schema,
+    logger,
+    metrics,
+    identitySecrets,
+    readiness,
+    createContext,
+    maxBodyBytes = 1_048_576,
+  } = options;
+  const apollo = new ApolloServer<C>({
+    schema,
+    introspection: true,
+    includeStacktraceInErrorResponses: false,
+    formatError: (formatted, error) => formatGraphQLError(formatted, error, () => {}),
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      metricsPlugin(metrics),
+      unexpectedErrorLoggingPlugin(logger),
+    ],
+  });
+  await apollo.start();
+
+  const app = createHttpApp({ logger, metrics, readiness });
+  options.mount?.(app);
+  app.use(
+    '/graphql',
+    (req, res, next) => {
+      try {
+        res.locals.principal = verifyIdentity(req.header(IDENTITY_HEADER), identitySecrets);
+        next();
+      } catch (err) {
+        if (!(err instanceof IdentityHeaderError)) return next(err);
+        req.log.warn({ failure: err.failure }, 'refused a request without a valid gateway identity');
+        res.status(401).json({
+          errors: [
+            {
+              message: `Refused: ${err.message}. Subgraphs only answer requests forwarded by the ECP gateway.`,
+              extensions: { code: 'UNAUTHENTICATED' },
+            },
+          ],
+        });
+      }
+    },
+    express.json({ limit: maxBodyBytes }),
+    expressMiddleware(apollo, {
+      context: async ({ req, res }) => {
+        const principal = res.locals.principal as Principal;
+        const scope: RequestScope = {
+          principal,
+          requestId: req.requestId,
+          logger: req.log.child({ actor: principal.id }),
+        };
+        return createContext(scope);
+      },
+    }),
+  );
+  return { app, apollo };
+}

@@ -1,0 +1,213 @@
+import { isUuid, newId } from '@ecp/db/ids';
+import { BadUserInputError, ForbiddenError, NotFoundError, UnauthenticatedError } from '@ecp/errors/errors';
+import { type IssuedToken, issueAccessToken } from '@ecp/identity/access-token';
+import { apiKeyHint, generateApiKey, hashApiKey } from '@ecp/identity/api-key';
+import { hasRole, type Principal, ROLES, type Role } from '@ecp/identity/principal';
+import type { Logger } from '@ecp/logging/logger';
+import { decodeCursor, encodeCursor } from '@ecp/service-kit/cursor';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import DataLoader from 'dataloader';
+import { z } from 'zod';
+import { type Agent, AgentEntity } from './agent.entity';
+import { ApiKeyEntity } from './api-key.entity';
+
+/** A jurisdiction is a path in the jurisdiction tree: `EU`, `EU/DE`, `US/CA/SF`. */
+export const JURISDICTION_PATTERN = /^[A-Z][A-Z0-9_-]{0,31}(\/[A-Z0-9][A-Z0-9_-]{0,31}){0,7}$/;
+
+const registerInputSchema = z.object({
+  name: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters'),
+  roles: z
+    .array(z.enum(ROLES))
+    .min(1, 'must name at least one role')
+    .nullish()
+    .transform((r) => [...new Set(r ?? ['AGENT'])] as Role[]),
+  jurisdictions: z
+    .array(z.string().regex(JURISDICTION_PATTERN, 'must be a jurisdiction path such as EU or EU/DE'))
+    .max(50, 'at most 50 jurisdictions')
+    .nullish()
+    .transform((j) => [...new Set(j ?? [])]),
+});
+
+export type RegisterAgentInput = z.input<typeof registerInputSchema>;
+
+export interface RegisteredAgent {
+  agent: Agent;
+  /** Shown once; only its hash is stored. */
+  apiKey: string;
+}
+
+interface AgentServiceDeps {
+  em: EntityManager;
+  principal: Principal;
+  logger: Logger;
+  tokenSecret: string;
+  accessTokenMaxTtlSeconds: number;
+}
+
+/** The registry of agents and people: who they are, what roles they hold, and their credentials. */
+export class AgentService {
+  private readonly byId: DataLoader<string, Agent | null>;
+
+  constructor(private readonly deps: AgentServiceDeps) {
+    this.byId = new DataLoader(async (ids) => {
+      const rows = await deps.em.find(AgentEntity, { id: { $in: [...ids] } });
+      const found = new Map(rows.map((a) => [a.id, a]));
+      return ids.map((id) => found.get(id) ?? null);
+    });
+  }
+
+  /** The calling agent, or null when the caller is one of ECP's own services. */
+  async me(): Promise<Agent | null> {
+    const { principal } = this.deps;
+    if (principal.kind !== 'agent') return null;
+    return this.byId.load(principal.id);
+  }
+
+  /** Any authenticated caller may look an agent up by id. Throws NOT_FOUND for an unknown one. */
+  async get(id: string): Promise<Agent> {
+    if (!isUuid(id))
+      throw new BadUserInputError(`"${id}" is not an agent id.`, [{ path: 'id', reason: 'must be a UUID' }]);
+    const agent = await this.byId.load(id);
+    if (!agent) throw new NotFoundError(`No agent has id ${id}.`);
+    return agent;
+  }
+
+  /** Resolves a federation reference; unknown ids resolve to null rather than failing the whole query. */
+  async findForReference(id: string): Promise<Agent | null> {
+    return isUuid(id) ? this.byId.load(id) : null;
+  }
+
+  /**
+   * One page of agents in registration order, by keyset: rows after `after` and before `before`,
+   * `limit` of them, walking backwards when `inverted` (for `last`). Analysts, operators and admins only.
+   */
+  async list(page: { after?: string; before?: string; limit: number; inverted: boolean }): Promise<Agent[]> {
+    if (!hasRole(this.deps.principal, 'ANALYST', 'OPERATOR', 'ADMIN')) {
+      throw new ForbiddenError('Listing agents needs the ANALYST, OPERATOR or ADMIN role.');
+    }
+    const bounds: Record<string, unknown>[] = [];
+    if (page.after) {
+      const [at, id] = decodeAgentCursor(page.after);
+      bounds.push({ $or: [{ createdAt: { $gt: at } }, { createdAt: at, id: { $gt: id } }] });
+    }
+    if (page.before) {
+      const [at, id] = decodeAgentCursor(page.before);
+      bounds.push({ $or: [{ createdAt: { $lt: at } }, { createdAt: at, id: { $lt: id } }] });
+    }
+    const direction = page.inverted ? 'desc' : 'asc';
+    return this.deps.em.find(AgentEntity, bounds.length ? { $and: bounds } : {}, {
+      orderBy: { createdAt: direction, id: direction },
+      limit: page.limit,
+    });
+  }
+
+  static cursorOf(agent: Agent): string {
+    return encodeCursor([agent.createdAt.toISOString(), agent.id]);
+  }
+
+  /** Registers an agent or person and returns its first API key. Admins only. */
+  async register(input: RegisterAgentInput): Promise<RegisteredAgent> {
+    if (!hasRole(this.deps.principal, 'ADMIN'))
+      throw new ForbiddenError('Registering agents needs the ADMIN role.');
+    const parsed = registerInputSchema.safeParse(input);
+    if (!parsed.success) {
+      const details = parsed.error.issues.map((i) => ({
+        path: ['input', ...i.path].join('.'),
+        reason: i.message,
+      }));
+      throw new BadUserInputError(
+        `Invalid agent: ${details.map((d) => `${d.path} ${d.reason}`).join('; ')}.`,
+        details,
+      );
+    }
+    const createdBy = this.deps.principal.kind === 'agent' ? this.deps.principal.id : null;
+    const registered = await createAgentWithKey(this.deps.em, { ...parsed.data, createdBy });
+    this.deps.logger.info(
+      { agentId: registered.agent.id, roles: registered.agent.roles },
+      'agent registered',
+    );
+    return registered;
+  }
+
+  /** Mints a short-lived bearer token for the caller itself. */
+  async issueAccessToken(ttlSeconds: number | null | undefined): Promise<IssuedToken> {
+    const { principal, tokenSecret, accessTokenMaxTtlSeconds } = this.deps;
+    if (principal.kind !== 'agent')
+      throw new UnauthenticatedError('Only agents and people can hold access tokens.');
+    const ttl = ttlSeconds ?? Math.min(900, accessTokenMaxTtlSeconds);
+    if (!Number.isInteger(ttl) || ttl < 60 || ttl > accessTokenMaxTtlSeconds) {
+      throw new BadUserInputError(`ttlSeconds must be between 60 and ${accessTokenMaxTtlSeconds}.`, [
+        { path: 'ttlSeconds', reason: `must be an integer in [60, ${accessTokenMaxTtlSeconds}]` },
+      ]);
+    }
+    const agent = await this.get(principal.id);
+    return issueAccessToken(principalOf(agent), tokenSecret, ttl);
+  }
+}
+
+function decodeAgentCursor(cursor: string): [Date, string] {
+  const [createdAt, id] = decodeCursor(cursor, 2) as [string, string];
+  const at = new Date(createdAt);
+  if (Number.isNaN(at.getTime()) || !isUuid(id)) {
+    throw new BadUserInputError('Invalid pagination cursor: pass a cursor returned by this connection.');
+  }
+  return [at, id];
+}
+
+export function principalOf(agent: Agent): Principal {
+  return {
+    kind: 'agent',
+    id: agent.id,
+    name: agent.name,
+    roles: agent.roles,
+    jurisdictions: agent.jurisdictions,
+  };
+}
+
+async function createAgentWithKey(
+  em: EntityManager,
+  fields: { name: string; roles: Role[]; jurisdictions: string[]; createdBy: string | null },
+): Promise<RegisteredAgent> {
+  const apiKey = generateApiKey();
+  const agent = await em.transactional(async (tx) => {
+    const created = tx.create(AgentEntity, { id: newId(), ...fields, createdAt: new Date() });
+    // The key references the agent; without a mapped relation the unit of work does not order them.
+    await tx.flush();
+    tx.create(ApiKeyEntity, {
+      id: newId(),
+      agentId: created.id,
+      keyHash: hashApiKey(apiKey),
+      hint: apiKeyHint(apiKey),
+      createdAt: new Date(),
+      revokedAt: null,
+    });
+    return created;
+  });
+  return { agent, apiKey };
+}
+
+/**
+ * Finds who holds the API key with this SHA-256, if the key is live. Called on behalf of the gateway,
+ * which sends the hash rather than the key.
+ */
+export async function principalForApiKeyHash(em: EntityManager, keyHash: string): Promise<Principal | null> {
+  const key = await em.findOne(ApiKeyEntity, { keyHash, revokedAt: null });
+  if (!key) return null;
+  const agent = await em.findOne(AgentEntity, { id: key.agentId });
+  return agent ? principalOf(agent) : null;
+}
+
+/**
+ * Creates the first admin when no admin exists yet, and returns its key (the only time it is shown).
+ * Several processes starting at once agree on one admin: they serialise on an advisory lock.
+ */
+export async function bootstrapAdmin(em: EntityManager, name = 'admin'): Promise<RegisteredAgent | null> {
+  return em.transactional(async (tx) => {
+    await tx.getConnection().execute("select pg_advisory_xact_lock(hashtext('ecp:bootstrap-admin'))");
+    const admins = await tx
+      .getConnection()
+      .execute("select 1 from ledger.agent where 'ADMIN' = any (roles) limit 1");
+    if (admins.length > 0) return null;
+    return createAgentWithKey(tx, { name, roles: ['ADMIN'], jurisdictions: [], createdBy: null });
+  });
+}
