@@ -38,9 +38,11 @@ export function createHttpApp({ logger, metrics, readiness }: HttpAppOptions): E
     req.requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
     req.log = logger.child({ requestId: req.requestId });
     res.setHeader(REQUEST_ID_HEADER, req.requestId);
+    // Read before routing: mounted middleware sees a path relative to its mount point.
+    const path = req.path;
     res.on('finish', () => {
       const seconds = (performance.now() - started) / 1000;
-      const route = OPERATIONAL_PATHS.has(req.path) || req.path === '/graphql' ? req.path : 'other';
+      const route = OPERATIONAL_PATHS.has(path) || path === '/graphql' ? path : 'other';
       metrics.httpRequestDuration.observe(
         { method: req.method, route, status_code: String(res.statusCode) },
         seconds,

@@ -7,6 +7,7 @@ import { type BuiltSubgraph, buildSubgraph } from '@ecp/service-kit/subgraph-run
 import { createTestDatabase, type TestDatabase } from '@ecp/test-kit/database';
 import {
   errorCode,
+  type GraphQLResponse,
   graphql,
   type Served,
   serve,
@@ -68,7 +69,7 @@ const REGISTER = `mutation ($input: RegisterAgentInput!) {
 
 async function count(table: string): Promise<number> {
   const rows = await built.orm.em.getConnection().execute(`select count(*)::int as n from ledger.${table}`);
-  return rows[0].n;
+  return (rows[0] as { n: number }).n;
 }
 
 async function register(input: Record<string, unknown>) {
@@ -89,7 +90,7 @@ describe('bootstrapAdmin', () => {
     const admins = await built.orm.em
       .getConnection()
       .execute("select count(*)::int as n from ledger.agent where 'ADMIN' = any(roles)");
-    expect(admins[0].n).toBe(1);
+    expect(admins[0]).toEqual({ n: 1 });
     expect(adminKey).toMatch(/^ecp_/);
   });
 });
@@ -112,7 +113,7 @@ describe('registerAgent', () => {
         apiKey,
         apiKey,
       ]);
-    expect(leaked[0].n).toBe(0);
+    expect(leaked[0]).toEqual({ n: 0 });
   });
 
   it('refuses callers without the ADMIN role, and writes nothing', async () => {
@@ -187,12 +188,13 @@ describe('reading agents', () => {
     let after: string | null = null;
     const query = `query ($after: String) { agents(first: 2, after: $after) { edges { cursor node { name } } pageInfo { hasNextPage endCursor } } }`;
     for (;;) {
-      const res = await graphql<{
+      type Page = {
         agents: {
           edges: { node: { name: string } }[];
           pageInfo: { hasNextPage: boolean; endCursor: string };
         };
-      }>(url, query, { after }, { as: admin });
+      };
+      const res: GraphQLResponse<Page> = await graphql<Page>(url, query, { after }, { as: admin });
       expect(res.body.errors).toBeUndefined();
       all.push(...res.body.data!.agents.edges.map((e) => e.node.name));
       if (!res.body.data!.agents.pageInfo.hasNextPage) break;

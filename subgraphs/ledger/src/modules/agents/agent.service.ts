@@ -203,10 +203,10 @@ export async function principalForApiKeyHash(em: EntityManager, keyHash: string)
  */
 export async function bootstrapAdmin(em: EntityManager, name = 'admin'): Promise<RegisteredAgent | null> {
   return em.transactional(async (tx) => {
-    await tx.getConnection().execute("select pg_advisory_xact_lock(hashtext('ecp:bootstrap-admin'))");
-    const admins = await tx
-      .getConnection()
-      .execute("select 1 from ledger.agent where 'ADMIN' = any (roles) limit 1");
+    const connection = tx.getConnection();
+    const ctx = tx.getTransactionContext();
+    await connection.execute("select pg_advisory_xact_lock(hashtext('ecp:bootstrap-admin'))", [], 'all', ctx);
+    const admins = await connection.execute("select 1 from ledger.agent where 'ADMIN' = any (roles) limit 1", [], 'all', ctx);
     if (admins.length > 0) return null;
     return createAgentWithKey(tx, { name, roles: ['ADMIN'], jurisdictions: [], createdBy: null });
   });

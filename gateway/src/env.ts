@@ -1,0 +1,63 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadEnvOrExit } from '@ecp/config/env';
+import { millis, port, positiveInt, secret, serviceCommon } from '@ecp/config/schemas';
+import { z } from 'zod';
+
+const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '../..');
+
+const subgraphUrl = (fallbackPort: number) =>
+  z
+    .string()
+    .url()
+    .default(`http://127.0.0.1:${fallbackPort}/graphql`);
+
+export const gatewayEnvSchema = z
+  .object({
+    ...serviceCommon,
+    HOST: z.string().default('127.0.0.1'),
+    PORT: port(4000),
+    SUPERGRAPH_PATH: z.string().default(join(repoRoot, 'schema/supergraph.graphql')),
+    DASHBOARD_DIR: z.string().default(join(repoRoot, 'dashboard-client/public')),
+    LEDGER_URL: subgraphUrl(4001),
+    ADVISORY_URL: subgraphUrl(4002),
+    LEARNING_CONSORTIUM_URL: subgraphUrl(4003),
+    OPERATIONS_URL: subgraphUrl(4004),
+    ECP_IDENTITY_SECRET: secret('ECP_IDENTITY_SECRET'),
+    ECP_IDENTITY_SECRET_PREVIOUS: secret('ECP_IDENTITY_SECRET_PREVIOUS').optional(),
+    ECP_TOKEN_SECRET: secret('ECP_TOKEN_SECRET'),
+    ECP_TOKEN_SECRET_PREVIOUS: secret('ECP_TOKEN_SECRET_PREVIOUS').optional(),
+    /** Deepest selection nesting accepted; deeper operations are refused before any subgraph is asked. */
+    MAX_QUERY_DEPTH: positiveInt(12),
+    MAX_BODY_BYTES: positiveInt(1_048_576),
+    /** How long a resolved API key is trusted before the ledger is asked again (revocation delay). */
+    AUTH_CACHE_TTL_MS: millis(30_000),
+    SUBGRAPH_TIMEOUT_MS: millis(10_000),
+    /** Keep-alive connections the gateway holds open to each subgraph. */
+    SUBGRAPH_CONNECTIONS: positiveInt(64),
+  })
+  .superRefine((env, ctx) => {
+    if (!existsSync(env.SUPERGRAPH_PATH)) {
+      ctx.addIssue({ code: 'custom', path: ['SUPERGRAPH_PATH'], message: `no file at ${env.SUPERGRAPH_PATH}` });
+    }
+    if (env.ECP_IDENTITY_SECRET === env.ECP_TOKEN_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['ECP_TOKEN_SECRET'], message: 'must differ from ECP_IDENTITY_SECRET' });
+    }
+  });
+
+export type GatewayConfig = z.output<typeof gatewayEnvSchema>;
+
+export function loadGatewayConfig(): GatewayConfig {
+  return loadEnvOrExit('gateway', gatewayEnvSchema);
+}
+
+/** Subgraph name (as in the supergraph) → configured URL. */
+export function subgraphUrls(config: GatewayConfig): Record<string, string> {
+  return {
+    ledger: config.LEDGER_URL,
+    advisory: config.ADVISORY_URL,
+    'learning-consortium': config.LEARNING_CONSORTIUM_URL,
+    operations: config.OPERATIONS_URL,
+  };
+}

@@ -1,0 +1,141 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ApolloGateway } from '@apollo/gateway';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { expressMiddleware } from '@as-integrations/express5';
+import { isEcpError } from '@ecp/errors/errors';
+import { formatGraphQLError, toGraphQLError } from '@ecp/errors/graphql-errors';
+import { signIdentity } from '@ecp/identity/identity-header';
+import type { Logger } from '@ecp/logging/logger';
+import { metricsPlugin, unexpectedErrorLoggingPlugin } from '@ecp/service-kit/apollo-plugins';
+import { createHttpApp } from '@ecp/service-kit/http-app';
+import { createMetrics } from '@ecp/service-kit/metrics';
+import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
+import express, { type Express } from 'express';
+import { Histogram } from 'prom-client';
+import { request } from 'undici';
+import { Authenticator } from './auth/authenticator';
+import { ledgerApiKeyResolver } from './auth/ledger-api-key-resolver';
+import type { GatewayContext } from './context';
+import { type GatewayConfig, subgraphUrls } from './env';
+import { SubgraphDataSource } from './subgraphs/subgraph-data-source';
+
+export interface BuiltGateway {
+  app: Express;
+  authenticator: Authenticator;
+  stop(): Promise<void>;
+}
+
+/**
+ * The one public entry: authenticates every request, forwards a signed identity to the subgraphs,
+ * refuses operations nested deeper than the limit, and executes the supergraph's query plans.
+ */
+export async function buildGateway(config: GatewayConfig, logger: Logger): Promise<BuiltGateway> {
+  const metrics = createMetrics('gateway');
+  const subgraphDuration = new Histogram({
+    name: 'gateway_subgraph_request_duration_seconds',
+    help: 'Time for the gateway to get an answer from a subgraph, by subgraph and outcome.',
+    labelNames: ['subgraph', 'outcome'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [metrics.registry],
+  });
+  const urls = subgraphUrls(config);
+  const dataSources: SubgraphDataSource[] = [];
+  const gateway = new ApolloGateway({
+    supergraphSdl: readFileSync(config.SUPERGRAPH_PATH, 'utf8'),
+    buildService: ({ name, url }) => {
+      const configured = urls[name] ?? url;
+      if (!configured) throw new Error(`no URL configured for subgraph "${name}"`);
+      const source = new SubgraphDataSource({
+        name,
+        url: configured,
+        timeoutMs: config.SUBGRAPH_TIMEOUT_MS,
+        connections: config.SUBGRAPH_CONNECTIONS,
+        duration: subgraphDuration,
+      });
+      dataSources.push(source);
+      return source;
+    },
+    logger: {
+      debug: (m) => logger.debug(m),
+      info: (m) => logger.info(m),
+      warn: (m) => logger.warn(m),
+      error: (m) => logger.error(m),
+    },
+  });
+
+  const apollo = new ApolloServer<GatewayContext>({
+    gateway,
+    introspection: true,
+    includeStacktraceInErrorResponses: false,
+    validationRules: [maxDepthRule({ n: config.MAX_QUERY_DEPTH, ignoreIntrospection: true, exposeLimits: true })],
+    formatError: (formatted, error) => formatGraphQLError(formatted, error, () => {}),
+    plugins: [ApolloServerPluginLandingPageDisabled(), metricsPlugin(metrics), unexpectedErrorLoggingPlugin(logger)],
+  });
+  await apollo.start();
+
+  const authenticator = new Authenticator({
+    resolveApiKey: ledgerApiKeyResolver(config.LEDGER_URL, config.ECP_IDENTITY_SECRET, config.SUBGRAPH_TIMEOUT_MS),
+    tokenSecrets: [config.ECP_TOKEN_SECRET, config.ECP_TOKEN_SECRET_PREVIOUS].filter((s): s is string => Boolean(s)),
+    cacheTtlMs: config.AUTH_CACHE_TTL_MS,
+  });
+
+  const app = createHttpApp({
+    logger,
+    metrics,
+    readiness: Object.entries(urls).map(([name, url]) => ({
+      name: `subgraph:${name}`,
+      check: async () => {
+        const res = await request(new URL('/readyz', url), { headersTimeout: 2000, bodyTimeout: 2000 });
+        await res.body.dump();
+        if (res.statusCode !== 200) throw new Error(`${name} /readyz answered ${res.statusCode}`);
+      },
+    })),
+  });
+
+  app.get('/', (_req, res) => res.sendFile(join(config.DASHBOARD_DIR, 'index.html')));
+  app.get('/playground', (_req, res) => res.sendFile(join(config.DASHBOARD_DIR, 'playground.html')));
+  app.use('/assets', express.static(join(config.DASHBOARD_DIR, 'assets'), { fallthrough: false }));
+  // A browser opening the endpoint itself is sent to the playground.
+  app.get('/graphql', (req, res, next) => {
+    if (req.query.query === undefined && req.accepts(['html', 'json']) === 'html') return res.redirect('/playground');
+    next();
+  });
+
+  app.use(
+    '/graphql',
+    express.json({ limit: config.MAX_BODY_BYTES }),
+    expressMiddleware(apollo, {
+      context: async ({ req }): Promise<GatewayContext> => {
+        let principal: GatewayContext['principal'];
+        try {
+          ({ principal } = await authenticator.authenticate(req.header('authorization'), req.header('x-api-key')));
+        } catch (err) {
+          if (isEcpError(err)) throw toGraphQLError(err);
+          throw err;
+        }
+        const requestLogger = req.log.child({ actor: principal.id });
+        let signed: string | undefined;
+        return {
+          principal,
+          requestId: req.requestId,
+          logger: requestLogger,
+          identityHeader: () => {
+            signed ??= signIdentity(principal, config.ECP_IDENTITY_SECRET);
+            return signed;
+          },
+        };
+      },
+    }),
+  );
+
+  return {
+    app,
+    authenticator,
+    async stop() {
+      await apollo.stop();
+      await Promise.all(dataSources.map((d) => d.close()));
+    },
+  };
+}

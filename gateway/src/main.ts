@@ -1,0 +1,22 @@
+import { createLogger } from '@ecp/logging/logger';
+import { closeServer, listen } from '@ecp/service-kit/http-app';
+import { createShutdown, exitOnSignals } from '@ecp/shutdown/shutdown';
+import { loadGatewayConfig } from './env';
+import { buildGateway } from './gateway';
+
+const config = loadGatewayConfig();
+const logger = createLogger({ service: 'gateway', level: config.LOG_LEVEL });
+const shutdown = createShutdown({ logger, deadlineMs: config.SHUTDOWN_DEADLINE_MS });
+exitOnSignals(shutdown);
+
+try {
+  const gateway = await buildGateway(config, logger);
+  shutdown.register('gateway', () => gateway.stop());
+  const { server, port } = await listen(gateway.app, config.PORT, config.HOST);
+  shutdown.register('http', () => closeServer(server));
+  logger.info({ url: `http://${config.HOST}:${port}/graphql`, port }, 'gateway listening');
+} catch (err) {
+  logger.fatal({ err }, 'gateway failed to start');
+  await shutdown.run('startup failure');
+  process.exit(1);
+}

@@ -1,0 +1,105 @@
+import { createLogger } from '@ecp/logging/logger';
+import { redactUrl } from '@ecp/db/database-url';
+import { migrateAll } from '@ecp/migrations/migrate';
+import { ensureFirstAdmin } from '../admin';
+import { type CliConfig, inheritedEnv, REPO_ROOT } from '../env';
+import { platformLayout, portsFrom } from '../platform';
+import { resolveDatabase } from '../postgres';
+import { noRedisMessage, redisAnswers } from '../redis-check';
+import { loadOrCreateSecrets } from '../secrets';
+import { Supervisor } from '../supervisor';
+
+const say = (line = '') => process.stdout.write(`${line}\n`);
+
+/**
+ * `ecp start`: checks Redis, finds or starts PostgreSQL, migrates, creates the first admin, starts the
+ * four subgraphs, then the gateway and the workers, and prints where everything is. Ctrl-C stops all.
+ */
+export async function start(config: CliConfig): Promise<void> {
+  const logger = createLogger({ service: 'ecp', level: config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL });
+  if (!(await redisAnswers(config.REDIS_URL))) {
+    process.stderr.write(`${noRedisMessage(config.REDIS_URL)}\n`);
+    process.exit(1);
+  }
+
+  const database = await resolveDatabase({
+    databaseUrl: config.DATABASE_URL,
+    localUrl: config.ECP_LOCAL_POSTGRES_URL,
+    home: config.ECP_HOME,
+    embeddedPort: config.ECP_EMBEDDED_POSTGRES_PORT,
+    log: (m) => say(m),
+  });
+  const where = { configured: 'DATABASE_URL', local: 'the local PostgreSQL', embedded: 'an embedded PostgreSQL' };
+  say(`database: ${redactUrl(database.url)} (${where[database.source]})`);
+
+  const supervisor = new Supervisor({
+    cwd: REPO_ROOT,
+    host: config.HOST,
+    baseEnv: inheritedEnv(),
+    write: (line) => say(line),
+    format: config.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json'),
+    colour: Boolean(process.stdout.isTTY),
+  });
+
+  let stopping: Promise<void> | undefined;
+  const stopAll = (code: number) => {
+    stopping ??= (async () => {
+      say('stopping ECP…');
+      await supervisor.stopAll(config.SHUTDOWN_DEADLINE_MS);
+      await database.stop();
+      say('stopped.');
+      process.exit(code);
+    })();
+    return stopping;
+  };
+  process.on('SIGINT', () => void stopAll(0));
+  process.on('SIGTERM', () => void stopAll(0));
+  supervisor.onExit = (name, code) => {
+    process.stderr.write(`${name} exited unexpectedly (code ${code}); stopping everything.\n`);
+    void stopAll(1);
+  };
+
+  try {
+    const migrated = await migrateAll(database.url, logger, ({ schema, applied }) =>
+      say(`migrations: ${schema} ${applied.length > 0 ? `applied ${applied.length}` : 'up to date'}`),
+    );
+    if (migrated.length === 0) throw new Error('no schemas to migrate');
+    const admin = await ensureFirstAdmin(database.url, logger);
+    const secrets = loadOrCreateSecrets(config.ECP_HOME, {
+      identitySecret: config.ECP_IDENTITY_SECRET,
+      tokenSecret: config.ECP_TOKEN_SECRET,
+    });
+    const ports = portsFrom(config);
+    const layout = platformLayout({
+      repoRoot: REPO_ROOT,
+      host: config.HOST,
+      ports,
+      databaseUrl: database.url,
+      redisUrl: config.REDIS_URL,
+      secrets,
+      logLevel: config.LOG_LEVEL,
+    });
+    say('starting the subgraphs…');
+    await Promise.all(layout.subgraphs.map((s) => supervisor.start(s, config.START_TIMEOUT_MS)));
+    say('starting the gateway and the workers…');
+    await Promise.all(layout.edge.map((s) => supervisor.start(s, config.START_TIMEOUT_MS)));
+
+    const base = `http://${config.HOST}:${ports.gateway}`;
+    say();
+    say('ECP is running.');
+    say(`  GraphQL endpoint   ${base}/graphql`);
+    say(`  Playground         ${base}/playground`);
+    say(`  Metrics            ${base}/metrics  (each service also serves /metrics on its own port)`);
+    if (admin) {
+      say(`  admin API key      ${admin.apiKey}`);
+      say('                     (shown once: ECP keeps only its hash — store it now)');
+    } else {
+      say('  admin API key      created on an earlier start and not shown again');
+    }
+    say('Press Ctrl-C to stop.');
+    say();
+  } catch (err) {
+    process.stderr.write(`ECP could not start: ${(err as Error).message}\n`);
+    await stopAll(1);
+  }
+}

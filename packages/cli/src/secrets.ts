@@ -1,0 +1,28 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface PlatformSecrets {
+  identitySecret: string;
+  tokenSecret: string;
+}
+
+/**
+ * Secrets for a local platform: taken from the environment when given, otherwise generated once and
+ * kept in ECP_HOME/secrets.json (mode 0600) so that access tokens survive a restart.
+ */
+export function loadOrCreateSecrets(home: string, fromEnv: Partial<PlatformSecrets>): PlatformSecrets {
+  const file = join(home, 'secrets.json');
+  let stored: Partial<PlatformSecrets> = {};
+  if (existsSync(file)) stored = JSON.parse(readFileSync(file, 'utf8')) as Partial<PlatformSecrets>;
+  const secrets = {
+    identitySecret: fromEnv.identitySecret ?? stored.identitySecret ?? randomBytes(32).toString('base64url'),
+    tokenSecret: fromEnv.tokenSecret ?? stored.tokenSecret ?? randomBytes(32).toString('base64url'),
+  };
+  if (secrets.identitySecret !== stored.identitySecret || secrets.tokenSecret !== stored.tokenSecret) {
+    mkdirSync(home, { recursive: true });
+    writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
+    chmodSync(file, 0o600);
+  }
+  return secrets;
+}

@@ -1,0 +1,32 @@
+/**
+ * Relay plugin options every subgraph shares: connections and PageInfo described for the playground,
+ * PageInfo marked @shareable (every subgraph defines the same value type), and no `node` root field
+ * (global object identification would collide across subgraphs).
+ */
+export const relayOptions = {
+  clientMutationId: 'omit',
+  cursorType: 'String',
+  nodeQueryOptions: false,
+  nodesQueryOptions: false,
+  pageInfoTypeOptions: {
+    shareable: true,
+    description: 'Where a page of a Relay connection sits in the whole list.',
+  },
+  hasNextPageFieldOptions: { description: 'Whether more items follow this page.' },
+  hasPreviousPageFieldOptions: { description: 'Whether items precede this page.' },
+  startCursorFieldOptions: { description: 'The cursor of the first item on this page.' },
+  endCursorFieldOptions: {
+    description: 'The cursor of the last item on this page; pass it as `after` for the next page.',
+  },
+  cursorFieldOptions: { description: 'An opaque, stable position in the list.' },
+  nodeFieldOptions: { description: 'The item.' },
+  edgesFieldOptions: { description: 'The items on this page, with their cursors.' },
+  pageInfoFieldOptions: { description: 'Paging information.' },
+  firstArgOptions: { description: 'How many items to return after `after` (default 20, at most 100).' },
+  afterArgOptions: { description: 'Return items after this cursor.' },
+  lastArgOptions: { description: 'How many items to return before `before` (at most 100).' },
+  beforeArgOptions: { description: 'Return items before this cursor.' },
+} as const;
+
+/** The Apollo Federation version every subgraph links; Pothos imports the directives each one uses. */
+export const federationLink = { linkUrl: 'https://specs.apollo.dev/federation/v2.6' };

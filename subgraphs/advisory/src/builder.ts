@@ -1,0 +1,19 @@
+import { relayOptions } from '@ecp/service-kit/pothos-options';
+import SchemaBuilder from '@pothos/core';
+import DirectivesPlugin from '@pothos/plugin-directives';
+import FederationPlugin from '@pothos/plugin-federation';
+import RelayPlugin from '@pothos/plugin-relay';
+import { DateTimeResolver } from 'graphql-scalars';
+import type { AdvisoryContext } from './context';
+
+export const builder = new SchemaBuilder<{
+  Context: AdvisoryContext;
+  DefaultFieldNullability: false;
+  Scalars: { DateTime: { Input: Date; Output: Date } };
+}>({
+  plugins: [DirectivesPlugin, RelayPlugin, FederationPlugin],
+  defaultFieldNullability: false,
+  relay: relayOptions,
+});
+
+builder.addScalarType('DateTime', DateTimeResolver);

@@ -1,0 +1,5 @@
+import { runSubgraph } from '@ecp/service-kit/subgraph-runtime';
+import { loadAdvisoryConfig } from './env';
+import { advisorySubgraph } from './subgraph';
+
+await runSubgraph(advisorySubgraph(), loadAdvisoryConfig());

@@ -1,0 +1,18 @@
+import { defineEntity, type InferEntity } from '@mikro-orm/core';
+
+/** One agent's vote in one Network Opinion Poll. */
+export const VoteEntity = defineEntity({
+  name: 'Vote',
+  tableName: 'vote',
+  properties: (p) => ({
+    id: p.uuid().primary(),
+    pollId: p.uuid(),
+    agentId: p.uuid(),
+    option: p.text(),
+    confidence: p.float().columnType('double precision'),
+    rationale: p.text().default(''),
+    castAt: p.datetime().columnType('timestamptz').defaultRaw('now()'),
+  }),
+});
+
+export type Vote = InferEntity<typeof VoteEntity>;

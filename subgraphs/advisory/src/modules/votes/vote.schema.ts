@@ -1,0 +1,39 @@
+import { type ResolveCursorConnectionArgs, resolveCursorConnection } from '@pothos/plugin-relay';
+import { builder } from '../../builder';
+import type { Vote } from './vote.entity';
+import { VoteService } from './vote.service';
+
+export const VoteRef = builder.objectRef<Vote>('Vote').implement({
+  description: "An agent's vote in a Network Opinion Poll.",
+  fields: (t) => ({
+    id: t.exposeID('id', { description: 'Stable identifier (UUID).' }),
+    pollId: t.exposeID('pollId', { description: 'The poll voted in.' }),
+    option: t.exposeString('option', { description: 'The option chosen.' }),
+    confidence: t.exposeFloat('confidence', {
+      description: "The voter's confidence in its choice, in [0, 1].",
+    }),
+    rationale: t.exposeString('rationale', { description: 'Why the voter chose it.' }),
+    castAt: t.field({ type: 'DateTime', description: 'When the vote was cast.', resolve: (v) => v.castAt }),
+  }),
+});
+
+/** The advisory subgraph's view of an agent: the votes it has cast. */
+export const AgentRef = builder.externalRef('Agent', builder.selection<{ id: string }>('id')).implement({
+  fields: (t) => ({
+    id: t.exposeID('id', { description: 'Stable identifier (UUID).' }),
+    votes: t.connection(
+      {
+        type: VoteRef,
+        description:
+          'Votes this agent cast, newest first. Visible to the agent itself and to analysts, operators and admins.',
+        resolve: (agent, args, ctx) =>
+          resolveCursorConnection(
+            { args, toCursor: (vote: Vote) => VoteService.cursorOf(vote), defaultSize: 20, maxSize: 100 },
+            (page: ResolveCursorConnectionArgs) => ctx.votes.listForAgent(agent.id, page),
+          ),
+      },
+      { name: 'VoteConnection', description: 'A page of votes.' },
+      { name: 'VoteEdge', description: 'A vote and its cursor.' },
+    ),
+  }),
+});

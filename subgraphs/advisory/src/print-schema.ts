@@ -1,0 +1,4 @@
+import { writeSubgraphSdl } from '@ecp/service-kit/print-sdl';
+import { advisorySchema } from './schema';
+
+writeSubgraphSdl('advisory', advisorySchema);

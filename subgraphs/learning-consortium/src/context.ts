@@ -1,0 +1,19 @@
+import type { Principal } from '@ecp/identity/principal';
+import type { Logger } from '@ecp/logging/logger';
+import type { RequestScope } from '@ecp/service-kit/subgraph-server';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { CalibrationService } from './modules/calibration/calibration.service';
+
+/** Per request: the caller, a logger, a forked EntityManager and the learning services built on it. */
+export interface LearningContext {
+  principal: Principal;
+  requestId: string;
+  logger: Logger;
+  em: EntityManager;
+  calibration: CalibrationService;
+}
+
+export function createLearningContext(scope: RequestScope, orm: MikroORM): LearningContext {
+  const em = orm.em.fork();
+  return { ...scope, em, calibration: new CalibrationService({ em }) };
+}

@@ -1,0 +1,6 @@
+import { federationLink } from '@ecp/service-kit/pothos-options';
+import { builder } from './builder';
+import './modules/calibration/calibration.schema';
+
+/** The learning-consortium subgraph's schema (Federation 2). */
+export const learningSchema = builder.toSubGraphSchema(federationLink);

@@ -1,0 +1,35 @@
+import { createLogger } from '@ecp/logging/logger';
+import { closeServer, createHttpApp, listen } from '@ecp/service-kit/http-app';
+import { createMetrics } from '@ecp/service-kit/metrics';
+import { createShutdown, exitOnSignals } from '@ecp/shutdown/shutdown';
+import { loadWorkersConfig } from './env';
+import { workerConnection } from './redis';
+
+/**
+ * The workers process: BullMQ processors and job schedulers (health checks, reports, alert delivery,
+ * escalation and expiry timers) run here as they arrive, calling the same domain services as the
+ * subgraphs. Today it holds the Redis connection they share and the operational endpoints.
+ */
+const config = loadWorkersConfig();
+const logger = createLogger({ service: 'workers', level: config.LOG_LEVEL });
+const shutdown = createShutdown({ logger, deadlineMs: config.SHUTDOWN_DEADLINE_MS });
+exitOnSignals(shutdown);
+
+try {
+  const redis = workerConnection(config.REDIS_URL);
+  redis.on('error', (err) => logger.warn({ err }, 'redis connection error'));
+  shutdown.register('redis', () => redis.quit());
+  const metrics = createMetrics('workers');
+  const app = createHttpApp({
+    logger,
+    metrics,
+    readiness: [{ name: 'redis', check: async () => void (await redis.ping()) }],
+  });
+  const { server, port } = await listen(app, config.PORT, config.HOST);
+  shutdown.register('http', () => closeServer(server));
+  logger.info({ port }, 'workers running');
+} catch (err) {
+  logger.fatal({ err }, 'workers failed to start');
+  await shutdown.run('startup failure');
+  process.exit(1);
+}
