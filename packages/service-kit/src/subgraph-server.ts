@@ -64,6 +64,8 @@ export async function createSubgraphServer<C extends BaseContext & { logger: Log
     formatError: (formatted, error) => formatGraphQLError(formatted, error, () => {}),
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
+      // Federated traces (ftv1) feed Apollo's hosted studio, which ECP does not use.
+      ApolloServerPluginInlineTraceDisabled(),
       metricsPlugin(metrics),
       unexpectedErrorLoggingPlugin(logger),
     ],
