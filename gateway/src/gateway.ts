@@ -69,7 +69,16 @@ export async function buildGateway(config: GatewayConfig, logger: Logger): Promi
     gateway,
     introspection: true,
     includeStacktraceInErrorResponses: false,
-    validationRules: [maxDepthRule({ n: config.MAX_QUERY_DEPTH, ignoreIntrospection: true, exposeLimits: true })],
+    validationRules: [
+      maxDepthRule({
+        n: config.MAX_QUERY_DEPTH,
+        ignoreIntrospection: true,
+        exposeLimits: true,
+        // Report as a validation error (400 GRAPHQL_VALIDATION_FAILED) instead of throwing out of validation.
+        propagateOnRejection: false,
+        onReject: [(context, error) => context?.reportError(error)],
+      }),
+    ],
     formatError: (formatted, error) => formatGraphQLError(formatted, error, () => {}),
     plugins: [ApolloServerPluginLandingPageDisabled(), metricsPlugin(metrics), unexpectedErrorLoggingPlugin(logger)],
   });

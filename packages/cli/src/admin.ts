@@ -6,7 +6,13 @@ import { ApiKeyEntity } from '@ecp/subgraph-ledger/modules/agents/api-key.entity
 
 /** Creates the first admin if there is none; returns its key (shown this once) or null. */
 export async function ensureFirstAdmin(databaseUrl: string, logger: Logger): Promise<RegisteredAgent | null> {
-  const orm = await openOrm({ databaseUrl, schema: 'ledger', entities: [AgentEntity, ApiKeyEntity], logger, poolMax: 1 });
+  const orm = await openOrm({
+    databaseUrl,
+    schema: 'ledger',
+    entities: [AgentEntity, ApiKeyEntity],
+    logger,
+    poolMax: 1,
+  });
   try {
     return await bootstrapAdmin(orm.em.fork());
   } finally {

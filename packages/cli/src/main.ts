@@ -5,7 +5,9 @@ import { migrate } from './commands/migrate';
 import { start } from './commands/start';
 import { loadCliConfig } from './env';
 
-const program = new Command('ecp').description('ECP — the Echo Coordination Protocol platform').showHelpAfterError();
+const program = new Command('ecp')
+  .description('ECP — the Echo Coordination Protocol platform')
+  .showHelpAfterError();
 
 program
   .command('start')

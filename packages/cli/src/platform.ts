@@ -47,7 +47,10 @@ export function platformLayout(options: {
   const url = (port: number) => `http://${host}:${port}/graphql`;
   return {
     subgraphs: [
-      { ...subgraph('ledger', ports.ledger), env: { ...subgraph('ledger', 0).env, ECP_TOKEN_SECRET: secrets.tokenSecret } },
+      {
+        ...subgraph('ledger', ports.ledger),
+        env: { ...subgraph('ledger', 0).env, ECP_TOKEN_SECRET: secrets.tokenSecret },
+      },
       subgraph('advisory', ports.advisory),
       subgraph('learning-consortium', ports.learningConsortium),
       subgraph('operations', ports.operations),

@@ -15,7 +15,7 @@ export interface SupervisorOptions {
   host: string;
   baseEnv: NodeJS.ProcessEnv;
   /** Where child log lines go; `pretty` reformats their JSON for people. */
-  write: (line: string) => void;
+  write: (line: string, service: string) => void;
   format: 'json' | 'pretty';
   colour?: boolean;
 }
@@ -52,6 +52,7 @@ export class Supervisor {
       if (recent.length > 40) recent.shift();
       this.options.write(
         this.options.format === 'pretty' ? prettyLine(spec.name, line, this.options.colour ?? false) : line,
+        spec.name,
       );
     };
     if (child.stdout) createInterface({ input: child.stdout }).on('line', relay);

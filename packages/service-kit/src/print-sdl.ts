@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { printSubgraphSchema } from '@apollo/subgraph';
@@ -17,4 +17,9 @@ export function writeSubgraphSdl(name: string, schema: GraphQLSchema): void {
   const file = join(SUBGRAPH_SDL_DIR, `${name}.graphql`);
   writeFileSync(file, subgraphSdl(schema));
   process.stdout.write(`wrote ${file}\n`);
+}
+
+/** The SDL committed for a subgraph, to compare with what its code prints now. */
+export function committedSubgraphSdl(name: string): string {
+  return readFileSync(join(SUBGRAPH_SDL_DIR, `${name}.graphql`), 'utf8');
 }

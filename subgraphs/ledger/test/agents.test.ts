@@ -3,6 +3,7 @@ import { hashApiKey } from '@ecp/identity/api-key';
 import { IDENTITY_HEADER, signIdentity } from '@ecp/identity/identity-header';
 import { type Principal, servicePrincipal } from '@ecp/identity/principal';
 import { createLogger } from '@ecp/logging/logger';
+import { committedSubgraphSdl, subgraphSdl } from '@ecp/service-kit/print-sdl';
 import { type BuiltSubgraph, buildSubgraph } from '@ecp/service-kit/subgraph-runtime';
 import { createTestDatabase, type TestDatabase } from '@ecp/test-kit/database';
 import {
@@ -18,6 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LedgerConfig } from '../src/env';
 import { bootstrapAdmin, principalOf } from '../src/modules/agents/agent.service';
 import { API_KEY_LOOKUP_PATH } from '../src/modules/agents/api-key-lookup.route';
+import { ledgerSchema } from '../src/schema';
 import { ledgerSubgraph } from '../src/subgraph';
 
 let db: TestDatabase;
@@ -311,5 +313,11 @@ describe('the gateway boundary', () => {
     );
     expect(metrics).toMatch(/graphql_errors_total\{code="FORBIDDEN",service="ledger"\} \d+/);
     expect(metrics).toMatch(/process_cpu_user_seconds_total/);
+  });
+});
+
+describe('the ledger SDL', () => {
+  it('is committed as printed (run `npm run generate` after a schema change)', () => {
+    expect(committedSubgraphSdl('ledger')).toBe(subgraphSdl(ledgerSchema));
   });
 });

@@ -1,5 +1,5 @@
-import { createLogger } from '@ecp/logging/logger';
 import { redactUrl } from '@ecp/db/database-url';
+import { createLogger } from '@ecp/logging/logger';
 import { migrateAll } from '@ecp/migrations/migrate';
 import { ensureFirstAdmin } from '../admin';
 import { type CliConfig, inheritedEnv, REPO_ROOT } from '../env';
@@ -16,7 +16,10 @@ const say = (line = '') => process.stdout.write(`${line}\n`);
  * four subgraphs, then the gateway and the workers, and prints where everything is. Ctrl-C stops all.
  */
 export async function start(config: CliConfig): Promise<void> {
-  const logger = createLogger({ service: 'ecp', level: config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL });
+  const logger = createLogger({
+    service: 'ecp',
+    level: config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL,
+  });
   if (!(await redisAnswers(config.REDIS_URL))) {
     process.stderr.write(`${noRedisMessage(config.REDIS_URL)}\n`);
     process.exit(1);
@@ -29,7 +32,11 @@ export async function start(config: CliConfig): Promise<void> {
     embeddedPort: config.ECP_EMBEDDED_POSTGRES_PORT,
     log: (m) => say(m),
   });
-  const where = { configured: 'DATABASE_URL', local: 'the local PostgreSQL', embedded: 'an embedded PostgreSQL' };
+  const where = {
+    configured: 'DATABASE_URL',
+    local: 'the local PostgreSQL',
+    embedded: 'an embedded PostgreSQL',
+  };
   say(`database: ${redactUrl(database.url)} (${where[database.source]})`);
 
   const supervisor = new Supervisor({

@@ -24,6 +24,8 @@ export const AgentRef = builder.externalRef('Agent', builder.selection<{ id: str
     votes: t.connection(
       {
         type: VoteRef,
+        // Nullable: when this subgraph fails or refuses, the rest of the agent still resolves.
+        nullable: true,
         description:
           'Votes this agent cast, newest first. Visible to the agent itself and to analysts, operators and admins.',
         resolve: (agent, args, ctx) =>

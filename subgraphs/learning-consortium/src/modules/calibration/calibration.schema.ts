@@ -27,6 +27,8 @@ export const AgentRef = builder.externalRef('Agent', builder.selection<{ id: str
     id: t.exposeID('id', { description: 'Stable identifier (UUID).' }),
     calibration: t.field({
       type: CalibrationRef,
+      // Nullable: when this subgraph fails or refuses, the rest of the agent still resolves.
+      nullable: true,
       description: "The agent's calibration, from the outcomes it reported.",
       resolve: (agent, _args, ctx) => ctx.calibration.forAgent(agent.id),
     }),

@@ -206,7 +206,12 @@ export async function bootstrapAdmin(em: EntityManager, name = 'admin'): Promise
     const connection = tx.getConnection();
     const ctx = tx.getTransactionContext();
     await connection.execute("select pg_advisory_xact_lock(hashtext('ecp:bootstrap-admin'))", [], 'all', ctx);
-    const admins = await connection.execute("select 1 from ledger.agent where 'ADMIN' = any (roles) limit 1", [], 'all', ctx);
+    const admins = await connection.execute(
+      "select 1 from ledger.agent where 'ADMIN' = any (roles) limit 1",
+      [],
+      'all',
+      ctx,
+    );
     if (admins.length > 0) return null;
     return createAgentWithKey(tx, { name, roles: ['ADMIN'], jurisdictions: [], createdBy: null });
   });

@@ -38,6 +38,8 @@ export const AgentRef = builder.externalRef('Agent', builder.selection<{ id: str
     breakGlassSessions: t.connection(
       {
         type: BreakGlassSessionRef,
+        // Nullable: when this subgraph fails or refuses, the rest of the agent still resolves.
+        nullable: true,
         description:
           'Break-glass sessions this operator opened, newest first. Visible to operators and admins.',
         resolve: (agent, args, ctx) =>
