@@ -8,10 +8,7 @@ import { z } from 'zod';
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '../..');
 
 const subgraphUrl = (fallbackPort: number) =>
-  z
-    .string()
-    .url()
-    .default(`http://127.0.0.1:${fallbackPort}/graphql`);
+  z.string().url().default(`http://127.0.0.1:${fallbackPort}/graphql`);
 
 export const gatewayEnvSchema = z
   .object({
@@ -39,10 +36,18 @@ export const gatewayEnvSchema = z
   })
   .superRefine((env, ctx) => {
     if (!existsSync(env.SUPERGRAPH_PATH)) {
-      ctx.addIssue({ code: 'custom', path: ['SUPERGRAPH_PATH'], message: `no file at ${env.SUPERGRAPH_PATH}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SUPERGRAPH_PATH'],
+        message: `no file at ${env.SUPERGRAPH_PATH}`,
+      });
     }
     if (env.ECP_IDENTITY_SECRET === env.ECP_TOKEN_SECRET) {
-      ctx.addIssue({ code: 'custom', path: ['ECP_TOKEN_SECRET'], message: 'must differ from ECP_IDENTITY_SECRET' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ECP_TOKEN_SECRET'],
+        message: 'must differ from ECP_IDENTITY_SECRET',
+      });
     }
   });
 

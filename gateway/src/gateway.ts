@@ -80,13 +80,23 @@ export async function buildGateway(config: GatewayConfig, logger: Logger): Promi
       }),
     ],
     formatError: (formatted, error) => formatGraphQLError(formatted, error, () => {}),
-    plugins: [ApolloServerPluginLandingPageDisabled(), metricsPlugin(metrics), unexpectedErrorLoggingPlugin(logger)],
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      metricsPlugin(metrics),
+      unexpectedErrorLoggingPlugin(logger),
+    ],
   });
   await apollo.start();
 
   const authenticator = new Authenticator({
-    resolveApiKey: ledgerApiKeyResolver(config.LEDGER_URL, config.ECP_IDENTITY_SECRET, config.SUBGRAPH_TIMEOUT_MS),
-    tokenSecrets: [config.ECP_TOKEN_SECRET, config.ECP_TOKEN_SECRET_PREVIOUS].filter((s): s is string => Boolean(s)),
+    resolveApiKey: ledgerApiKeyResolver(
+      config.LEDGER_URL,
+      config.ECP_IDENTITY_SECRET,
+      config.SUBGRAPH_TIMEOUT_MS,
+    ),
+    tokenSecrets: [config.ECP_TOKEN_SECRET, config.ECP_TOKEN_SECRET_PREVIOUS].filter((s): s is string =>
+      Boolean(s),
+    ),
     cacheTtlMs: config.AUTH_CACHE_TTL_MS,
   });
 
@@ -108,7 +118,8 @@ export async function buildGateway(config: GatewayConfig, logger: Logger): Promi
   app.use('/assets', express.static(join(config.DASHBOARD_DIR, 'assets'), { fallthrough: false }));
   // A browser opening the endpoint itself is sent to the playground.
   app.get('/graphql', (req, res, next) => {
-    if (req.query.query === undefined && req.accepts(['html', 'json']) === 'html') return res.redirect('/playground');
+    if (req.query.query === undefined && req.accepts(['html', 'json']) === 'html')
+      return res.redirect('/playground');
     next();
   });
 
@@ -119,7 +130,10 @@ export async function buildGateway(config: GatewayConfig, logger: Logger): Promi
       context: async ({ req }): Promise<GatewayContext> => {
         let principal: GatewayContext['principal'];
         try {
-          ({ principal } = await authenticator.authenticate(req.header('authorization'), req.header('x-api-key')));
+          ({ principal } = await authenticator.authenticate(
+            req.header('authorization'),
+            req.header('x-api-key'),
+          ));
         } catch (err) {
           if (isEcpError(err)) throw toGraphQLError(err);
           throw err;

@@ -12,7 +12,11 @@ describe('the supergraph', () => {
 
   it('is accepted by an independent composer (The Guild federation-composition)', () => {
     const result = composeServices(
-      SUBGRAPHS.map(({ name, url }) => ({ name, url, typeDefs: parse(readFileSync(subgraphSdlFile(name), 'utf8')) })),
+      SUBGRAPHS.map(({ name, url }) => ({
+        name,
+        url,
+        typeDefs: parse(readFileSync(subgraphSdlFile(name), 'utf8')),
+      })),
     );
     expect(result.errors ?? []).toEqual([]);
     expect(result.supergraphSdl).toBeDefined();
@@ -24,7 +28,9 @@ describe('the supergraph', () => {
         .filter((n) => !n.startsWith('__') && !n.startsWith('join__') && !n.startsWith('link__'))
         .sort();
     expect(publicTypes(theirs)).toEqual(publicTypes(ours));
-    expect(Object.keys(theirs.getQueryType()!.getFields()).sort()).toEqual(Object.keys(ours.getQueryType()!.getFields()).sort());
+    expect(Object.keys(theirs.getQueryType()!.getFields()).sort()).toEqual(
+      Object.keys(ours.getQueryType()!.getFields()).sort(),
+    );
   });
 
   it('merges Agent from all four subgraphs', () => {

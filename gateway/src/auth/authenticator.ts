@@ -1,4 +1,4 @@
-import { UnauthenticatedError, ServiceUnavailableError } from '@ecp/errors/errors';
+import { ServiceUnavailableError, UnauthenticatedError } from '@ecp/errors/errors';
 import { AccessTokenError, looksLikeJwt, verifyAccessToken } from '@ecp/identity/access-token';
 import { hashApiKey, looksLikeApiKey } from '@ecp/identity/api-key';
 import type { Principal } from '@ecp/identity/principal';
@@ -47,7 +47,10 @@ export class Authenticator {
   }
 
   /** The credential in these headers, or UNAUTHENTICATED saying what was wrong with it. */
-  async authenticate(authorization: string | undefined, apiKeyHeader: string | undefined): Promise<Authenticated> {
+  async authenticate(
+    authorization: string | undefined,
+    apiKeyHeader: string | undefined,
+  ): Promise<Authenticated> {
     const credential = credentialFrom(authorization, apiKeyHeader);
     if (looksLikeApiKey(credential)) {
       let lookup: CachedLookup | undefined;
@@ -67,12 +70,16 @@ export class Authenticator {
         return { principal, expiresAt };
       } catch (err) {
         if (err instanceof AccessTokenError) {
-          throw new UnauthenticatedError(err.reason === 'expired' ? 'Access token expired.' : 'Invalid access token.');
+          throw new UnauthenticatedError(
+            err.reason === 'expired' ? 'Access token expired.' : 'Invalid access token.',
+          );
         }
         throw err;
       }
     }
-    throw new UnauthenticatedError('Unrecognised credential: expected an ECP API key (ecp_…) or an access token.');
+    throw new UnauthenticatedError(
+      'Unrecognised credential: expected an ECP API key (ecp_…) or an access token.',
+    );
   }
 
   /** Forgets every cached key, e.g. after a key was revoked and must stop working at once. */
@@ -84,7 +91,8 @@ export class Authenticator {
 function credentialFrom(authorization: string | undefined, apiKeyHeader: string | undefined): string {
   if (authorization) {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-    if (!match?.[1]) throw new UnauthenticatedError('Malformed Authorization header: expected "Bearer <credential>".');
+    if (!match?.[1])
+      throw new UnauthenticatedError('Malformed Authorization header: expected "Bearer <credential>".');
     return match[1];
   }
   if (apiKeyHeader) return apiKeyHeader.trim();

@@ -6,12 +6,19 @@ import type { ApiKeyResolver } from './authenticator';
 const GATEWAY = servicePrincipal('gateway');
 
 /** Asks the ledger subgraph who holds a key, as the gateway's own signed service identity. */
-export function ledgerApiKeyResolver(ledgerGraphqlUrl: string, identitySecret: string, timeoutMs: number): ApiKeyResolver {
+export function ledgerApiKeyResolver(
+  ledgerGraphqlUrl: string,
+  identitySecret: string,
+  timeoutMs: number,
+): ApiKeyResolver {
   const url = new URL('/internal/principals/by-api-key-hash', ledgerGraphqlUrl).toString();
   return async (keyHash) => {
     const res = await request(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', [IDENTITY_HEADER]: signIdentity(GATEWAY, identitySecret) },
+      headers: {
+        'content-type': 'application/json',
+        [IDENTITY_HEADER]: signIdentity(GATEWAY, identitySecret),
+      },
       body: JSON.stringify({ keyHash }),
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,

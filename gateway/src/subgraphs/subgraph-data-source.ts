@@ -43,7 +43,11 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (context?.identityHeader) headers[IDENTITY_HEADER] = context.identityHeader();
     if (context?.requestId) headers[REQUEST_ID_HEADER] = context.requestId;
-    const body = JSON.stringify({ query: request.query, variables: request.variables, operationName: request.operationName });
+    const body = JSON.stringify({
+      query: request.query,
+      variables: request.variables,
+      operationName: request.operationName,
+    });
     try {
       const res = await this.pool.request({ path: this.path, method: 'POST', headers, body });
       const text = await res.body.text();
@@ -82,6 +86,9 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
   }
 
   private observe(started: number, outcome: string): void {
-    this.options.duration.observe({ subgraph: this.options.name, outcome }, (performance.now() - started) / 1000);
+    this.options.duration.observe(
+      { subgraph: this.options.name, outcome },
+      (performance.now() - started) / 1000,
+    );
   }
 }

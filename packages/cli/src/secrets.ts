@@ -1,11 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-
-export interface PlatformSecrets {
-  identitySecret: string;
-  tokenSecret: string;
-}
+import type { PlatformSecrets } from '@ecp/platform/layout';
 
 /**
  * Secrets for a local platform: taken from the environment when given, otherwise generated once and

@@ -58,3 +58,9 @@ export function loadEnvOrExit<S extends z.ZodType>(
 export function processEnvironment(): EnvSource {
   return { ...process.env };
 }
+
+/** True in continuous integration, where generated files are checked rather than rewritten. */
+export function isCi(): boolean {
+  const ci = process.env.CI;
+  return ci !== undefined && ci !== '' && ci !== 'false' && ci !== '0';
+}

@@ -1,7 +1,8 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { printSubgraphSchema } from '@apollo/subgraph';
+import { writeGeneratedFile } from '@ecp/config/generated-files';
 import { type GraphQLSchema, lexicographicSortSchema } from 'graphql';
 
 /** Where each subgraph's printed SDL is committed, for composition and review. */
@@ -13,10 +14,7 @@ export function subgraphSdl(schema: GraphQLSchema): string {
 }
 
 export function writeSubgraphSdl(name: string, schema: GraphQLSchema): void {
-  mkdirSync(SUBGRAPH_SDL_DIR, { recursive: true });
-  const file = join(SUBGRAPH_SDL_DIR, `${name}.graphql`);
-  writeFileSync(file, subgraphSdl(schema));
-  process.stdout.write(`wrote ${file}\n`);
+  writeGeneratedFile(join(SUBGRAPH_SDL_DIR, `${name}.graphql`), subgraphSdl(schema));
 }
 
 /** The SDL committed for a subgraph, to compare with what its code prints now. */

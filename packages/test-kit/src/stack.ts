@@ -1,10 +1,10 @@
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { ensureFirstAdmin } from '@ecp/cli/admin';
-import { REPO_ROOT } from '@ecp/cli/env';
-import { type PlatformPorts, platformLayout } from '@ecp/cli/platform';
-import type { PlatformSecrets } from '@ecp/cli/secrets';
-import { Supervisor } from '@ecp/cli/supervisor';
-import { createLogger } from '@ecp/logging/logger';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { type PlatformPorts, type PlatformSecrets, platformLayout } from '@ecp/platform/layout';
+import { REPO_ROOT } from '@ecp/platform/repo';
+import { Supervisor } from '@ecp/platform/supervisor';
 import getPort from 'get-port';
 import { createTestDatabase, type TestDatabase } from './database';
 import { testEnv } from './env';
@@ -37,8 +37,7 @@ export interface StackOptions {
  */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const db = await createTestDatabase();
-  const admin = await ensureFirstAdmin(db.url, createLogger({ service: 'test', level: 'silent' }));
-  if (!admin) throw new Error('a fresh database must get a first admin');
+  const adminKey = await bootstrapAdmin(db.url);
   const ports: PlatformPorts = {
     gateway: await getPort(),
     ledger: await getPort(),
@@ -95,7 +94,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     db,
     ports,
     secrets,
-    adminKey: admin.apiKey,
+    adminKey,
     gatewayUrl,
     graphqlUrl: `${gatewayUrl}/graphql`,
     subgraphUrl: (name) => `http://127.0.0.1:${portOf[name]}/graphql`,
@@ -106,4 +105,19 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await db.drop();
     },
   };
+}
+
+/** Creates the first admin the way an operator would, with `ecp bootstrap-admin`, and returns its key. */
+async function bootstrapAdmin(databaseUrl: string): Promise<string> {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [join(REPO_ROOT, 'packages/cli/bin/ecp.js'), 'bootstrap-admin'],
+    {
+      cwd: REPO_ROOT,
+      env: { PATH: process.env.PATH, DATABASE_URL: databaseUrl },
+    },
+  );
+  const key = /admin API key: (ecp_[A-Za-z0-9_-]{43})/.exec(stdout)?.[1];
+  if (!key) throw new Error(`ecp bootstrap-admin printed no key:\n${stdout}`);
+  return key;
 }

@@ -1,7 +1,11 @@
 import type { BaseContext } from '@apollo/server';
 import { createLogger, type Logger } from '@ecp/logging/logger';
 import type { SubgraphConfig } from '@ecp/service-kit/subgraph-env';
-import { type BuiltSubgraph, buildSubgraph, type SubgraphDefinition } from '@ecp/service-kit/subgraph-runtime';
+import {
+  type BuiltSubgraph,
+  buildSubgraph,
+  type SubgraphDefinition,
+} from '@ecp/service-kit/subgraph-runtime';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { createTestDatabase, type TestDatabase } from './database';
 import { type Served, serve, TEST_IDENTITY_SECRET } from './http';
@@ -41,7 +45,11 @@ export async function startSubgraph<C extends BaseContext & { logger: Logger }>(
 ): Promise<SubgraphUnderTest> {
   const db = await createTestDatabase();
   const definition = define(db.url);
-  const built = await buildSubgraph(definition, config(db.url), createLogger({ service: definition.name, level: 'silent' }));
+  const built = await buildSubgraph(
+    definition,
+    config(db.url),
+    createLogger({ service: definition.name, level: 'silent' }),
+  );
   let served: Served;
   try {
     served = await serve(built.app);

@@ -1,13 +1,14 @@
 import { redactUrl } from '@ecp/db/database-url';
 import { createLogger } from '@ecp/logging/logger';
 import { migrateAll } from '@ecp/migrations/migrate';
+import { platformLayout } from '@ecp/platform/layout';
+import { REPO_ROOT } from '@ecp/platform/repo';
+import { Supervisor } from '@ecp/platform/supervisor';
 import { ensureFirstAdmin } from '../admin';
-import { type CliConfig, inheritedEnv, REPO_ROOT } from '../env';
-import { platformLayout, portsFrom } from '../platform';
+import { type CliConfig, inheritedEnv, portsFrom } from '../env';
 import { resolveDatabase } from '../postgres';
 import { noRedisMessage, redisAnswers } from '../redis-check';
 import { loadOrCreateSecrets } from '../secrets';
-import { Supervisor } from '../supervisor';
 
 const say = (line = '') => process.stdout.write(`${line}\n`);
 

@@ -1,7 +1,11 @@
 import { join } from 'node:path';
-import type { CliConfig } from './env';
-import type { PlatformSecrets } from './secrets';
 import type { ServiceSpec } from './supervisor';
+
+/** The secrets ECP's processes share: the gateway-identity HMAC key and the access-token key. */
+export interface PlatformSecrets {
+  identitySecret: string;
+  tokenSecret: string;
+}
 
 export interface PlatformPorts {
   gateway: number;
@@ -76,16 +80,5 @@ export function platformLayout(options: {
         env: { ...common, REDIS_URL: redisUrl, DATABASE_URL: databaseUrl },
       },
     ],
-  };
-}
-
-export function portsFrom(config: CliConfig): PlatformPorts {
-  return {
-    gateway: config.GATEWAY_PORT,
-    ledger: config.LEDGER_PORT,
-    advisory: config.ADVISORY_PORT,
-    learningConsortium: config.LEARNING_CONSORTIUM_PORT,
-    operations: config.OPERATIONS_PORT,
-    workers: config.WORKERS_PORT,
   };
 }

@@ -1,0 +1,159 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { REPO_ROOT } from '@ecp/platform/repo';
+import getPort from 'get-port';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const ECP = join(REPO_ROOT, 'packages/cli/bin/ecp.js');
+const homes: string[] = [];
+
+afterAll(() => {
+  for (const home of homes) rmSync(home, { recursive: true, force: true });
+});
+
+interface Run {
+  child: ChildProcess;
+  lines: string[];
+  exit: Promise<number | null>;
+  waitFor(pattern: RegExp, timeoutMs: number): Promise<string>;
+}
+
+function run(args: string[], env: Record<string, string>): Run {
+  const child = spawn(process.execPath, [ECP, ...args], {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  const lines: string[] = [];
+  const waiters: { pattern: RegExp; resolve: (l: string) => void }[] = [];
+  const onLine = (line: string) => {
+    lines.push(line);
+    for (const w of [...waiters]) {
+      if (w.pattern.test(line)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(line);
+      }
+    }
+  };
+  createInterface({ input: child.stdout! }).on('line', onLine);
+  createInterface({ input: child.stderr! }).on('line', onLine);
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return {
+    child,
+    lines,
+    exit,
+    waitFor: (pattern, timeoutMs) =>
+      new Promise((resolve, reject) => {
+        const seen = lines.find((l) => pattern.test(l));
+        if (seen) return resolve(seen);
+        const timer = setTimeout(
+          () => reject(new Error(`no line matching ${pattern} within ${timeoutMs} ms:\n${lines.join('\n')}`)),
+          timeoutMs,
+        );
+        waiters.push({
+          pattern,
+          resolve: (l) => {
+            clearTimeout(timer);
+            resolve(l);
+          },
+        });
+        void exit.then(() =>
+          setTimeout(() => reject(new Error(`exited before ${pattern}:\n${lines.join('\n')}`)), 50),
+        );
+      }),
+  };
+}
+
+async function closedPort(): Promise<number> {
+  return getPort();
+}
+
+describe('ecp start', () => {
+  it('starts an embedded PostgreSQL when none is configured or answering, runs everything, and stops cleanly on Ctrl-C', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'ecp-home-'));
+    homes.push(home);
+    const ports = {
+      GATEWAY_PORT: await getPort(),
+      LEDGER_PORT: await getPort(),
+      ADVISORY_PORT: await getPort(),
+      LEARNING_CONSORTIUM_PORT: await getPort(),
+      OPERATIONS_PORT: await getPort(),
+      WORKERS_PORT: await getPort(),
+      ECP_EMBEDDED_POSTGRES_PORT: await getPort(),
+    };
+    const ecp = run(['start'], {
+      ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
+      ECP_HOME: home,
+      // Nothing listens here, so ECP must fall back to its embedded PostgreSQL.
+      ECP_LOCAL_POSTGRES_URL: `postgres://postgres@127.0.0.1:${await closedPort()}/ecp`,
+      REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+      LOG_LEVEL: 'warn',
+    });
+    try {
+      await ecp.waitFor(/ECP is running/, 150_000);
+      expect(ecp.lines.join('\n')).toMatch(/an embedded PostgreSQL/);
+      const keyLine = await ecp.waitFor(/admin.*key.*ecp_/, 1000);
+      const key = /ecp_[A-Za-z0-9_-]{43}/.exec(keyLine)![0];
+      const endpoint = ecp.lines.find((l) => l.includes('GraphQL endpoint'))!;
+      expect(endpoint).toContain(`http://127.0.0.1:${ports.GATEWAY_PORT}/graphql`);
+      expect(ecp.lines.join('\n')).toMatch(/Playground\s+http:\/\/127\.0\.0\.1:\d+\/playground/);
+      expect(ecp.lines.join('\n')).toMatch(/Metrics\s+http:\/\/127\.0\.0\.1:\d+\/metrics/);
+
+      const res = await fetch(`http://127.0.0.1:${ports.GATEWAY_PORT}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+        body: JSON.stringify({
+          query:
+            '{ me { name roles calibration { reports } votes { edges { cursor } } breakGlassSessions { edges { cursor } } } }',
+        }),
+      });
+      expect(await res.json()).toEqual({
+        data: {
+          me: {
+            name: 'admin',
+            roles: ['ADMIN'],
+            calibration: { reports: 0 },
+            votes: { edges: [] },
+            breakGlassSessions: { edges: [] },
+          },
+        },
+      });
+      expect((await fetch(`http://127.0.0.1:${ports.WORKERS_PORT}/readyz`)).status).toBe(200);
+    } finally {
+      if (ecp.child.exitCode === null) process.kill(-ecp.child.pid!, 'SIGINT');
+    }
+    expect(await ecp.exit).toBe(0);
+    expect(ecp.lines.join('\n')).toMatch(/stopped\./);
+    for (const port of Object.values(ports)) {
+      await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
+    }
+  }, 240_000);
+
+  it('stops with one sentence saying how to get Redis when none answers', async () => {
+    const ecp = run(['start'], {
+      REDIS_URL: `redis://127.0.0.1:${await closedPort()}`,
+      ECP_HOME: mkdtempSync(join(tmpdir(), 'ecp-home-')),
+    });
+    expect(await ecp.exit).toBe(1);
+    const message = ecp.lines.join('\n');
+    expect(message).toMatch(/ECP needs Redis and nothing answered at redis:\/\/127\.0\.0\.1:\d+: start one/);
+    expect(message).not.toMatch(/at .*\.ts:\d+/);
+  });
+
+  it('refuses a bad configuration listing every problem', async () => {
+    const ecp = run(['start'], {
+      GATEWAY_PORT: 'eighty',
+      REDIS_URL: 'mysql://nope',
+      DATABASE_URL: 'http://x',
+    });
+    expect(await ecp.exit).toBe(1);
+    const message = ecp.lines.join('\n');
+    expect(message).toMatch(/GATEWAY_PORT="eighty"/);
+    expect(message).toMatch(/REDIS_URL="mysql:\/\/nope"/);
+    expect(message).toMatch(/DATABASE_URL="http:\/\/x"/);
+  });
+});
