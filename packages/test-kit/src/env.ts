@@ -6,3 +6,8 @@ export const testEnv = {
   /** Set to keep test databases after a run, for inspection. */
   keepDatabases: process.env.ECP_TEST_KEEP_DATABASES === '1',
 };
+
+/** What child processes started by tests inherit: enough to find node and tsx, nothing else. */
+export function childEnv(): Record<string, string | undefined> {
+  return { PATH: process.env.PATH, HOME: process.env.HOME, NODE_OPTIONS: '' };
+}

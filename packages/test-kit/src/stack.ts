@@ -7,7 +7,7 @@ import { REPO_ROOT } from '@ecp/platform/repo';
 import { Supervisor } from '@ecp/platform/supervisor';
 import getPort from 'get-port';
 import { createTestDatabase, type TestDatabase } from './database';
-import { testEnv } from './env';
+import { childEnv, testEnv } from './env';
 
 export interface Stack {
   db: TestDatabase;
@@ -54,7 +54,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const supervisor = new Supervisor({
     cwd: REPO_ROOT,
     host: '127.0.0.1',
-    baseEnv: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_OPTIONS: '' },
+    baseEnv: childEnv(),
     format: 'json',
     write: (line, service) => {
       const list = logs.get(service) ?? [];
@@ -114,7 +114,7 @@ async function bootstrapAdmin(databaseUrl: string): Promise<string> {
     [join(REPO_ROOT, 'packages/cli/bin/ecp.js'), 'bootstrap-admin'],
     {
       cwd: REPO_ROOT,
-      env: { PATH: process.env.PATH, DATABASE_URL: databaseUrl },
+      env: { ...childEnv(), DATABASE_URL: databaseUrl },
     },
   );
   const key = /admin API key: (ecp_[A-Za-z0-9_-]{43})/.exec(stdout)?.[1];
