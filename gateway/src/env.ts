@@ -33,6 +33,8 @@ export const gatewayEnvSchema = z
     SUBGRAPH_TIMEOUT_MS: millis(10_000),
     /** Keep-alive connections the gateway holds open to each subgraph. */
     SUBGRAPH_CONNECTIONS: positiveInt(64),
+    /** Client connections held at once; past it new ones are closed at once rather than exhausting file descriptors. */
+    MAX_CONNECTIONS: positiveInt(15_000),
   })
   .superRefine((env, ctx) => {
     if (!existsSync(env.SUPERGRAPH_PATH)) {

@@ -13,6 +13,7 @@ try {
   const gateway = await buildGateway(config, logger);
   shutdown.register('gateway', () => gateway.stop());
   const { server, port } = await listen(gateway.app, config.PORT, config.HOST);
+  server.maxConnections = config.MAX_CONNECTIONS;
   shutdown.register('http', () => closeServer(server));
   logger.info({ url: `http://${config.HOST}:${port}/graphql`, port }, 'gateway listening');
 } catch (err) {
