@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadEnvOrExit } from '@ecp/config/env';
-import { millis, port, positiveInt, secret, serviceCommon } from '@ecp/config/schemas';
+import { flag, millis, port, positiveInt, secret, serviceCommon } from '@ecp/config/schemas';
 import { z } from 'zod';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -33,6 +33,8 @@ export const gatewayEnvSchema = z
     SUBGRAPH_TIMEOUT_MS: millis(10_000),
     /** Keep-alive connections the gateway holds open to each subgraph. */
     SUBGRAPH_CONNECTIONS: positiveInt(64),
+    /** Identical queries of one caller in flight at once share one subgraph request. */
+    SUBGRAPH_DEDUPLICATION: flag(true),
     /** Client connections held at once; past it new ones are closed at once rather than exhausting file descriptors. */
     MAX_CONNECTIONS: positiveInt(15_000),
   })

@@ -13,7 +13,7 @@ import { createHttpApp } from '@ecp/service-kit/http-app';
 import { createMetrics } from '@ecp/service-kit/metrics';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import express, { type Express } from 'express';
-import { Histogram } from 'prom-client';
+import { Counter, Histogram } from 'prom-client';
 import { request } from 'undici';
 import { Authenticator } from './auth/authenticator';
 import { ledgerApiKeyResolver } from './auth/ledger-api-key-resolver';
@@ -40,6 +40,12 @@ export async function buildGateway(config: GatewayConfig, logger: Logger): Promi
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [metrics.registry],
   });
+  const deduplicated = new Counter({
+    name: 'gateway_subgraph_requests_deduplicated_total',
+    help: 'Subgraph fetches answered by an identical request of the same caller already in flight.',
+    labelNames: ['subgraph'] as const,
+    registers: [metrics.registry],
+  });
   const urls = subgraphUrls(config);
   const dataSources: SubgraphDataSource[] = [];
   const gateway = new ApolloGateway({
@@ -52,7 +58,9 @@ export async function buildGateway(config: GatewayConfig, logger: Logger): Promi
         url: configured,
         timeoutMs: config.SUBGRAPH_TIMEOUT_MS,
         connections: config.SUBGRAPH_CONNECTIONS,
+        deduplicate: config.SUBGRAPH_DEDUPLICATION,
         duration: subgraphDuration,
+        deduplicated,
       });
       dataSources.push(source);
       return source;
