@@ -63,6 +63,9 @@ export async function start(config: CliConfig): Promise<void> {
   process.on('SIGINT', () => void stopAll(0));
   process.on('SIGTERM', () => void stopAll(0));
   supervisor.onExit = (name, code) => {
+    // Ctrl-C reaches the whole process group, so children may stop (cleanly, code 0) before this
+    // process handles its own SIGINT: that is an orderly stop, not a failure.
+    if (code === 0) return void stopAll(0);
     process.stderr.write(`${name} exited unexpectedly (code ${code}); stopping everything.\n`);
     void stopAll(1);
   };
