@@ -11,6 +11,7 @@ import type { Logger } from '@ecp/logging/logger';
 import { metricsPlugin, unexpectedErrorLoggingPlugin } from '@ecp/service-kit/apollo-plugins';
 import { createHttpApp } from '@ecp/service-kit/http-app';
 import { createMetrics } from '@ecp/service-kit/metrics';
+import { strictJsonBody } from '@ecp/service-kit/strict-json-body';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import express, { type Express } from 'express';
 import { Counter, Histogram } from 'prom-client';
@@ -133,7 +134,7 @@ export async function buildGateway(config: GatewayConfig, logger: Logger): Promi
 
   app.use(
     '/graphql',
-    express.json({ limit: config.MAX_BODY_BYTES }),
+    ...strictJsonBody(config.MAX_BODY_BYTES),
     expressMiddleware(apollo, {
       context: async ({ req }): Promise<GatewayContext> => {
         let principal: GatewayContext['principal'];

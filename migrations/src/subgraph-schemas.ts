@@ -2,6 +2,7 @@ import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261127090000_votes } from '../advisory/Migration20261127090000_votes';
 import { Migration20261127090000_outcomes } from '../learning-consortium/Migration20261127090000_outcomes';
 import { Migration20261127090000_agents } from '../ledger/Migration20261127090000_agents';
+import { Migration20261127120000_transparency_ledger } from '../ledger/Migration20261127120000_transparency_ledger';
 import { Migration20261127090000_break_glass } from '../operations/Migration20261127090000_break_glass';
 
 /**
@@ -16,7 +17,13 @@ export const SUBGRAPH_SCHEMAS: readonly {
   {
     subgraph: 'ledger',
     schema: 'ledger',
-    migrations: [{ name: 'Migration20261127090000_agents', class: Migration20261127090000_agents }],
+    migrations: [
+      { name: 'Migration20261127090000_agents', class: Migration20261127090000_agents },
+      {
+        name: 'Migration20261127120000_transparency_ledger',
+        class: Migration20261127120000_transparency_ledger,
+      },
+    ],
   },
   {
     subgraph: 'advisory',

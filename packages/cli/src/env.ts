@@ -23,6 +23,9 @@ export const cliEnvSchema = z.object({
   WORKERS_PORT: port(4005),
   ECP_IDENTITY_SECRET: secret('ECP_IDENTITY_SECRET').optional(),
   ECP_TOKEN_SECRET: secret('ECP_TOKEN_SECRET').optional(),
+  /** The ledger's checkpoint signing key (PRIVATE+KEY+…); generated into ECP_HOME when unset. */
+  LEDGER_SIGNING_KEY: z.string().startsWith('PRIVATE+KEY+').optional(),
+  LEDGER_ORIGIN: z.string().min(1).default('ecp.local/ledger'),
   LOG_LEVEL: logLevel,
   /** pretty: one readable line per event; json: the services' structured lines as they are. */
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),

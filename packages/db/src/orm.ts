@@ -14,6 +14,11 @@ export interface OrmOptions {
   logger: Logger;
   poolMax?: number;
   migrations?: MigrationObject[];
+  /**
+   * A role every pooled connection switches to (SET ROLE) as soon as it opens, so the service works
+   * with that role's privileges only — e.g. the ledger's INSERT/SELECT-only writer role.
+   */
+  sessionRole?: string;
 }
 
 /**
@@ -27,6 +32,7 @@ export async function openOrm({
   logger,
   poolMax = 10,
   migrations,
+  sessionRole,
 }: OrmOptions) {
   const log = logger.child({ module: 'orm' });
   const options: Options = {
@@ -36,7 +42,22 @@ export async function openOrm({
     discovery: { warnWhenNoEntities: false },
     allowGlobalContext: false,
     ensureDatabase: false,
-    pool: { min: 0, max: poolMax },
+    pool: {
+      min: 0,
+      max: poolMax,
+      ...(sessionRole
+        ? {
+            afterCreate: (
+              connection: { query: (sql: string, done: (err?: Error) => void) => void },
+              done: (err: Error | undefined, connection: unknown) => void,
+            ) => {
+              connection.query(`set role "${sessionRole.replaceAll('"', '""')}"`, (err) =>
+                done(err, connection),
+              );
+            },
+          }
+        : {}),
+    },
     debug: false,
     logger: (message) => log.debug(message),
     extensions: migrations ? [Migrator] : [],

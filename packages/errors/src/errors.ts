@@ -10,6 +10,9 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'CONFLICT'
   | 'PAYLOAD_TOO_LARGE'
+  | 'INVALID_SIGNATURE'
+  | 'UNKNOWN_PRECEDENT'
+  | 'OUT_OF_RANGE'
   | 'SERVICE_UNAVAILABLE'
   | 'INTERNAL_SERVER_ERROR';
 
@@ -64,8 +67,29 @@ export class ConflictError extends EcpError {
 }
 
 export class PayloadTooLargeError extends EcpError {
-  constructor(message: string) {
-    super('PAYLOAD_TOO_LARGE', message, 413);
+  constructor(message: string, details: readonly ErrorDetail[] = []) {
+    super('PAYLOAD_TOO_LARGE', message, 413, details);
+  }
+}
+
+/** A signature that does not verify under the key it names. */
+export class InvalidSignatureError extends EcpError {
+  constructor(message: string, details: readonly ErrorDetail[] = []) {
+    super('INVALID_SIGNATURE', message, 400, details);
+  }
+}
+
+/** A citation of a ledger entry that does not exist or whose leaf hash differs. */
+export class UnknownPrecedentError extends EcpError {
+  constructor(message: string, details: readonly ErrorDetail[] = []) {
+    super('UNKNOWN_PRECEDENT', message, 400, details);
+  }
+}
+
+/** An index or tree size beyond what the ledger holds. */
+export class OutOfRangeError extends EcpError {
+  constructor(message: string, details: readonly ErrorDetail[] = []) {
+    super('OUT_OF_RANGE', message, 400, details);
   }
 }
 

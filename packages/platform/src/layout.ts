@@ -1,10 +1,12 @@
 import { join } from 'node:path';
 import type { ServiceSpec } from './supervisor';
 
-/** The secrets ECP's processes share: the gateway-identity HMAC key and the access-token key. */
+/** The secrets ECP's processes share: the gateway-identity HMAC key, the access-token key, the log's key. */
 export interface PlatformSecrets {
   identitySecret: string;
   tokenSecret: string;
+  /** The ledger's checkpoint signing key, a signed-note signer key (PRIVATE+KEY+…). */
+  ledgerSigningKey: string;
 }
 
 export interface PlatformPorts {

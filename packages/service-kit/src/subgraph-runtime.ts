@@ -19,6 +19,10 @@ export interface SubgraphDefinition<C extends BaseContext & { logger: Logger }> 
   schema: GraphQLSchema;
   createContext: (scope: RequestScope, orm: MikroORM) => C;
   mount?: (app: Express, orm: MikroORM) => void;
+  /** A role the subgraph's database connections take on open (SET ROLE), limiting what it may do. */
+  sessionRole?: string;
+  /** Starts process-wide machinery (e.g. the ledger's append loop) before serving; returns its teardown. */
+  setup?: (orm: MikroORM, logger: Logger, metrics: ServiceMetrics) => Promise<() => Promise<void>>;
 }
 
 export interface BuiltSubgraph {
@@ -41,7 +45,9 @@ export async function buildSubgraph<C extends BaseContext & { logger: Logger }>(
     entities: definition.entities,
     logger,
     poolMax: config.DB_POOL_MAX,
+    sessionRole: definition.sessionRole,
   });
+  const teardown = definition.setup ? await definition.setup(orm, logger, metrics) : async () => {};
   const { app, apollo } = await createSubgraphServer<C>({
     schema: definition.schema,
     logger,
@@ -60,6 +66,7 @@ export async function buildSubgraph<C extends BaseContext & { logger: Logger }>(
     metrics,
     async stop() {
       await apollo.stop();
+      await teardown();
       await orm.close();
     },
   };

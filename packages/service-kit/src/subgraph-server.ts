@@ -8,12 +8,13 @@ import { formatGraphQLError } from '@ecp/errors/graphql-errors';
 import { IDENTITY_HEADER, IdentityHeaderError, verifyIdentity } from '@ecp/identity/identity-header';
 import type { Principal } from '@ecp/identity/principal';
 import type { Logger } from '@ecp/logging/logger';
-import express, { type Express } from 'express';
+import type { Express } from 'express';
 import type { GraphQLSchema } from 'graphql';
 import { metricsPlugin, unexpectedErrorLoggingPlugin } from './apollo-plugins';
 import { createHttpApp } from './http-app';
 import type { ServiceMetrics } from './metrics';
 import type { ReadinessCheck } from './readiness';
+import { strictJsonBody } from './strict-json-body';
 
 /** What every subgraph request starts from: the verified caller, the request id and a logger carrying both. */
 export interface RequestScope {
@@ -93,7 +94,7 @@ export async function createSubgraphServer<C extends BaseContext & { logger: Log
         });
       }
     },
-    express.json({ limit: maxBodyBytes }),
+    ...strictJsonBody(maxBodyBytes),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
         const principal = res.locals.principal as Principal;

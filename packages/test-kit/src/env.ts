@@ -5,6 +5,8 @@ export const testEnv = {
   redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
   /** Set to keep test databases after a run, for inspection. */
   keepDatabases: process.env.ECP_TEST_KEEP_DATABASES === '1',
+  /** Log level of in-process services under test (silent unless debugging). */
+  logLevel: process.env.ECP_TEST_LOG_LEVEL ?? 'silent',
 };
 
 /** What child processes started by tests inherit: enough to find node and tsx, nothing else. */

@@ -1,10 +1,14 @@
 import type { AddressInfo } from 'node:net';
 import { IDENTITY_HEADER, signIdentity } from '@ecp/identity/identity-header';
 import type { Principal } from '@ecp/identity/principal';
+import { formatSignerKey } from '@ecp/merkle/signed-note';
 import type { Express } from 'express';
 
 export const TEST_IDENTITY_SECRET = 'test-identity-secret-for-ecp-test-suites-only';
 export const TEST_TOKEN_SECRET = 'test-token-secret-for-ecp-test-suites-only-00';
+export const TEST_LEDGER_ORIGIN = 'ecp.test/ledger';
+/** A fixed checkpoint signing key for in-process tests (seed 0x01…); stacks generate their own. */
+export const TEST_LEDGER_SIGNING_KEY = formatSignerKey(TEST_LEDGER_ORIGIN, new Uint8Array(32).fill(1));
 
 export interface Served {
   url: string;

@@ -2,12 +2,14 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { formatSignerKey } from '@ecp/merkle/signed-note';
 import { type PlatformPorts, type PlatformSecrets, platformLayout } from '@ecp/platform/layout';
 import { REPO_ROOT } from '@ecp/platform/repo';
 import { Supervisor } from '@ecp/platform/supervisor';
 import getPort from 'get-port';
 import { createTestDatabase, type TestDatabase } from './database';
 import { childEnv, testEnv } from './env';
+import { TEST_LEDGER_ORIGIN } from './http';
 
 export interface Stack {
   db: TestDatabase;
@@ -49,6 +51,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const secrets = {
     identitySecret: randomBytes(32).toString('base64url'),
     tokenSecret: randomBytes(32).toString('base64url'),
+    ledgerSigningKey: formatSignerKey(TEST_LEDGER_ORIGIN, new Uint8Array(randomBytes(32))),
   };
   const logs = new Map<string, string[]>();
   const supervisor = new Supervisor({
@@ -70,7 +73,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     redisUrl: testEnv.redisUrl,
     secrets,
     logLevel: options.logLevel ?? 'info',
-    extraEnv: { AUTH_CACHE_TTL_MS: '1000', SHUTDOWN_DEADLINE_MS: '3000', ...options.extraEnv },
+    extraEnv: {
+      AUTH_CACHE_TTL_MS: '1000',
+      SHUTDOWN_DEADLINE_MS: '3000',
+      LEDGER_ORIGIN: TEST_LEDGER_ORIGIN,
+      ...options.extraEnv,
+    },
   });
   try {
     await Promise.all(layout.subgraphs.map((s) => supervisor.start(s, 60_000)));

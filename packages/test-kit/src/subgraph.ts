@@ -8,6 +8,7 @@ import {
 } from '@ecp/service-kit/subgraph-runtime';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { createTestDatabase, type TestDatabase } from './database';
+import { testEnv } from './env';
 import { type Served, serve, TEST_IDENTITY_SECRET } from './http';
 
 export interface SubgraphUnderTest {
@@ -48,7 +49,7 @@ export async function startSubgraph<C extends BaseContext & { logger: Logger }>(
   const built = await buildSubgraph(
     definition,
     config(db.url),
-    createLogger({ service: definition.name, level: 'silent' }),
+    createLogger({ service: definition.name, level: testEnv.logLevel }),
   );
   let served: Served;
   try {

@@ -3,13 +3,16 @@ import SchemaBuilder from '@pothos/core';
 import DirectivesPlugin from '@pothos/plugin-directives';
 import FederationPlugin from '@pothos/plugin-federation';
 import RelayPlugin from '@pothos/plugin-relay';
-import { DateTimeResolver } from 'graphql-scalars';
+import { DateTimeResolver, JSONObjectResolver } from 'graphql-scalars';
 import type { LedgerContext } from './context';
 
 export const builder = new SchemaBuilder<{
   Context: LedgerContext;
   DefaultFieldNullability: false;
-  Scalars: { DateTime: { Input: Date; Output: Date } };
+  Scalars: {
+    DateTime: { Input: Date; Output: Date };
+    JSONObject: { Input: Record<string, unknown>; Output: Record<string, unknown> };
+  };
 }>({
   plugins: [DirectivesPlugin, RelayPlugin, FederationPlugin],
   defaultFieldNullability: false,
@@ -17,5 +20,6 @@ export const builder = new SchemaBuilder<{
 });
 
 builder.addScalarType('DateTime', DateTimeResolver);
+builder.addScalarType('JSONObject', JSONObjectResolver);
 builder.queryType({ description: 'Reads from the Transparency Ledger and its registry of agents.' });
 builder.mutationType({ description: 'Changes recorded by the ledger subgraph.' });

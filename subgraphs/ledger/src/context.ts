@@ -3,10 +3,15 @@ import type { Logger } from '@ecp/logging/logger';
 import type { RequestScope } from '@ecp/service-kit/subgraph-server';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { AgentService } from './modules/agents/agent.service';
+import { AgentKeyService } from './modules/ledger/agent-key.service';
+import { DecisionService } from './modules/ledger/decision.service';
+import type { LedgerLog } from './modules/ledger/ledger-log';
+import { ProofService } from './modules/ledger/proof.service';
 
 export interface LedgerSettings {
   tokenSecret: string;
   accessTokenMaxTtlSeconds: number;
+  maxEntryBytes: number;
 }
 
 /** Per request: the caller, a logger, a forked EntityManager and the domain services built on it. */
@@ -16,17 +21,25 @@ export interface LedgerContext {
   logger: Logger;
   em: EntityManager;
   agents: AgentService;
+  agentKeys: AgentKeyService;
+  decisions: DecisionService;
+  proofs: ProofService;
 }
 
 export function createLedgerContext(
   scope: RequestScope,
   orm: MikroORM,
   settings: LedgerSettings,
+  log: LedgerLog,
 ): LedgerContext {
   const em = orm.em.fork();
+  const { principal, logger } = scope;
   return {
     ...scope,
     em,
-    agents: new AgentService({ em, principal: scope.principal, logger: scope.logger, ...settings }),
+    agents: new AgentService({ em, principal, logger, ...settings }),
+    agentKeys: new AgentKeyService({ em, principal, logger }),
+    decisions: new DecisionService({ em, principal, logger, log, maxEntryBytes: settings.maxEntryBytes }),
+    proofs: new ProofService({ em }),
   };
 }

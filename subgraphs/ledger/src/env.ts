@@ -8,6 +8,34 @@ export const ledgerEnvSchema = z.object({
   /** Signs the short-lived access tokens agents may mint; the gateway verifies them with the same secret. */
   ECP_TOKEN_SECRET: secret('ECP_TOKEN_SECRET'),
   ACCESS_TOKEN_MAX_TTL_SECONDS: z.coerce.number().int().positive().default(3600),
+  /** The log's identity: the first line of every checkpoint. */
+  LEDGER_ORIGIN: z
+    .string()
+    .min(1)
+    .regex(/^[^\s+]+$/, 'no spaces or "+"')
+    .default('ecp.local/ledger'),
+  /** The checkpoint signing key, as a signed-note signer key: PRIVATE+KEY+<name>+<key id>+<key>. */
+  LEDGER_SIGNING_KEY: z
+    .string()
+    .startsWith('PRIVATE+KEY+', 'must be a signed-note signer key (PRIVATE+KEY+…)'),
+  /** Further verifier keys accepted for older checkpoints (comma-separated), so the signing key can rotate. */
+  LEDGER_VERIFIER_KEYS: z
+    .string()
+    .default('')
+    .transform((s) =>
+      s
+        .split(/[,\n]/)
+        .map((k) => k.trim())
+        .filter(Boolean),
+    ),
+  /** Largest canonical entry accepted, in bytes. */
+  LEDGER_MAX_ENTRY_BYTES: z.coerce.number().int().positive().default(65_536),
+  /** Most entries appended in one transaction. */
+  LEDGER_BATCH_MAX: z.coerce.number().int().min(1).max(10_000).default(1000),
+  /** A checkpoint is published at least this often while the tree grows… */
+  CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(50).default(1000),
+  /** …and whenever this many entries were appended since the last one. */
+  CHECKPOINT_EVERY_ENTRIES: z.coerce.number().int().min(1).default(10_000),
 });
 
 export type LedgerConfig = z.output<typeof ledgerEnvSchema>;

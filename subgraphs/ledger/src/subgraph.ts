@@ -5,21 +5,64 @@ import type { LedgerConfig } from './env';
 import { AgentEntity } from './modules/agents/agent.entity';
 import { ApiKeyEntity } from './modules/agents/api-key.entity';
 import { mountApiKeyLookup } from './modules/agents/api-key-lookup.route';
+import {
+  AgentKeyEntity,
+  CheckpointEntity,
+  DecisionEntity,
+  EntryEntity,
+} from './modules/ledger/ledger.entities';
+import { LedgerLog } from './modules/ledger/ledger-log';
+import { logKeys } from './modules/ledger/log-keys';
+import { mountPublicKey } from './modules/ledger/public-key.route';
 import { ledgerSchema } from './schema';
 
-export const LEDGER_ENTITIES = [AgentEntity, ApiKeyEntity];
+export const LEDGER_ENTITIES = [
+  AgentEntity,
+  ApiKeyEntity,
+  AgentKeyEntity,
+  EntryEntity,
+  CheckpointEntity,
+  DecisionEntity,
+];
+
+/** The role the ledger works as: SELECT and INSERT only on the append-only tables. */
+export const LEDGER_SERVICE_ROLE = 'ecp_ledger_writer';
 
 export function ledgerSubgraph(config: LedgerConfig): SubgraphDefinition<LedgerContext> {
   const settings = {
     tokenSecret: config.ECP_TOKEN_SECRET,
     accessTokenMaxTtlSeconds: config.ACCESS_TOKEN_MAX_TTL_SECONDS,
+    maxEntryBytes: config.LEDGER_MAX_ENTRY_BYTES,
   };
+  const keys = logKeys(config.LEDGER_ORIGIN, config.LEDGER_SIGNING_KEY, config.LEDGER_VERIFIER_KEYS);
+  let log: LedgerLog | undefined;
   return {
     name: 'ledger',
     dbSchema: 'ledger',
     entities: LEDGER_ENTITIES,
     schema: ledgerSchema,
-    createContext: (scope, orm) => createLedgerContext(scope, orm, settings),
-    mount: (app, orm) => mountApiKeyLookup(app, orm, identitySecrets(config)),
+    sessionRole: LEDGER_SERVICE_ROLE,
+    setup: async (orm, logger, metrics) => {
+      log = new LedgerLog({
+        knex: orm.em.getConnection().getKnex(),
+        keys,
+        logger: logger.child({ module: 'ledger-log' }),
+        batchMax: config.LEDGER_BATCH_MAX,
+        checkpointIntervalMs: config.CHECKPOINT_INTERVAL_MS,
+        checkpointEveryEntries: config.CHECKPOINT_EVERY_ENTRIES,
+        registry: metrics.registry,
+      });
+      await log.start();
+      const started = log;
+      return () => started.close();
+    },
+    createContext: (scope, orm) => {
+      if (!log) throw new Error('the ledger log has not started');
+      return createLedgerContext(scope, orm, settings, log);
+    },
+    mount: (app, orm) => {
+      mountApiKeyLookup(app, orm, identitySecrets(config));
+      mountPublicKey(app, keys);
+    },
   };
 }

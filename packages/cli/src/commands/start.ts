@@ -76,10 +76,15 @@ export async function start(config: CliConfig): Promise<void> {
     );
     if (migrated.length === 0) throw new Error('no schemas to migrate');
     const admin = await ensureFirstAdmin(database.url, logger);
-    const secrets = loadOrCreateSecrets(config.ECP_HOME, {
-      identitySecret: config.ECP_IDENTITY_SECRET,
-      tokenSecret: config.ECP_TOKEN_SECRET,
-    });
+    const secrets = loadOrCreateSecrets(
+      config.ECP_HOME,
+      {
+        identitySecret: config.ECP_IDENTITY_SECRET,
+        tokenSecret: config.ECP_TOKEN_SECRET,
+        ledgerSigningKey: config.LEDGER_SIGNING_KEY,
+      },
+      config.LEDGER_ORIGIN,
+    );
     const ports = portsFrom(config);
     const layout = platformLayout({
       repoRoot: REPO_ROOT,
@@ -89,6 +94,7 @@ export async function start(config: CliConfig): Promise<void> {
       redisUrl: config.REDIS_URL,
       secrets,
       logLevel: config.LOG_LEVEL,
+      extraEnv: { LEDGER_ORIGIN: config.LEDGER_ORIGIN },
     });
     say('starting the subgraphs…');
     await Promise.all(layout.subgraphs.map((s) => supervisor.start(s, config.START_TIMEOUT_MS)));

@@ -1,0 +1,320 @@
+import { toHex } from '@ecp/merkle/hash';
+import { type ResolveCursorConnectionArgs, resolveCursorConnection } from '@pothos/plugin-relay';
+import { builder } from '../../builder';
+import { AgentRef } from '../agents/agent.schema';
+import type { DecisionView } from './decision.service';
+import type { AgentKey, Entry } from './ledger.entities';
+import { LedgerEntryRef } from './ledger.schema';
+
+export const AgentKeyRef = builder.objectRef<AgentKey>('AgentKey').implement({
+  description: 'An agent’s Ed25519 public key, with which it may sign the records it appends.',
+  fields: (t) => ({
+    id: t.exposeID('id', { description: 'Name this key in `RecordDecisionInput.signature.keyId`.' }),
+    publicKey: t.string({
+      description: 'The 32-byte public key, base64.',
+      resolve: (k) => Buffer.from(k.publicKey).toString('base64'),
+    }),
+    createdAt: t.field({
+      type: 'DateTime',
+      description: 'When it was registered.',
+      resolve: (k) => k.createdAt,
+    }),
+    revokedAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'When it was revoked; signatures by a revoked key are refused from then on.',
+      resolve: (k) => k.revokedAt ?? null,
+    }),
+  }),
+});
+
+const DecisionOptionRef = builder.objectRef<{ id: string; description: string }>('DecisionOption').implement({
+  description: 'One option the agent considered.',
+  fields: (t) => ({
+    id: t.exposeString('id', { description: 'The option’s id, unique within the decision.' }),
+    description: t.exposeString('description', { description: 'What the option is.' }),
+  }),
+});
+
+const InputDigestRef = builder
+  .objectRef<{ name: string; algorithm: string; digest: string }>('InputDigest')
+  .implement({
+    description:
+      'A digest of an input the decision relied on, so the input can be matched later without being stored.',
+    fields: (t) => ({
+      name: t.exposeString('name', { description: 'What the input is.' }),
+      algorithm: t.exposeString('algorithm', { description: 'Always `sha-256`.' }),
+      digest: t.exposeString('digest', { description: 'Lowercase hex.' }),
+    }),
+  });
+
+export const DecisionRef = builder.objectRef<DecisionView>('Decision');
+
+DecisionRef.implement({
+  description: 'A committed decision, recorded in the Transparency Ledger.',
+  fields: (t) => ({
+    id: t.exposeID('id', { description: 'Stable identifier (UUID).' }),
+    ledgerIndex: t.string({
+      description: 'Index of its ledger entry (decimal).',
+      resolve: (d) => d.index.toString(),
+    }),
+    leafHash: t.string({
+      description: 'Leaf hash of its ledger entry, lowercase hex.',
+      resolve: (d) => toHex(d.leafHash),
+    }),
+    treeSize: t.string({
+      description:
+        'Size of the tree it was included at: an inclusion proof against this size exists at once.',
+      resolve: (d) => d.treeSize.toString(),
+    }),
+    agent: t.field({
+      type: AgentRef,
+      description: 'The agent that recorded it.',
+      resolve: (d, _args, ctx) =>
+        ctx.agents
+          .findForReference(d.agentId)
+          .then((a) => a ?? Promise.reject(new Error(`agent ${d.agentId} missing`))),
+    }),
+    jurisdiction: t.string({
+      description: 'Where it applies, e.g. `EU/DE`.',
+      resolve: (d) => d.entry.body.jurisdiction,
+    }),
+    category: t.string({
+      description: 'What kind of decision it is.',
+      resolve: (d) => d.entry.body.category,
+    }),
+    context: t.field({
+      type: 'JSONObject',
+      description: 'The situation the agent decided in.',
+      resolve: (d) => d.entry.body.context,
+    }),
+    options: t.field({
+      type: [DecisionOptionRef],
+      description: 'The options considered.',
+      resolve: (d) => d.entry.body.options,
+    }),
+    chosenOption: t.string({
+      description: 'The id of the option taken.',
+      resolve: (d) => d.entry.body.chosenOption,
+    }),
+    rationale: t.string({ description: 'Why.', resolve: (d) => d.entry.body.rationale }),
+    confidence: t.float({
+      description: 'The agent’s confidence, in [0, 1].',
+      resolve: (d) => d.entry.body.confidence,
+    }),
+    inputDigests: t.field({
+      type: [InputDigestRef],
+      description: 'Digests of the inputs relied on.',
+      resolve: (d) => d.entry.body.inputDigests,
+    }),
+    idempotencyKey: t.string({
+      description: 'The key the agent recorded it under.',
+      resolve: (d) => d.entry.body.idempotencyKey,
+    }),
+    recordedAt: t.field({
+      type: 'DateTime',
+      description: 'When the ledger appended it.',
+      resolve: (d) => d.recordedAt,
+    }),
+    signedBy: t.field({
+      type: AgentKeyRef,
+      nullable: true,
+      description:
+        'The key whose signature over the record was verified when it was appended; null when unsigned.',
+      resolve: (d, _args, ctx) => (d.signingKeyId ? ctx.agentKeys.byId(d.signingKeyId) : null),
+    }),
+    entry: t.field({
+      type: LedgerEntryRef,
+      description: 'Its ledger entry: the canonical bytes and their hash.',
+      resolve: async (d, _args, ctx) => (await ctx.proofs.entry(d.index.toString())) as Entry,
+    }),
+    precedents: t.field({
+      type: [DecisionRef],
+      description: 'The decisions it cites as precedents, in the order cited.',
+      resolve: (d, _args, ctx) => ctx.decisions.precedentsOf(d),
+    }),
+    citedBy: t.connection(
+      {
+        type: DecisionRef,
+        description: 'Decisions that cite this one, newest first.',
+        resolve: (d, args, ctx) =>
+          resolveCursorConnection(
+            { args, toCursor: (v: DecisionView) => v.index.toString(), defaultSize: 20, maxSize: 100 },
+            (page: ResolveCursorConnectionArgs) => ctx.decisions.citedBy(d, page),
+          ),
+      },
+      { name: 'DecisionCitationConnection', description: 'A page of citing decisions.' },
+      { name: 'DecisionCitationEdge', description: 'A citing decision and its cursor.' },
+    ),
+  }),
+});
+
+builder.asEntity(DecisionRef, {
+  key: builder.selection<{ id: string }>('id'),
+  resolveReference: ({ id }, ctx) => ctx.decisions.findForReference(id),
+});
+
+const DecisionOptionInput = builder.inputType('DecisionOptionInput', {
+  description: 'An option the agent considered.',
+  fields: (t) => ({
+    id: t.string({ required: true, description: 'Unique within the decision; `chosenOption` names one.' }),
+    description: t.string({ required: false, description: 'What the option is.' }),
+  }),
+});
+
+const InputDigestInput = builder.inputType('InputDigestInput', {
+  description: 'The SHA-256 of an input the decision relied on.',
+  fields: (t) => ({
+    name: t.string({ required: true, description: 'What the input is.' }),
+    digest: t.string({ required: true, description: 'SHA-256, lowercase hex.' }),
+  }),
+});
+
+const PrecedentInput = builder.inputType('PrecedentInput', {
+  description: 'A citation of an earlier ledger entry, by index and exact leaf hash.',
+  fields: (t) => ({
+    index: t.string({ required: true, description: 'Decimal ledger index.' }),
+    leafHash: t.string({
+      required: true,
+      description: 'Its leaf hash, lowercase hex; a mismatch is refused.',
+    }),
+  }),
+});
+
+const SignatureInput = builder.inputType('DecisionSignatureInput', {
+  description:
+    'An Ed25519 signature over the RFC 8785 canonical form of `{"kind":"ecp.decision/v1","agentId":…,"body":…}` (see docs/ledger/format.md).',
+  fields: (t) => ({
+    keyId: t.id({ required: true, description: 'A key registered with `registerAgentKey`.' }),
+    value: t.string({ required: true, description: 'The 64-byte signature, base64.' }),
+  }),
+});
+
+const RecordDecisionInput = builder.inputType('RecordDecisionInput', {
+  description: 'A decision the calling agent took.',
+  fields: (t) => ({
+    jurisdiction: t.string({
+      required: true,
+      description: 'Where it applies, e.g. `EU/DE`; within the agent’s jurisdictions.',
+    }),
+    category: t.string({ required: true, description: 'What kind of decision: lowercase, e.g. `pricing`.' }),
+    context: t.field({ type: 'JSONObject', required: true, description: 'The situation, as a JSON object.' }),
+    options: t.field({
+      type: [DecisionOptionInput],
+      required: true,
+      description: 'The options considered (1–64).',
+    }),
+    chosenOption: t.string({ required: true, description: 'The id of the option taken.' }),
+    rationale: t.string({ required: true, description: 'Why.' }),
+    confidence: t.float({ required: true, description: 'Confidence in [0, 1].' }),
+    inputDigests: t.field({
+      type: [InputDigestInput],
+      required: false,
+      description: 'Digests of the inputs relied on.',
+    }),
+    precedents: t.field({ type: [PrecedentInput], required: false, description: 'Earlier entries cited.' }),
+    signature: t.field({
+      type: SignatureInput,
+      required: false,
+      description: 'The agent’s signature over the record.',
+    }),
+    idempotencyKey: t.string({
+      required: true,
+      description:
+        'Unique per agent and decision: a retry with the same key returns the first record and appends nothing.',
+    }),
+  }),
+});
+
+const RecordDecisionPayload = builder
+  .objectRef<{ decision: DecisionView; replayed: boolean }>('RecordDecisionPayload')
+  .implement({
+    description: 'The recorded decision and where it sits in the ledger.',
+    fields: (t) => ({
+      decision: t.field({ type: DecisionRef, description: 'The decision.', resolve: (r) => r.decision }),
+      ledgerIndex: t.string({
+        description: 'Its ledger index.',
+        resolve: (r) => r.decision.index.toString(),
+      }),
+      leafHash: t.string({
+        description: 'Its leaf hash, lowercase hex.',
+        resolve: (r) => toHex(r.decision.leafHash),
+      }),
+      treeSize: t.string({
+        description: 'The tree size it was included at.',
+        resolve: (r) => r.decision.treeSize.toString(),
+      }),
+      replayed: t.boolean({
+        description:
+          'True when this answers a retry: the decision was recorded before under the same idempotency key.',
+        resolve: (r) => r.replayed,
+      }),
+    }),
+  });
+
+const DecisionFilter = builder.inputType('DecisionFilter', {
+  description: 'Narrows a list of decisions; all given conditions must hold.',
+  fields: (t) => ({
+    agentId: t.id({ required: false, description: 'Recorded by this agent.' }),
+    jurisdiction: t.string({ required: false, description: 'In exactly this jurisdiction.' }),
+    category: t.string({ required: false, description: 'Of this category.' }),
+    recordedAfter: t.field({ type: 'DateTime', required: false, description: 'Recorded at or after.' }),
+    recordedBefore: t.field({ type: 'DateTime', required: false, description: 'Recorded before.' }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  decision: t.field({
+    type: DecisionRef,
+    nullable: true,
+    description: 'A decision by id. An unknown id is a NOT_FOUND error.',
+    args: { id: t.arg.id({ required: true, description: 'The decision id.' }) },
+    resolve: (_root, { id }, ctx) => ctx.decisions.get(String(id)),
+  }),
+  decisions: t.connection(
+    {
+      type: DecisionRef,
+      description: 'Decisions, newest first (Relay connection; cursors are ledger indexes and never move).',
+      args: { filter: t.arg({ type: DecisionFilter, required: false, description: 'Conditions to match.' }) },
+      resolve: (_root, args, ctx) =>
+        resolveCursorConnection(
+          { args, toCursor: (v: DecisionView) => v.index.toString(), defaultSize: 20, maxSize: 100 },
+          (page: ResolveCursorConnectionArgs) => ctx.decisions.list(args.filter ?? {}, page),
+        ),
+    },
+    { name: 'DecisionConnection', description: 'A page of decisions.' },
+    { name: 'DecisionEdge', description: 'A decision and its cursor.' },
+  ),
+}));
+
+builder.mutationFields((t) => ({
+  recordDecision: t.field({
+    type: RecordDecisionPayload,
+    description:
+      'Records a decision the calling agent took in the Transparency Ledger (role AGENT). Returns its ledger index, leaf hash and the tree size it was included at.',
+    args: { input: t.arg({ type: RecordDecisionInput, required: true }) },
+    resolve: (_root, { input }, ctx) => ctx.decisions.record(input),
+  }),
+  registerAgentKey: t.field({
+    type: AgentKeyRef,
+    description: 'Registers an Ed25519 public key for the caller, to sign the records it appends.',
+    args: {
+      publicKey: t.arg.string({ required: true, description: 'Base64 of the 32-byte key, or PEM (SPKI).' }),
+    },
+    resolve: (_root, { publicKey }, ctx) => ctx.agentKeys.register(publicKey),
+  }),
+  revokeAgentKey: t.field({
+    type: AgentKeyRef,
+    description: 'Revokes a signing key (its owner or an admin). Records it signed stay verifiable.',
+    args: { id: t.arg.id({ required: true, description: 'The key id.' }) },
+    resolve: (_root, { id }, ctx) => ctx.agentKeys.revoke(String(id)),
+  }),
+}));
+
+builder.objectField(AgentRef, 'signingKeys', (t) =>
+  t.field({
+    type: [AgentKeyRef],
+    description: 'The agent’s registered signing keys, revoked ones included.',
+    resolve: (agent, _args, ctx) => ctx.agentKeys.forAgent(agent.id),
+  }),
+);

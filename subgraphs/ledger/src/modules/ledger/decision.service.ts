@@ -1,0 +1,357 @@
+import { isUuid, newId } from '@ecp/db/ids';
+import {
+  BadUserInputError,
+  ForbiddenError,
+  InvalidSignatureError,
+  NotFoundError,
+  PayloadTooLargeError,
+  UnknownPrecedentError,
+} from '@ecp/errors/errors';
+import type { Principal } from '@ecp/identity/principal';
+import { hasRole } from '@ecp/identity/principal';
+import { canonicalBytes } from '@ecp/ledger-format/canonical-json';
+import {
+  DECISION_KIND,
+  type DecisionBody,
+  type DecisionEntry,
+  verifyDecisionSignature,
+} from '@ecp/ledger-format/decision-entry';
+import { validateEntry } from '@ecp/ledger-format/entry-schemas';
+import type { Logger } from '@ecp/logging/logger';
+import { equalBytes, fromHex, toHex } from '@ecp/merkle/hash';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import DataLoader from 'dataloader';
+import { AgentKeyEntity, DecisionEntity, type DecisionRecord, EntryEntity } from './ledger.entities';
+import type { LedgerLog } from './ledger-log';
+import { ledgerStore } from './ledger-store';
+import { parseUint64 } from './numbers';
+import { withPgClient } from './pg-client';
+
+/** What an agent sends to record a decision (the GraphQL input, unvalidated). */
+export interface RecordDecisionInput {
+  jurisdiction: string;
+  category: string;
+  context: Record<string, unknown>;
+  options: { id: string; description?: string | null }[];
+  chosenOption: string;
+  rationale: string;
+  confidence: number;
+  inputDigests?: { name: string; digest: string }[] | null;
+  precedents?: { index: string; leafHash: string }[] | null;
+  signature?: { keyId: string; value: string } | null;
+  idempotencyKey: string;
+}
+
+/** A decision as read back: its queryable row, its entry (the record itself) and where it sits in the tree. */
+export interface DecisionView {
+  id: string;
+  agentId: string;
+  index: bigint;
+  leafHash: Uint8Array;
+  treeSize: bigint;
+  recordedAt: Date;
+  entry: DecisionEntry;
+  canonicalJson: string;
+  signingKeyId: string | null;
+}
+
+export interface RecordedDecision {
+  decision: DecisionView;
+  replayed: boolean;
+}
+
+export interface DecisionFilter {
+  agentId?: string | null;
+  jurisdiction?: string | null;
+  category?: string | null;
+  recordedAfter?: Date | null;
+  recordedBefore?: Date | null;
+}
+
+interface Deps {
+  em: EntityManager;
+  principal: Principal;
+  logger: Logger;
+  log: LedgerLog;
+  maxEntryBytes: number;
+}
+
+/**
+ * Recording and reading decisions. A decision is validated (its kind's JSON Schema, its chosen option,
+ * the agent's jurisdictions, its signature, its precedents, its size) before it is appended; anything
+ * refused leaves the ledger unchanged.
+ */
+export class DecisionService {
+  private readonly byId: DataLoader<string, DecisionView | null>;
+
+  constructor(private readonly deps: Deps) {
+    this.byId = new DataLoader(async (ids) => {
+      const views = await this.viewsOf(await deps.em.find(DecisionEntity, { id: { $in: [...ids] } }));
+      const found = new Map(views.map((v) => [v.id, v]));
+      return ids.map((id) => found.get(id) ?? null);
+    });
+  }
+
+  /** Records a decision for the calling agent (role AGENT). A retry with the same idempotency key returns the first. */
+  async record(input: RecordDecisionInput): Promise<RecordedDecision> {
+    const { principal, em } = this.deps;
+    if (principal.kind !== 'agent' || !hasRole(principal, 'AGENT')) {
+      throw new ForbiddenError('Recording decisions needs the AGENT role.');
+    }
+    const earlier = await em.findOne(DecisionEntity, {
+      agentId: principal.id,
+      idempotencyKey: input.idempotencyKey,
+    });
+    if (earlier) return { decision: (await this.viewsOf([earlier]))[0]!, replayed: true };
+
+    const body: DecisionBody = {
+      jurisdiction: input.jurisdiction,
+      category: input.category,
+      context: input.context,
+      options: input.options.map((o) => ({ id: o.id, description: o.description ?? '' })),
+      chosenOption: input.chosenOption,
+      rationale: input.rationale,
+      confidence: input.confidence,
+      inputDigests: (input.inputDigests ?? []).map((d) => ({
+        name: d.name,
+        algorithm: 'sha-256' as const,
+        digest: d.digest,
+      })),
+      precedents: (input.precedents ?? []).map((p) => ({ index: p.index, leafHash: p.leafHash })),
+      idempotencyKey: input.idempotencyKey,
+    };
+    const decisionId = newId();
+    const signature = input.signature
+      ? { keyId: input.signature.keyId, algorithm: 'ed25519' as const, value: input.signature.value }
+      : undefined;
+    const entryAt = (recordedAt: string): DecisionEntry => ({
+      kind: DECISION_KIND,
+      decisionId,
+      agentId: principal.id,
+      recordedAt,
+      body,
+      ...(signature ? { signature } : {}),
+    });
+
+    // Validate the exact entry that will be written; only the time differs, and its length is fixed.
+    const draft = entryAt(new Date().toISOString());
+    const problems = validateEntry(draft).map((p) => ({
+      path: `input${p.path.replace(/^\/body/, '').replaceAll('/', '.')}`,
+      reason: p.reason,
+    }));
+    problems.push(...semanticProblems(body, principal));
+    if (problems.length > 0) {
+      throw new BadUserInputError(
+        `Invalid decision: ${problems.map((p) => `${p.path} ${p.reason}`).join('; ')}.`,
+        problems,
+      );
+    }
+    const size = canonicalBytes(draft).length;
+    if (size > this.deps.maxEntryBytes) {
+      throw new PayloadTooLargeError(
+        `The decision's record is ${size} bytes; the ledger accepts at most ${this.deps.maxEntryBytes}.`,
+        [{ path: 'input', reason: `canonical form is ${size} bytes, limit ${this.deps.maxEntryBytes}` }],
+      );
+    }
+    const signingKeyId = signature ? await this.checkSignature(body, signature) : null;
+    const cites = await this.checkPrecedents(body);
+
+    const appended = await this.deps.log.append({
+      kind: DECISION_KIND,
+      entry: entryAt,
+      idempotency: { agentId: principal.id, key: input.idempotencyKey },
+      decision: {
+        id: decisionId,
+        agentId: principal.id,
+        jurisdiction: body.jurisdiction,
+        category: body.category,
+        chosenOption: body.chosenOption,
+        confidence: body.confidence,
+        idempotencyKey: body.idempotencyKey,
+        signingKeyId,
+      },
+      cites,
+    });
+    const id = appended.decisionId ?? decisionId;
+    const view = await this.get(id);
+    if (!appended.replayed) {
+      this.deps.logger.info({ decisionId: id, ledgerIndex: appended.index.toString() }, 'decision recorded');
+    }
+    return { decision: view, replayed: appended.replayed };
+  }
+
+  /** A decision by id; NOT_FOUND when there is none. */
+  async get(id: string): Promise<DecisionView> {
+    if (!isUuid(id))
+      throw new BadUserInputError(`"${id}" is not a decision id.`, [
+        { path: 'id', reason: 'must be a UUID' },
+      ]);
+    const view = await this.byId.load(id);
+    if (!view) throw new NotFoundError(`No decision has id ${id}.`);
+    return view;
+  }
+
+  async findForReference(id: string): Promise<DecisionView | null> {
+    return isUuid(id) ? this.byId.load(id) : null;
+  }
+
+  /** Decisions matching `filter`, newest first, by keyset on the ledger index. */
+  async list(
+    filter: DecisionFilter,
+    page: { after?: string; before?: string; limit: number; inverted: boolean },
+  ): Promise<DecisionView[]> {
+    const where: Record<string, unknown>[] = [];
+    if (filter.agentId) where.push({ agentId: filter.agentId });
+    if (filter.jurisdiction) where.push({ jurisdiction: filter.jurisdiction });
+    if (filter.category) where.push({ category: filter.category });
+    if (filter.recordedAfter) where.push({ recordedAt: { $gte: filter.recordedAfter } });
+    if (filter.recordedBefore) where.push({ recordedAt: { $lt: filter.recordedBefore } });
+    if (filter.agentId && !isUuid(filter.agentId)) {
+      throw new BadUserInputError('filter.agentId must be an agent id.', [
+        { path: 'filter.agentId', reason: 'must be a UUID' },
+      ]);
+    }
+    // Newest first: "after" a cursor means a smaller index.
+    if (page.after) where.push({ ledgerIndex: { $lt: parseUint64(page.after, 'after').toString() } });
+    if (page.before) where.push({ ledgerIndex: { $gt: parseUint64(page.before, 'before').toString() } });
+    const rows = await this.deps.em.find(DecisionEntity, where.length ? { $and: where } : {}, {
+      orderBy: { ledgerIndex: page.inverted ? 'asc' : 'desc' },
+      limit: page.limit,
+    });
+    return this.viewsOf(rows);
+  }
+
+  /** The decisions a decision cites, in the order it cites them. */
+  async precedentsOf(view: DecisionView): Promise<DecisionView[]> {
+    const indexes = view.entry.body.precedents.map((p) => p.index);
+    if (indexes.length === 0) return [];
+    const rows = await this.deps.em.find(DecisionEntity, { ledgerIndex: { $in: indexes } });
+    const byIndex = new Map((await this.viewsOf(rows)).map((v) => [v.index.toString(), v]));
+    return indexes.flatMap((i) => byIndex.get(i) ?? []);
+  }
+
+  /** The decisions that cite this one, newest first. */
+  async citedBy(
+    view: DecisionView,
+    page: { after?: string; before?: string; limit: number; inverted: boolean },
+  ): Promise<DecisionView[]> {
+    const bounds: string[] = [];
+    const params: unknown[] = [view.index.toString()];
+    if (page.after) {
+      params.push(parseUint64(page.after, 'after').toString());
+      bounds.push(`and citing_index < $${params.length}`);
+    }
+    if (page.before) {
+      params.push(parseUint64(page.before, 'before').toString());
+      bounds.push(`and citing_index > $${params.length}`);
+    }
+    params.push(page.limit);
+    const citing = await withPgClient(this.deps.em, async (db) => {
+      const { rows } = await db.query<{ citing_index: string }>(
+        `select c.citing_index::text as citing_index from ledger.citation c where c.cited_index = $1 ${bounds.join(' ')}
+          order by c.citing_index ${page.inverted ? 'asc' : 'desc'} limit $${params.length}`,
+        params,
+      );
+      return rows.map((r) => r.citing_index);
+    });
+    if (citing.length === 0) return [];
+    const rows = await this.deps.em.find(DecisionEntity, { ledgerIndex: { $in: citing } });
+    const byIndex = new Map((await this.viewsOf(rows)).map((v) => [v.index.toString(), v]));
+    return citing.flatMap((i) => byIndex.get(i) ?? []);
+  }
+
+  private async checkSignature(
+    body: DecisionBody,
+    signature: { keyId: string; value: string },
+  ): Promise<string> {
+    const { principal, em } = this.deps;
+    const key = isUuid(signature.keyId) ? await em.findOne(AgentKeyEntity, { id: signature.keyId }) : null;
+    if (!key || key.agentId !== principal.id) {
+      throw new InvalidSignatureError('The signature names a key that is not registered to this agent.', [
+        { path: 'input.signature.keyId', reason: 'not one of the calling agent’s keys' },
+      ]);
+    }
+    if (key.revokedAt) {
+      throw new InvalidSignatureError('The signature names a revoked key.', [
+        { path: 'input.signature.keyId', reason: 'revoked' },
+      ]);
+    }
+    if (!verifyDecisionSignature(principal.id, body, signature.value, new Uint8Array(key.publicKey))) {
+      throw new InvalidSignatureError(
+        'The signature does not verify: sign the RFC 8785 canonical form of {kind, agentId, body} with the named key.',
+        [{ path: 'input.signature.value', reason: 'Ed25519 verification failed' }],
+      );
+    }
+    return key.id;
+  }
+
+  /** Every citation must name an existing entry by index and its exact leaf hash. */
+  private async checkPrecedents(body: DecisionBody): Promise<bigint[]> {
+    const cited = body.precedents.map((p) => BigInt(p.index));
+    const stored = await withPgClient(this.deps.em, (db) => ledgerStore.leafHashes(db, cited));
+    const problems = body.precedents.flatMap((p, i) => {
+      const leaf = stored.get(BigInt(p.index));
+      if (!leaf) return [{ path: `input.precedents.${i}`, reason: `no ledger entry has index ${p.index}` }];
+      if (!equalBytes(leaf, fromHex(p.leafHash, 32))) {
+        return [
+          { path: `input.precedents.${i}.leafHash`, reason: `entry ${p.index} has leaf hash ${toHex(leaf)}` },
+        ];
+      }
+      return [];
+    });
+    if (problems.length > 0) {
+      throw new UnknownPrecedentError(
+        `Unknown precedent: ${problems.map((p) => p.reason).join('; ')}.`,
+        problems,
+      );
+    }
+    return [...new Set(cited)];
+  }
+
+  private async viewsOf(rows: DecisionRecord[]): Promise<DecisionView[]> {
+    if (rows.length === 0) return [];
+    const entries = await this.deps.em.find(EntryEntity, { index: { $in: rows.map((r) => r.ledgerIndex) } });
+    const byIndex = new Map(entries.map((e) => [e.index, e]));
+    return rows.flatMap((row) => {
+      const entry = byIndex.get(row.ledgerIndex);
+      if (!entry) return [];
+      const canonicalJson = Buffer.from(entry.canonical).toString('utf8');
+      return [
+        {
+          id: row.id,
+          agentId: row.agentId,
+          index: BigInt(row.ledgerIndex),
+          leafHash: new Uint8Array(entry.leafHash),
+          treeSize: BigInt(entry.treeSize),
+          recordedAt: row.recordedAt,
+          entry: JSON.parse(canonicalJson) as DecisionEntry,
+          canonicalJson,
+          signingKeyId: row.signingKeyId ?? null,
+        },
+      ];
+    });
+  }
+}
+
+/** What JSON Schema cannot say: the chosen option is one of the options, ids are unique, the agent may act there. */
+function semanticProblems(body: DecisionBody, principal: Principal): { path: string; reason: string }[] {
+  const problems: { path: string; reason: string }[] = [];
+  const ids = body.options.map((o) => o.id);
+  if (new Set(ids).size !== ids.length)
+    problems.push({ path: 'input.options', reason: 'option ids must be unique' });
+  if (!ids.includes(body.chosenOption)) {
+    problems.push({
+      path: 'input.chosenOption',
+      reason: `must be one of the option ids (${ids.join(', ')})`,
+    });
+  }
+  const allowed = principal.jurisdictions;
+  const within = (j: string) => allowed.some((a) => j === a || j.startsWith(`${a}/`));
+  if (allowed.length > 0 && !within(body.jurisdiction)) {
+    problems.push({
+      path: 'input.jurisdiction',
+      reason: `the agent acts in ${allowed.join(', ')} and their sub-jurisdictions only`,
+    });
+  }
+  return problems;
+}

@@ -1,0 +1,307 @@
+import { canonicalBytes } from '@ecp/ledger-format/canonical-json';
+import type { Logger } from '@ecp/logging/logger';
+import { signCheckpoint } from '@ecp/merkle/checkpoint';
+import { leafHash } from '@ecp/merkle/hash';
+import { Frontier } from '@ecp/merkle/tree';
+import type { Knex } from '@mikro-orm/postgresql';
+import type { PoolClient } from 'pg';
+import { Registry } from 'prom-client';
+import { createLedgerMetrics } from './ledger-metrics';
+import { type DecisionRow, type EntryRow, idempotencyKeyOf, ledgerStore, nodeKey } from './ledger-store';
+import type { LogKeys } from './log-keys';
+
+/** One entry to append, already validated; `entry` builds it once the batch's time is known. */
+export interface AppendRequest {
+  kind: string;
+  entry: (recordedAt: string) => object;
+  /** A retry with the same agent and key returns the first append instead of appending again. */
+  idempotency?: { agentId: string; key: string };
+  /** The decision row written beside the entry, in the same transaction. */
+  decision?: Omit<DecisionRow, 'ledgerIndex' | 'recordedAt'>;
+  /** Indexes of the entries this one cites (already checked to exist with the cited leaf hash). */
+  cites?: readonly bigint[];
+}
+
+export interface AppendResult {
+  index: bigint;
+  leafHash: Uint8Array;
+  /** Size of the tree once the batch holding the entry was appended: a proof against it exists at once. */
+  treeSize: bigint;
+  /** The id of the decision (for decision entries). */
+  decisionId?: string;
+  /** True when an earlier append with the same idempotency key was returned. */
+  replayed: boolean;
+}
+
+interface Pending {
+  request: AppendRequest;
+  resolve: (result: AppendResult) => void;
+  reject: (err: unknown) => void;
+}
+
+export interface LedgerLogOptions {
+  knex: Knex;
+  keys: LogKeys;
+  logger: Logger;
+  batchMax: number;
+  checkpointIntervalMs: number;
+  checkpointEveryEntries: number;
+  registry?: Registry;
+}
+
+/**
+ * The Transparency Ledger's append path. Appends from all concurrent requests queue here and are
+ * written in batches, one transaction each (group commit), under one tree-state lock shared by every
+ * ledger process: indexes stay gapless and ordered, a batch is all or nothing, and throughput is not
+ * bound to one fsync per entry. The frontier (the tree's right edge) lives in memory and is rebuilt
+ * from the stored nodes at start, after a failed batch, or when another process appended meanwhile.
+ * Signed checkpoints are published with a batch when one is due, and by a timer when the log idles.
+ */
+export class LedgerLog {
+  private frontier = Frontier.empty();
+  private queue: Pending[] = [];
+  private flushing = false;
+  private closed = false;
+  private lastCheckpoint = { size: -1n, at: 0 };
+  private timer: NodeJS.Timeout | undefined;
+  private idle: Promise<void> = Promise.resolve();
+  private readonly metrics;
+
+  constructor(private readonly options: LedgerLogOptions) {
+    this.metrics = createLedgerMetrics(options.registry ?? new Registry());
+  }
+
+  /** Loads the tree state, publishes a checkpoint if the latest is behind, and starts the checkpoint timer. */
+  async start(): Promise<void> {
+    await this.withConnection(async (db) => {
+      await db.query('begin');
+      try {
+        await ledgerStore.lockTree(db);
+        await this.syncFrontier(db);
+        const latest = await ledgerStore.latestCheckpoint(db);
+        this.lastCheckpoint = { size: latest?.treeSize ?? -1n, at: latest?.publishedAt.getTime() ?? 0 };
+        if (this.lastCheckpoint.size !== this.frontier.size) await this.publishCheckpoint(db);
+        await db.query('commit');
+      } catch (err) {
+        await db.query('rollback');
+        throw err;
+      }
+    });
+    this.timer = setInterval(() => void this.publishIfBehind(), this.options.checkpointIntervalMs);
+    this.timer.unref();
+    this.options.logger.info({ treeSize: this.frontier.size.toString() }, 'ledger log ready');
+  }
+
+  /** Stops taking appends, finishes what is queued, and stops the timer. */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.timer);
+    while (this.flushing || this.queue.length > 0) await this.idle;
+  }
+
+  get size(): bigint {
+    return this.frontier.size;
+  }
+
+  /** Appends one entry; resolves once it is committed. */
+  append(request: AppendRequest): Promise<AppendResult> {
+    if (this.closed) return Promise.reject(new Error('the ledger log is shutting down'));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ request, resolve, reject });
+      this.metrics.queueDepth.set(this.queue.length);
+      if (!this.flushing) this.kick();
+    });
+  }
+
+  private kick(): void {
+    this.flushing = true;
+    this.idle = (async () => {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, this.options.batchMax);
+        this.metrics.queueDepth.set(this.queue.length);
+        await this.flush(batch);
+      }
+      this.flushing = false;
+    })();
+  }
+
+  private async flush(batch: Pending[]): Promise<void> {
+    const started = performance.now();
+    const before = this.frontier.clone();
+    try {
+      const results = await this.withConnection(async (db) => {
+        await db.query('begin');
+        try {
+          const out = await this.appendBatch(db, batch);
+          await db.query('commit');
+          return out;
+        } catch (err) {
+          await db.query('rollback').catch(() => {});
+          throw err;
+        }
+      });
+      for (const [i, p] of batch.entries()) p.resolve(results[i]!);
+      const appended = results.filter((r) => !r.replayed).length;
+      this.metrics.appends.inc(appended);
+      this.metrics.replays.inc(results.length - appended);
+      this.metrics.batchSize.observe(batch.length);
+      this.metrics.batchSeconds.observe((performance.now() - started) / 1000);
+      this.metrics.treeSize.set(Number(this.frontier.size));
+    } catch (err) {
+      // Nothing of the batch was committed: forget what it did to the frontier and fail its appends.
+      this.frontier = before;
+      this.options.logger.error(
+        { err, entries: batch.length },
+        'ledger batch failed; nothing of it was committed',
+      );
+      for (const p of batch) p.reject(err);
+    }
+  }
+
+  private async appendBatch(db: PoolClient, batch: Pending[]): Promise<AppendResult[]> {
+    await ledgerStore.lockTree(db);
+    await this.syncFrontier(db);
+    const recorded = await ledgerStore.recordedDecisions(
+      db,
+      batch.flatMap((p) =>
+        p.request.idempotency
+          ? [{ agentId: p.request.idempotency.agentId, idempotencyKey: p.request.idempotency.key }]
+          : [],
+      ),
+    );
+    const recordedAt = new Date().toISOString();
+    const entries: EntryRow[] = [];
+    const decisions: DecisionRow[] = [];
+    const citations: { citing: bigint; cited: bigint }[] = [];
+    const results: (AppendResult | { sameAs: string })[] = [];
+    const inBatch = new Map<string, number>();
+    let next = this.frontier.size;
+    for (const { request } of batch) {
+      const key = request.idempotency
+        ? idempotencyKeyOf(request.idempotency.agentId, request.idempotency.key)
+        : undefined;
+      const earlier = key ? recorded.get(key) : undefined;
+      if (earlier) {
+        results.push({
+          index: earlier.index,
+          leafHash: earlier.leafHash,
+          treeSize: earlier.treeSize,
+          decisionId: earlier.id,
+          replayed: true,
+        });
+        continue;
+      }
+      if (key && inBatch.has(key)) {
+        results.push({ sameAs: key });
+        continue;
+      }
+      const index = next++;
+      const canonical = canonicalBytes(request.entry(recordedAt));
+      const hash = leafHash(canonical);
+      entries.push({
+        index,
+        kind: request.kind,
+        leafHash: hash,
+        canonical,
+        payload: new TextDecoder().decode(canonical),
+        recordedAt,
+        treeSize: 0n,
+      });
+      if (request.decision) decisions.push({ ...request.decision, ledgerIndex: index, recordedAt });
+      for (const cited of request.cites ?? []) citations.push({ citing: index, cited });
+      if (key) inBatch.set(key, results.length);
+      results.push({
+        index,
+        leafHash: hash,
+        treeSize: 0n,
+        decisionId: request.decision?.id,
+        replayed: false,
+      });
+    }
+    const appended = this.frontier.appendAll(entries.map((e) => e.leafHash));
+    for (const e of entries) e.treeSize = appended.size;
+    await ledgerStore.insertEntries(db, entries);
+    await ledgerStore.insertNodes(db, appended.completed);
+    await ledgerStore.insertDecisions(db, decisions);
+    await ledgerStore.insertCitations(db, citations);
+    if (this.checkpointDue()) await this.publishCheckpoint(db);
+    return results.map((r) => {
+      if (!('sameAs' in r)) return r.replayed ? r : { ...r, treeSize: appended.size };
+      const first = results[inBatch.get(r.sameAs)!] as AppendResult;
+      return { ...first, treeSize: appended.size, replayed: true };
+    });
+  }
+
+  /** Makes the in-memory frontier match the stored tree (another process may have appended). */
+  private async syncFrontier(db: PoolClient): Promise<void> {
+    const size = await ledgerStore.size(db);
+    if (size === this.frontier.size) return;
+    const ids = Frontier.nodeIds(size);
+    const nodes = await ledgerStore.nodes(db, ids);
+    this.frontier = Frontier.fromNodes(size, (level, index) => {
+      const hash = nodes.get(nodeKey(level, index));
+      if (!hash) throw new Error(`stored tree is missing node ${level}/${index} at size ${size}`);
+      return hash;
+    });
+    this.options.logger.info({ treeSize: size.toString() }, 'ledger frontier loaded from the database');
+  }
+
+  private checkpointDue(): boolean {
+    const grown = this.frontier.size - (this.lastCheckpoint.size < 0n ? 0n : this.lastCheckpoint.size);
+    return (
+      grown >= BigInt(this.options.checkpointEveryEntries) ||
+      (grown > 0n && Date.now() - this.lastCheckpoint.at >= this.options.checkpointIntervalMs)
+    );
+  }
+
+  private async publishCheckpoint(db: PoolClient): Promise<void> {
+    const { keys } = this.options;
+    const size = this.frontier.size;
+    const root = this.frontier.root();
+    const note = signCheckpoint({ origin: keys.origin, size, rootHash: root }, [keys.signer]);
+    await ledgerStore.insertCheckpoint(db, size, root, note);
+    this.lastCheckpoint = { size, at: Date.now() };
+    this.metrics.checkpoints.inc();
+  }
+
+  /** The timer's job: when appends stopped after the last checkpoint, sign the tree as it is now. */
+  private async publishIfBehind(): Promise<void> {
+    if (this.flushing || this.closed || this.frontier.size === this.lastCheckpoint.size) return;
+    // Going through the queue keeps the timer and the batches from interleaving.
+    this.flushing = true;
+    this.idle = (async () => {
+      try {
+        await this.withConnection(async (db) => {
+          await db.query('begin');
+          try {
+            await ledgerStore.lockTree(db);
+            await this.syncFrontier(db);
+            const latest = await ledgerStore.latestCheckpoint(db);
+            if (!latest || latest.treeSize < this.frontier.size) await this.publishCheckpoint(db);
+            else this.lastCheckpoint = { size: latest.treeSize, at: latest.publishedAt.getTime() };
+            await db.query('commit');
+          } catch (err) {
+            await db.query('rollback').catch(() => {});
+            throw err;
+          }
+        });
+      } catch (err) {
+        this.options.logger.error({ err }, 'publishing a checkpoint failed; will retry');
+      } finally {
+        this.flushing = false;
+        if (this.queue.length > 0) this.kick();
+      }
+    })();
+    await this.idle;
+  }
+
+  private async withConnection<T>(fn: (db: PoolClient) => Promise<T>): Promise<T> {
+    const { client } = this.options.knex;
+    const connection = (await client.acquireConnection()) as PoolClient;
+    try {
+      return await fn(connection);
+    } finally {
+      await client.releaseConnection(connection);
+    }
+  }
+}

@@ -1,0 +1,14 @@
+import type { Express } from 'express';
+import type { LogKeys } from './log-keys';
+
+export const PUBLIC_KEY_PATH = '/ledger/public-key';
+
+/**
+ * The log's verifier keys, one per line, the current signing key first: everything an auditor needs
+ * to check checkpoints, served without credentials.
+ */
+export function mountPublicKey(app: Express, keys: LogKeys): void {
+  app.get(PUBLIC_KEY_PATH, (_req, res) => {
+    res.type('text/plain').send(`${keys.verifierKeys.join('\n')}\n`);
+  });
+}
