@@ -122,6 +122,22 @@ export async function buildGateway(config: GatewayConfig, logger: Logger): Promi
     })),
   });
 
+  // The log's public key, for anyone to verify checkpoints without an account.
+  app.get('/ledger/public-key', async (_req, res) => {
+    try {
+      const answer = await request(new URL('/ledger/public-key', config.LEDGER_URL), {
+        headersTimeout: 2000,
+        bodyTimeout: 2000,
+      });
+      res
+        .status(answer.statusCode)
+        .type('text/plain')
+        .send(await answer.body.text());
+    } catch (err) {
+      logger.warn({ err }, 'ledger public key unavailable');
+      res.status(503).type('text/plain').send('the ledger subgraph is unavailable\n');
+    }
+  });
   app.get('/', (_req, res) => res.sendFile(join(config.DASHBOARD_DIR, 'index.html')));
   app.get('/playground', (_req, res) => res.sendFile(join(config.DASHBOARD_DIR, 'playground.html')));
   app.use('/assets', express.static(join(config.DASHBOARD_DIR, 'assets'), { fallthrough: false }));

@@ -98,11 +98,9 @@ export class Migration20261127120000_transparency_ledger extends Migration {
       end $$;`);
     const appendOnly = ['entry', 'tree_node', 'checkpoint', 'decision', 'citation'];
     for (const table of appendOnly) {
+      // Statement-level, so that even an UPDATE or DELETE matching no row is refused.
       this.addSql(`
-        create trigger ${table}_append_only before update or delete on ledger.${table}
-          for each row execute function ledger.refuse_change();`);
-      this.addSql(`
-        create trigger ${table}_no_truncate before truncate on ledger.${table}
+        create trigger ${table}_append_only before update or delete or truncate on ledger.${table}
           for each statement execute function ledger.refuse_change();`);
       this.addSql(`alter table ledger.${table} owner to ecp_ledger_owner;`);
       this.addSql(`revoke all on ledger.${table} from public;`);

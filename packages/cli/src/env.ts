@@ -30,6 +30,9 @@ export const cliEnvSchema = z.object({
   /** pretty: one readable line per event; json: the services' structured lines as they are. */
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
   START_TIMEOUT_MS: millis(90_000),
+  /** Where `ecp ledger …` finds the platform, and the API key it uses. */
+  ECP_GATEWAY_URL: z.string().url().default('http://127.0.0.1:4000'),
+  ECP_API_KEY: z.string().optional(),
   SHUTDOWN_DEADLINE_MS: millis(10_000),
 });
 

@@ -1,8 +1,15 @@
 import { ConfigError } from '@ecp/config/env';
 import { Command } from 'commander';
 import { bootstrapAdminCommand } from './commands/bootstrap-admin';
+import { exportLedger, printBundle, printCheckpoint } from './commands/ledger';
 import { migrate } from './commands/migrate';
 import { start } from './commands/start';
+import {
+  verifyBundles,
+  verifyCheckpointConsistency,
+  verifyCheckpoints,
+  verifyExport,
+} from './commands/verify';
 import { loadCliConfig } from './env';
 
 const program = new Command('ecp')
@@ -24,9 +31,68 @@ program
   .description('create the first admin if none exists, and print its API key once')
   .action(() => bootstrapAdminCommand(loadCliConfig()));
 
+const collect = (value: string, previous: string[]) => [...previous, value];
+const withKeys = (command: Command) =>
+  command
+    .option(
+      '--key <vkey>',
+      'the log’s verifier key (<name>+<id>+<key>, or @file); repeatable for rotated keys',
+      collect,
+      [],
+    )
+    .option('--origin <origin>', 'require this log origin');
+
+const ledger = program
+  .command('ledger')
+  .description('read the Transparency Ledger through the gateway (ECP_GATEWAY_URL, ECP_API_KEY)');
+ledger
+  .command('checkpoint')
+  .description(
+    'print the latest signed checkpoint (or the one at --size); keep it to check consistency later',
+  )
+  .option('--size <n>', 'tree size of the checkpoint')
+  .option('--gateway <url>', 'gateway URL')
+  .option('--api-key <key>', 'API key')
+  .action((options) => printCheckpoint(loadCliConfig(), options));
+ledger
+  .command('bundle <index>')
+  .description('print the self-contained proof bundle of one entry')
+  .option('--gateway <url>', 'gateway URL')
+  .option('--api-key <key>', 'API key')
+  .action((index, options) => printBundle(loadCliConfig(), index, options));
+ledger
+  .command('export')
+  .description('write every checkpoint and entry to a JSON-lines file, with a progress bar')
+  .requiredOption('--out <file>', 'where to write the export')
+  .option('--gateway <url>', 'gateway URL')
+  .option('--api-key <key>', 'API key')
+  .action((options) => exportLedger(loadCliConfig(), options));
+
+const verify = program
+  .command('verify')
+  .description('check the ledger offline, trusting nothing but its public key');
+withKeys(verify.command('checkpoint <files...>'))
+  .description('check signed checkpoint notes')
+  .action((files, options) => verifyCheckpoints(files, options));
+withKeys(verify.command('bundle <files...>'))
+  .description('check proof bundles: the checkpoint’s signature and the entry’s inclusion')
+  .action((files, options) => verifyBundles(files, options));
+withKeys(verify.command('consistency <older> <newer>'))
+  .description('check that the newer kept checkpoint extends the older (proof from --proof or the gateway)')
+  .option('--proof <file>', 'consistency proof hashes, one hex hash per line')
+  .option('--gateway <url>', 'gateway URL to fetch the proof from')
+  .option('--api-key <key>', 'API key')
+  .action((older, newer, options) => verifyCheckpointConsistency(loadCliConfig(), older, newer, options));
+withKeys(verify.command('export <file>'))
+  .description('re-hash every entry of an export, recompute the tree and compare it with every checkpoint')
+  .option('--checkpoint <file>', 'a checkpoint you kept; repeatable', collect, [])
+  .option('--previous <file>', 'an earlier export: entries changed since are named exactly')
+  .action((file, options) => verifyExport(file, options));
+
 try {
   await program.parseAsync();
 } catch (err) {
-  process.stderr.write(`${err instanceof ConfigError ? err.message : `ecp: ${(err as Error).message}`}\n`);
+  const message = err instanceof ConfigError ? err.message : `ecp: ${(err as Error).message}`;
+  process.stderr.write(`${message}\n`);
   process.exit(1);
 }

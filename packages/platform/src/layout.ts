@@ -55,7 +55,11 @@ export function platformLayout(options: {
     subgraphs: [
       {
         ...subgraph('ledger', ports.ledger),
-        env: { ...subgraph('ledger', 0).env, ECP_TOKEN_SECRET: secrets.tokenSecret },
+        env: {
+          ...subgraph('ledger', 0).env,
+          ECP_TOKEN_SECRET: secrets.tokenSecret,
+          LEDGER_SIGNING_KEY: secrets.ledgerSigningKey,
+        },
       },
       subgraph('advisory', ports.advisory),
       subgraph('learning-consortium', ports.learningConsortium),

@@ -172,11 +172,12 @@ export const ledgerStore = {
   },
 
   async latestCheckpoint(db: ClientBase): Promise<{ treeSize: bigint; publishedAt: Date } | null> {
-    const { rows } = await db.query<{ tree_size: string; published_at: Date }>(
+    const { rows } = await db.query<{ tree_size: string; published_at: Date | string }>(
       'select c.tree_size::text as tree_size, c.published_at from ledger.checkpoint c order by c.tree_size desc limit 1',
     );
     const row = rows[0];
-    return row ? { treeSize: BigInt(row.tree_size), publishedAt: row.published_at } : null;
+    // The ORM's pool parses timestamps as strings; accept either.
+    return row ? { treeSize: BigInt(row.tree_size), publishedAt: new Date(row.published_at) } : null;
   },
 
   async insertCheckpoint(
