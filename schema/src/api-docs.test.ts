@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { composeServices } from '@apollo/composition';
+import { ERROR_CODES } from '@ecp/errors/errors';
 import {
   buildSchema,
   type GraphQLObjectType,
@@ -131,15 +132,9 @@ describe('the API docs in docs/api', () => {
     const readme = doc('README.md');
     expect(readme).toContain('Authorization: Bearer <API key or access token>');
     const errors = section(readme, '## Errors');
+    // Every code the platform's error hierarchy can produce, plus those of Apollo and the gateway.
     for (const code of [
-      'BAD_USER_INPUT',
-      'UNAUTHENTICATED',
-      'FORBIDDEN',
-      'NOT_FOUND',
-      'CONFLICT',
-      'PAYLOAD_TOO_LARGE',
-      'SERVICE_UNAVAILABLE',
-      'INTERNAL_SERVER_ERROR',
+      ...ERROR_CODES,
       'GRAPHQL_PARSE_FAILED',
       'GRAPHQL_VALIDATION_FAILED',
       'SUBGRAPH_UNAVAILABLE',

@@ -46,7 +46,7 @@ const ERROR_CODES: readonly { code: string; meaning: string; action: string }[] 
   {
     code: 'BAD_USER_INPUT',
     meaning:
-      'An argument or input value is invalid. `extensions.details` lists each problem as `{ path, reason }`.',
+      'An argument or input value is invalid, or the JSON body repeats an object key. `extensions.details` lists each problem as `{ path, reason }`.',
     action: 'Fix the input; sending it again unchanged fails again.',
   },
   {
@@ -73,6 +73,23 @@ const ERROR_CODES: readonly { code: string; meaning: string; action: string }[] 
     code: 'PAYLOAD_TOO_LARGE',
     meaning: 'The request, or one of the values in it, is larger than allowed.',
     action: 'Send less at a time.',
+  },
+  {
+    code: 'INVALID_SIGNATURE',
+    meaning:
+      'A signature does not verify under the key it names, or the key is not the caller’s or is revoked.',
+    action:
+      'Sign the exact canonical form described in docs/ledger/format.md with one of your registered keys.',
+  },
+  {
+    code: 'UNKNOWN_PRECEDENT',
+    meaning: 'A cited ledger entry does not exist, or its leaf hash is not the one given.',
+    action: 'Cite entries by the index and leaf hash the ledger returned for them.',
+  },
+  {
+    code: 'OUT_OF_RANGE',
+    meaning: 'An index or tree size is beyond what the ledger holds.',
+    action: 'Ask for the latest checkpoint and stay within its tree size.',
   },
   {
     code: 'SERVICE_UNAVAILABLE',

@@ -3,18 +3,21 @@
  * (it becomes `extensions.code` at the GraphQL boundary) and the HTTP status that fits them.
  * Anything that is not an EcpError is a bug: logged once and reported as INTERNAL_SERVER_ERROR.
  */
-export type ErrorCode =
-  | 'BAD_USER_INPUT'
-  | 'UNAUTHENTICATED'
-  | 'FORBIDDEN'
-  | 'NOT_FOUND'
-  | 'CONFLICT'
-  | 'PAYLOAD_TOO_LARGE'
-  | 'INVALID_SIGNATURE'
-  | 'UNKNOWN_PRECEDENT'
-  | 'OUT_OF_RANGE'
-  | 'SERVICE_UNAVAILABLE'
-  | 'INTERNAL_SERVER_ERROR';
+export const ERROR_CODES = [
+  'BAD_USER_INPUT',
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'CONFLICT',
+  'PAYLOAD_TOO_LARGE',
+  'INVALID_SIGNATURE',
+  'UNKNOWN_PRECEDENT',
+  'OUT_OF_RANGE',
+  'SERVICE_UNAVAILABLE',
+  'INTERNAL_SERVER_ERROR',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export interface ErrorDetail {
   /** Where in the input the problem is, e.g. `input.name` or `/options/0`. */
