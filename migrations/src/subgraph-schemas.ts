@@ -3,6 +3,7 @@ import { Migration20261127090000_votes } from '../advisory/Migration202611270900
 import { Migration20261127090000_outcomes } from '../learning-consortium/Migration20261127090000_outcomes';
 import { Migration20261127090000_agents } from '../ledger/Migration20261127090000_agents';
 import { Migration20261127120000_transparency_ledger } from '../ledger/Migration20261127120000_transparency_ledger';
+import { Migration20261127150000_outbox } from '../ledger/Migration20261127150000_outbox';
 import { Migration20261127090000_break_glass } from '../operations/Migration20261127090000_break_glass';
 
 /**
@@ -23,6 +24,7 @@ export const SUBGRAPH_SCHEMAS: readonly {
         name: 'Migration20261127120000_transparency_ledger',
         class: Migration20261127120000_transparency_ledger,
       },
+      { name: 'Migration20261127150000_outbox', class: Migration20261127150000_outbox },
     ],
   },
   {

@@ -59,6 +59,7 @@ export function platformLayout(options: {
           ...subgraph('ledger', 0).env,
           ECP_TOKEN_SECRET: secrets.tokenSecret,
           LEDGER_SIGNING_KEY: secrets.ledgerSigningKey,
+          REDIS_URL: redisUrl,
         },
       },
       subgraph('advisory', ports.advisory),

@@ -1,3 +1,5 @@
+import { DirectiveLocation, GraphQLDirective, GraphQLNonNull, GraphQLString } from 'graphql';
+
 /**
  * Relay plugin options every subgraph shares: connections and PageInfo described for the playground,
  * PageInfo marked @shareable (every subgraph defines the same value type), and no `node` root field
@@ -30,3 +32,26 @@ export const relayOptions = {
 
 /** The Apollo Federation version every subgraph links; Pothos imports the directives each one uses. */
 export const federationLink = { linkUrl: 'https://specs.apollo.dev/federation/v2.6' };
+
+/**
+ * `@topic(name:)` marks a subscription field with the event stream that feeds it. It is linked from
+ * ECP's own spec URL and composed (`@composeDirective`) so that it reaches the supergraph, where the
+ * gateway reads it: a subgraph adds a subscription by declaring it, with no gateway change.
+ */
+export const TOPIC_SPEC_URL = 'https://specs.ecp.dev/events/v1.0';
+
+export const topicDirective = new GraphQLDirective({
+  name: 'topic',
+  description: 'The event topic (Redis Stream) that feeds this subscription field.',
+  locations: [DirectiveLocation.FIELD_DEFINITION],
+  args: {
+    name: { type: new GraphQLNonNull(GraphQLString), description: 'The topic, e.g. `decisionRecorded`.' },
+  },
+});
+
+/** Options for `toSubGraphSchema` in a subgraph that declares subscription fields. */
+export const subscriptionTopics = {
+  directives: [topicDirective],
+  composeDirectives: ['@topic'] as `@${string}`[],
+  extensions: { directives: [{ name: 'link', args: { url: TOPIC_SPEC_URL, import: ['@topic'] } }] },
+};

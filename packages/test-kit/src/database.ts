@@ -1,10 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { quoteIdent, withDatabase } from '@ecp/db/database-url';
 import { createLogger } from '@ecp/logging/logger';
 import { migrateAll } from '@ecp/migrations/migrate';
+import { SUBGRAPH_SCHEMAS } from '@ecp/migrations/subgraph-schemas';
 import pg from 'pg';
 import { testEnv } from './env';
 
@@ -15,19 +13,16 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-const migrationsRoot = join(dirname(fileURLToPath(import.meta.url)), '../../../migrations');
-
-/** A fingerprint of every migration file, so a template built from older migrations is never reused. */
+/**
+ * A fingerprint of the migrations this process loaded (names and code), so a template built from other
+ * migrations — or by a process that loaded an older version of them — is never reused.
+ */
 function migrationsFingerprint(): string {
   const hash = createHash('sha256');
-  for (const dir of readdirSync(migrationsRoot, { withFileTypes: true })) {
-    if (!dir.isDirectory() || dir.name === 'node_modules') continue;
-    for (const file of readdirSync(join(migrationsRoot, dir.name)).sort()) {
-      if (!file.endsWith('.ts')) continue;
-      hash.update(`${dir.name}/${file}\n`).update(readFileSync(join(migrationsRoot, dir.name, file)));
-    }
+  for (const { schema, migrations } of SUBGRAPH_SCHEMAS) {
+    hash.update(`${schema}\n`);
+    for (const m of migrations) hash.update(`${m.name}\n${String(m.class)}\n`);
   }
-  hash.update(readFileSync(join(migrationsRoot, 'src/subgraph-schemas.ts')));
   return hash.digest('hex').slice(0, 16);
 }
 

@@ -77,6 +77,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       AUTH_CACHE_TTL_MS: '1000',
       SHUTDOWN_DEADLINE_MS: '3000',
       LEDGER_ORIGIN: TEST_LEDGER_ORIGIN,
+      // Streams of its own, so that stacks running side by side never see each other's events.
+      EVENT_STREAM_PREFIX: `ecp:test:${randomBytes(6).toString('hex')}:`,
       ...options.extraEnv,
     },
   });

@@ -9,6 +9,9 @@ import type { LedgerContext } from './context';
 export const builder = new SchemaBuilder<{
   Context: LedgerContext;
   DefaultFieldNullability: false;
+  Directives: {
+    topic: { locations: 'FIELD_DEFINITION'; args: { name: string } };
+  };
   Scalars: {
     DateTime: { Input: Date; Output: Date };
     JSONObject: { Input: Record<string, unknown>; Output: Record<string, unknown> };
@@ -23,3 +26,7 @@ builder.addScalarType('DateTime', DateTimeResolver);
 builder.addScalarType('JSONObject', JSONObjectResolver);
 builder.queryType({ description: 'Reads from the Transparency Ledger and its registry of agents.' });
 builder.mutationType({ description: 'Changes recorded by the ledger subgraph.' });
+builder.subscriptionType({
+  description:
+    'Live events over graphql-ws at the gateway. Every payload carries `extensions.cursor`; resume by sending it back as `extensions.cursor` in the subscribe message.',
+});

@@ -1,8 +1,12 @@
-import { federationLink } from '@ecp/service-kit/pothos-options';
+import { federationLink, subscriptionTopics } from '@ecp/service-kit/pothos-options';
 import { builder } from './builder';
 import './modules/agents/agent.schema';
 import './modules/ledger/ledger.schema';
 import './modules/ledger/decision.schema';
+import './modules/ledger/subscriptions.schema';
 
-/** The ledger subgraph's schema (Federation 2). */
-export const ledgerSchema = builder.toSubGraphSchema(federationLink);
+/** The ledger subgraph's schema (Federation 2), with the @topic directive composed into the supergraph. */
+export const ledgerSchema = builder.toSubGraphSchema({
+  ...federationLink,
+  ...subscriptionTopics,
+});

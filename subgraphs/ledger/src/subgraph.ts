@@ -1,5 +1,7 @@
+import { OutboxRelay } from '@ecp/events/outbox-relay';
 import { identitySecrets } from '@ecp/service-kit/subgraph-env';
 import type { SubgraphDefinition } from '@ecp/service-kit/subgraph-runtime';
+import { Redis } from 'ioredis';
 import { createLedgerContext, type LedgerContext } from './context';
 import type { LedgerConfig } from './env';
 import { AgentEntity } from './modules/agents/agent.entity';
@@ -43,6 +45,17 @@ export function ledgerSubgraph(config: LedgerConfig): SubgraphDefinition<LedgerC
     schema: ledgerSchema,
     sessionRole: LEDGER_SERVICE_ROLE,
     setup: async (orm, logger, metrics) => {
+      const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
+      redis.on('error', (err) => logger.warn({ err }, 'redis connection error'));
+      const relay = new OutboxRelay({
+        databaseUrl: config.DATABASE_URL,
+        schema: 'ledger',
+        sessionRole: LEDGER_SERVICE_ROLE,
+        redis,
+        streamPrefix: config.EVENT_STREAM_PREFIX,
+        streamMaxLength: config.EVENT_STREAM_MAX_LENGTH,
+        logger: logger.child({ module: 'outbox-relay' }),
+      });
       log = new LedgerLog({
         knex: orm.em.getConnection().getKnex(),
         keys,
@@ -51,10 +64,17 @@ export function ledgerSubgraph(config: LedgerConfig): SubgraphDefinition<LedgerC
         checkpointIntervalMs: config.CHECKPOINT_INTERVAL_MS,
         checkpointEveryEntries: config.CHECKPOINT_EVERY_ENTRIES,
         registry: metrics.registry,
+        onEvents: () => relay.kick(),
       });
       await log.start();
+      await relay.start();
       const started = log;
-      return () => started.close();
+      return async () => {
+        await started.close();
+        await relay.flush();
+        await relay.stop();
+        redis.disconnect();
+      };
     },
     createContext: (scope, orm) => {
       if (!log) throw new Error('the ledger log has not started');

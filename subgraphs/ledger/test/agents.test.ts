@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { verifyAccessToken } from '@ecp/identity/access-token';
 import { hashApiKey } from '@ecp/identity/api-key';
 import { IDENTITY_HEADER, signIdentity } from '@ecp/identity/identity-header';
@@ -6,6 +7,7 @@ import { createLogger } from '@ecp/logging/logger';
 import { committedSubgraphSdl, subgraphSdl } from '@ecp/service-kit/print-sdl';
 import { type BuiltSubgraph, buildSubgraph } from '@ecp/service-kit/subgraph-runtime';
 import { createTestDatabase, type TestDatabase } from '@ecp/test-kit/database';
+import { testEnv } from '@ecp/test-kit/env';
 import {
   errorCode,
   type GraphQLResponse,
@@ -46,6 +48,9 @@ const config: LedgerConfig = {
   LEDGER_BATCH_MAX: 1000,
   CHECKPOINT_INTERVAL_MS: 1000,
   CHECKPOINT_EVERY_ENTRIES: 10_000,
+  REDIS_URL: testEnv.redisUrl,
+  EVENT_STREAM_PREFIX: `ecp:test:${randomUUID()}:`,
+  EVENT_STREAM_MAX_LENGTH: 1000,
   MAX_BODY_BYTES: 1_048_576,
   LOG_LEVEL: 'silent',
   LOG_FORMAT: 'json',

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { testEnv } from '@ecp/test-kit/env';
 import { TEST_LEDGER_ORIGIN, TEST_LEDGER_SIGNING_KEY, TEST_TOKEN_SECRET } from '@ecp/test-kit/http';
 import { testSubgraphConfig } from '@ecp/test-kit/subgraph';
 import type { LedgerConfig } from '../src/env';
@@ -17,6 +19,9 @@ export function testLedgerConfig(databaseUrl: string, overrides: Partial<LedgerC
     LEDGER_BATCH_MAX: 1000,
     CHECKPOINT_INTERVAL_MS: 200,
     CHECKPOINT_EVERY_ENTRIES: 50,
+    REDIS_URL: testEnv.redisUrl,
+    EVENT_STREAM_PREFIX: `ecp:test:${randomUUID()}:`,
+    EVENT_STREAM_MAX_LENGTH: 1000,
     ...overrides,
   };
 }

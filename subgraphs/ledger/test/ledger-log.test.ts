@@ -152,6 +152,63 @@ describe('LedgerLog', () => {
   });
 });
 
+describe('signing key rotation', () => {
+  it('keeps old checkpoints verifiable under the old key while new ones are signed with the new key', async () => {
+    const { formatSignerKey, verifierFromKey } = await import('@ecp/merkle/signed-note');
+    const { LogAuditor } = await import('@ecp/merkle/log-audit');
+    const oldLog = await newLog();
+    await oldLog.append(note(5000));
+    await oldLog.close();
+    const rotated = logKeys(
+      TEST_LEDGER_ORIGIN,
+      formatSignerKey(TEST_LEDGER_ORIGIN, new Uint8Array(32).fill(9)),
+      [keys.verifierKey],
+    );
+    expect(rotated.verifierKeys).toEqual([rotated.verifierKey, keys.verifierKey]);
+    const orm = await openOrm({
+      databaseUrl: db.url,
+      schema: 'ledger',
+      entities: LEDGER_ENTITIES,
+      logger,
+      poolMax: 2,
+      sessionRole: LEDGER_SERVICE_ROLE,
+    });
+    orms.push(orm);
+    const newer = new LedgerLog({
+      knex: orm.em.getConnection().getKnex(),
+      keys: rotated,
+      logger,
+      batchMax: 100,
+      checkpointIntervalMs: 60_000,
+      checkpointEveryEntries: 1,
+    });
+    await newer.start();
+    await newer.append(note(5001));
+    await newer.close();
+    const notes = (await sql<{ note: string }>('select note from ledger.checkpoint order by tree_size')).map(
+      (r) => r.note,
+    );
+    const leaves = await sql<{ canonical: Buffer; leaf_hash: Buffer }>(
+      'select canonical, leaf_hash from ledger.entry order by index',
+    );
+    const audit = (vkeys: string[]) => {
+      const auditor = new LogAuditor({
+        verifiers: vkeys.map(verifierFromKey),
+        origin: TEST_LEDGER_ORIGIN,
+        checkpoints: notes,
+      });
+      leaves.forEach((l, i) =>
+        auditor.push(BigInt(i), new Uint8Array(l.canonical), new Uint8Array(l.leaf_hash)),
+      );
+      return auditor.finish();
+    };
+    expect(audit(rotated.verifierKeys)).toMatchObject({ ok: true, checkpointsVerified: notes.length });
+    const newKeyOnly = audit([rotated.verifierKey]);
+    expect(newKeyOnly.ok).toBe(false);
+    expect(newKeyOnly.findings.every((f) => f.kind === 'bad-checkpoint')).toBe(true);
+  });
+});
+
 describe('the database keeps the ledger append-only', () => {
   const statements = [
     "update ledger.entry set kind = 'x' where index = 0",

@@ -252,7 +252,7 @@ const RecordDecisionPayload = builder
     }),
   });
 
-const DecisionFilter = builder.inputType('DecisionFilter', {
+export const DecisionFilterRef = builder.inputType('DecisionFilter', {
   description: 'Narrows a list of decisions; all given conditions must hold.',
   fields: (t) => ({
     agentId: t.id({ required: false, description: 'Recorded by this agent.' }),
@@ -275,7 +275,9 @@ builder.queryFields((t) => ({
     {
       type: DecisionRef,
       description: 'Decisions, newest first (Relay connection; cursors are ledger indexes and never move).',
-      args: { filter: t.arg({ type: DecisionFilter, required: false, description: 'Conditions to match.' }) },
+      args: {
+        filter: t.arg({ type: DecisionFilterRef, required: false, description: 'Conditions to match.' }),
+      },
       resolve: (_root, args, ctx) =>
         resolveCursorConnection(
           { args, toCursor: (v: DecisionView) => v.index.toString(), defaultSize: 20, maxSize: 100 },

@@ -1,3 +1,4 @@
+import { writeOutbox } from '@ecp/events/outbox';
 import { canonicalBytes } from '@ecp/ledger-format/canonical-json';
 import type { Logger } from '@ecp/logging/logger';
 import { signCheckpoint } from '@ecp/merkle/checkpoint';
@@ -47,6 +48,8 @@ export interface LedgerLogOptions {
   checkpointIntervalMs: number;
   checkpointEveryEntries: number;
   registry?: Registry;
+  /** Called after every commit that wrote events (e.g. to wake the outbox relay at once). */
+  onEvents?: () => void;
 }
 
 /**
@@ -141,6 +144,7 @@ export class LedgerLog {
         }
       });
       for (const [i, p] of batch.entries()) p.resolve(results[i]!);
+      this.options.onEvents?.();
       const appended = results.filter((r) => !r.replayed).length;
       this.metrics.appends.inc(appended);
       this.metrics.replays.inc(results.length - appended);
@@ -224,6 +228,21 @@ export class LedgerLog {
     await ledgerStore.insertNodes(db, appended.completed);
     await ledgerStore.insertDecisions(db, decisions);
     await ledgerStore.insertCitations(db, citations);
+    await writeOutbox(
+      db,
+      'ledger',
+      decisions.map((d) => ({
+        topic: 'decisionRecorded',
+        typename: 'Decision',
+        key: { id: d.id },
+        attributes: {
+          agentId: d.agentId,
+          jurisdiction: d.jurisdiction,
+          category: d.category,
+          ledgerIndex: d.ledgerIndex.toString(),
+        },
+      })),
+    );
     if (this.checkpointDue()) await this.publishCheckpoint(db);
     return results.map((r) => {
       if (!('sameAs' in r)) return r.replayed ? r : { ...r, treeSize: appended.size };
@@ -260,6 +279,9 @@ export class LedgerLog {
     const root = this.frontier.root();
     const note = signCheckpoint({ origin: keys.origin, size, rootHash: root }, [keys.signer]);
     await ledgerStore.insertCheckpoint(db, size, root, note);
+    await writeOutbox(db, 'ledger', [
+      { topic: 'checkpointPublished', typename: 'Checkpoint', key: { treeSize: size.toString() } },
+    ]);
     this.lastCheckpoint = { size, at: Date.now() };
     this.metrics.checkpoints.inc();
   }
@@ -280,6 +302,7 @@ export class LedgerLog {
             if (!latest || latest.treeSize < this.frontier.size) await this.publishCheckpoint(db);
             else this.lastCheckpoint = { size: latest.treeSize, at: latest.publishedAt.getTime() };
             await db.query('commit');
+            this.options.onEvents?.();
           } catch (err) {
             await db.query('rollback').catch(() => {});
             throw err;

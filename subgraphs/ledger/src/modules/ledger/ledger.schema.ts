@@ -32,7 +32,9 @@ export const LedgerEntryRef = builder.objectRef<Entry>('LedgerEntry').implement(
   }),
 });
 
-export const CheckpointRef = builder.objectRef<CheckpointRow>('Checkpoint').implement({
+export const CheckpointRef = builder.objectRef<CheckpointRow>('Checkpoint');
+
+CheckpointRef.implement({
   description: 'A signed statement of the tree’s size and root hash (C2SP tlog-checkpoint in a signed note).',
   fields: (t) => ({
     origin: t.string({
@@ -155,3 +157,8 @@ builder.queryFields((t) => ({
 function clamp(n: number, min: number, max: number): number {
   return Math.min(Math.max(n, min), max);
 }
+
+builder.asEntity(CheckpointRef, {
+  key: builder.selection<{ treeSize: string }>('treeSize'),
+  resolveReference: ({ treeSize }, ctx) => ctx.proofs.checkpoint(treeSize),
+});
