@@ -1,0 +1,61 @@
+import { randomUUID } from 'node:crypto';
+import type { AppendRequest } from '@ecp/subgraph-ledger/modules/ledger/ledger-log';
+
+/** The kind of the entries the service-level runs append. */
+export const BENCH_KIND = 'ecp.bench/v1';
+
+const AGENT_ID = '0191f3a2-6c1e-7c4b-9a57-3d2f1e0b8c41';
+
+/**
+ * An entry shaped and sized like a recorded decision (about 600 bytes of canonical JSON): who decided
+ * what, among which options, why, with which confidence and inputs.
+ */
+export function benchEntry(n: number, recordedAt: string): object {
+  return {
+    kind: BENCH_KIND,
+    n,
+    recordedAt,
+    decisionId: randomUUID(),
+    agentId: AGENT_ID,
+    body: {
+      jurisdiction: 'EU/DE',
+      category: 'pricing',
+      context: { sku: `A-${n % 100_000}`, region: 'eu-central', stock: 1200 + (n % 97), demandIndex: 1.18 },
+      options: [
+        { id: 'raise', description: 'Raise the list price by 5 %' },
+        { id: 'hold', description: 'Keep the current list price' },
+      ],
+      chosenOption: 'raise',
+      rationale: 'Demand has exceeded supply for three weeks; competitors raised prices.',
+      confidence: 0.7,
+      inputDigests: [],
+      precedents: [],
+      idempotencyKey: `bench-${n}`,
+    },
+  };
+}
+
+let counter = 0;
+
+/** A fresh append request for the next bench entry. */
+export function benchRequest(): AppendRequest {
+  const n = counter++;
+  return { kind: BENCH_KIND, entry: (recordedAt) => benchEntry(n, recordedAt) };
+}
+
+/** A recordDecision input of the same shape, unique by its idempotency key. */
+export function decisionInput(n: number): Record<string, unknown> {
+  return {
+    jurisdiction: 'EU/DE',
+    category: 'pricing',
+    context: { sku: `A-${n % 100_000}`, region: 'eu-central', stock: 1200 + (n % 97), demandIndex: 1.18 },
+    options: [
+      { id: 'raise', description: 'Raise the list price by 5 %' },
+      { id: 'hold', description: 'Keep the current list price' },
+    ],
+    chosenOption: 'raise',
+    rationale: 'Demand has exceeded supply for three weeks; competitors raised prices.',
+    confidence: 0.7,
+    idempotencyKey: randomUUID(),
+  };
+}
