@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadEnvOrExit } from '@ecp/config/env';
-import { flag, millis, port, positiveInt, secret, serviceCommon } from '@ecp/config/schemas';
+import { flag, millis, port, positiveInt, redisUrl, secret, serviceCommon } from '@ecp/config/schemas';
+import { DEFAULT_STREAM_PREFIX } from '@ecp/events/event';
 import { z } from 'zod';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -35,6 +36,15 @@ export const gatewayEnvSchema = z
     SUBGRAPH_CONNECTIONS: positiveInt(64),
     /** Identical queries of one caller in flight at once share one subgraph request. */
     SUBGRAPH_DEDUPLICATION: flag(true),
+    /** Where events are read from (Redis Streams), for subscriptions. */
+    REDIS_URL: redisUrl,
+    EVENT_STREAM_PREFIX: z.string().min(1).default(DEFAULT_STREAM_PREFIX),
+    /** Messages a slow subscriber may have queued before the oldest are dropped. */
+    SUBSCRIPTION_QUEUE_MAX: positiveInt(100),
+    /** How long a subscriber may stay behind before it is disconnected. */
+    SUBSCRIPTION_SLOW_TIMEOUT_MS: millis(10_000),
+    /** Sockets are pinged this often; one that has not answered by the next ping is disconnected. */
+    SUBSCRIPTION_PING_INTERVAL_MS: millis(15_000),
     /** Client connections held at once; past it new ones are closed at once rather than exhausting file descriptors. */
     MAX_CONNECTIONS: positiveInt(15_000),
   })

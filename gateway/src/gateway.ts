@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
@@ -14,6 +15,7 @@ import { createMetrics } from '@ecp/service-kit/metrics';
 import { strictJsonBody } from '@ecp/service-kit/strict-json-body';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import express, { type Express } from 'express';
+import { Redis } from 'ioredis';
 import { Counter, Histogram } from 'prom-client';
 import { request } from 'undici';
 import { Authenticator } from './auth/authenticator';
@@ -21,10 +23,17 @@ import { ledgerApiKeyResolver } from './auth/ledger-api-key-resolver';
 import type { GatewayContext } from './context';
 import { type GatewayConfig, subgraphUrls } from './env';
 import { SubgraphDataSource } from './subgraphs/subgraph-data-source';
+import { EventExecutor } from './subscriptions/event-executor';
+import { SubscriptionHub, subscriptionRequestId } from './subscriptions/subscription-hub';
+import { createSubscriptionMetrics } from './subscriptions/subscription-metrics';
+import { SubscriptionPlanner } from './subscriptions/subscription-planner';
+import { attachWebSocketServer } from './subscriptions/ws-server';
 
 export interface BuiltGateway {
   app: Express;
   authenticator: Authenticator;
+  /** Serves subscriptions (graphql-ws) on the server's /graphql, beside HTTP. */
+  attachWebSockets(server: Server): void;
   stop(): Promise<void>;
 }
 
@@ -48,9 +57,10 @@ export async function buildGateway(config: GatewayConfig, logger: Logger): Promi
     registers: [metrics.registry],
   });
   const urls = subgraphUrls(config);
-  const dataSources: SubgraphDataSource[] = [];
+  const dataSources = new Map<string, SubgraphDataSource>();
+  const supergraphSdl = readFileSync(config.SUPERGRAPH_PATH, 'utf8');
   const gateway = new ApolloGateway({
-    supergraphSdl: readFileSync(config.SUPERGRAPH_PATH, 'utf8'),
+    supergraphSdl,
     buildService: ({ name, url }) => {
       const configured = urls[name] ?? url;
       if (!configured) throw new Error(`no URL configured for subgraph "${name}"`);
@@ -63,7 +73,7 @@ export async function buildGateway(config: GatewayConfig, logger: Logger): Promi
         duration: subgraphDuration,
         deduplicated,
       });
-      dataSources.push(source);
+      dataSources.set(name, source);
       return source;
     },
     logger: {
@@ -74,20 +84,19 @@ export async function buildGateway(config: GatewayConfig, logger: Logger): Promi
     },
   });
 
+  const depthLimit = maxDepthRule({
+    n: config.MAX_QUERY_DEPTH,
+    ignoreIntrospection: true,
+    exposeLimits: true,
+    // Report as a validation error (400 GRAPHQL_VALIDATION_FAILED) instead of throwing out of validation.
+    propagateOnRejection: false,
+    onReject: [(context, error) => context?.reportError(error)],
+  });
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     introspection: true,
     includeStacktraceInErrorResponses: false,
-    validationRules: [
-      maxDepthRule({
-        n: config.MAX_QUERY_DEPTH,
-        ignoreIntrospection: true,
-        exposeLimits: true,
-        // Report as a validation error (400 GRAPHQL_VALIDATION_FAILED) instead of throwing out of validation.
-        propagateOnRejection: false,
-        onReject: [(context, error) => context?.reportError(error)],
-      }),
-    ],
+    validationRules: [depthLimit],
     formatError: (formatted, error) => formatGraphQLError(formatted, error, () => {}),
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
@@ -109,17 +118,46 @@ export async function buildGateway(config: GatewayConfig, logger: Logger): Promi
     cacheTtlMs: config.AUTH_CACHE_TTL_MS,
   });
 
+  // Subscriptions: planned on the same supergraph, executed through the same data sources.
+  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
+  redis.on('error', (err) => logger.warn({ err }, 'redis connection error'));
+  const subscriptionMetrics = createSubscriptionMetrics(metrics.registry);
+  const planner = new SubscriptionPlanner({ supergraphSdl, validationRules: [depthLimit] });
+  const hub = new SubscriptionHub({
+    redis,
+    streamPrefix: config.EVENT_STREAM_PREFIX,
+    executor: new EventExecutor(planner, dataSources, logger),
+    metrics: subscriptionMetrics,
+    logger: logger.child({ module: 'subscriptions' }),
+    maxQueue: config.SUBSCRIPTION_QUEUE_MAX,
+    slowTimeoutMs: config.SUBSCRIPTION_SLOW_TIMEOUT_MS,
+    contextFor: (principal) => {
+      const requestId = subscriptionRequestId();
+      return {
+        principal,
+        requestId,
+        logger: logger.child({ requestId, actor: principal.id }),
+        // Signed per fetch: a subscription outlives the identity header's one-minute validity.
+        identityHeader: () => signIdentity(principal, config.ECP_IDENTITY_SECRET),
+      };
+    },
+  });
+  let sockets: { close: () => Promise<void> } | undefined;
+
   const app = createHttpApp({
     logger,
     metrics,
-    readiness: Object.entries(urls).map(([name, url]) => ({
-      name: `subgraph:${name}`,
-      check: async () => {
-        const res = await request(new URL('/readyz', url), { headersTimeout: 2000, bodyTimeout: 2000 });
-        await res.body.dump();
-        if (res.statusCode !== 200) throw new Error(`${name} /readyz answered ${res.statusCode}`);
-      },
-    })),
+    readiness: [
+      { name: 'redis', check: async () => void (await redis.ping()) },
+      ...Object.entries(urls).map(([name, url]) => ({
+        name: `subgraph:${name}`,
+        check: async () => {
+          const res = await request(new URL('/readyz', url), { headersTimeout: 2000, bodyTimeout: 2000 });
+          await res.body.dump();
+          if (res.statusCode !== 200) throw new Error(`${name} /readyz answered ${res.statusCode}`);
+        },
+      })),
+    ],
   });
 
   // The log's public key, for anyone to verify checkpoints without an account.
@@ -181,9 +219,25 @@ export async function buildGateway(config: GatewayConfig, logger: Logger): Promi
   return {
     app,
     authenticator,
+    attachWebSockets(server) {
+      sockets = attachWebSocketServer({
+        server,
+        path: '/graphql',
+        authenticator,
+        planner,
+        hub,
+        metrics: subscriptionMetrics,
+        logger: logger.child({ module: 'graphql-ws' }),
+        maxPayloadBytes: config.MAX_BODY_BYTES,
+        pingIntervalMs: config.SUBSCRIPTION_PING_INTERVAL_MS,
+      });
+    },
     async stop() {
+      await sockets?.close();
+      await hub.close();
       await apollo.stop();
-      await Promise.all(dataSources.map((d) => d.close()));
+      await Promise.all([...dataSources.values()].map((d) => d.close()));
+      redis.disconnect();
     },
   };
 }

@@ -14,6 +14,7 @@ try {
   shutdown.register('gateway', () => gateway.stop());
   const { server, port } = await listen(gateway.app, config.PORT, config.HOST);
   server.maxConnections = config.MAX_CONNECTIONS;
+  gateway.attachWebSockets(server);
   shutdown.register('http', () => closeServer(server));
   logger.info({ url: `http://${config.HOST}:${port}/graphql`, port }, 'gateway listening');
 } catch (err) {

@@ -74,6 +74,7 @@ export function platformLayout(options: {
         env: {
           ...common,
           ECP_TOKEN_SECRET: secrets.tokenSecret,
+          REDIS_URL: redisUrl,
           LEDGER_URL: url(ports.ledger),
           ADVISORY_URL: url(ports.advisory),
           LEARNING_CONSORTIUM_URL: url(ports.learningConsortium),

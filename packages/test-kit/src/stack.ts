@@ -19,6 +19,12 @@ export interface Stack {
   adminKey: string;
   gatewayUrl: string;
   graphqlUrl: string;
+  /** The gateway's graphql-ws endpoint. */
+  websocketUrl: string;
+  /** The prefix of this stack's event streams (each stack has its own). */
+  eventStreamPrefix: string;
+  /** Starts one more gateway process on a free port, as a second replica; returns its base URL. */
+  startGatewayReplica(extraEnv?: Record<string, string>): Promise<string>;
   subgraphUrl(name: string): string;
   /** Every log line the named process wrote, in order. */
   logs(name: string): readonly string[];
@@ -65,6 +71,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       logs.set(service, list);
     },
   });
+  const eventStreamPrefix = `ecp:test:${randomBytes(6).toString('hex')}:`;
   const layout = platformLayout({
     repoRoot: REPO_ROOT,
     host: '127.0.0.1',
@@ -78,7 +85,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       SHUTDOWN_DEADLINE_MS: '3000',
       LEDGER_ORIGIN: TEST_LEDGER_ORIGIN,
       // Streams of its own, so that stacks running side by side never see each other's events.
-      EVENT_STREAM_PREFIX: `ecp:test:${randomBytes(6).toString('hex')}:`,
+      EVENT_STREAM_PREFIX: eventStreamPrefix,
       ...options.extraEnv,
     },
   });
@@ -93,6 +100,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     await db.drop();
     throw err;
   }
+  let replicas = 1;
   const portOf: Record<string, number> = {
     ledger: ports.ledger,
     advisory: ports.advisory,
@@ -107,6 +115,18 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     adminKey,
     gatewayUrl,
     graphqlUrl: `${gatewayUrl}/graphql`,
+    websocketUrl: `ws://127.0.0.1:${ports.gateway}/graphql`,
+    eventStreamPrefix,
+    async startGatewayReplica(extraEnv = {}) {
+      const spec = layout.edge.find((s) => s.name === 'gateway')!;
+      const port = await getPort();
+      replicas += 1;
+      await supervisor.start(
+        { ...spec, name: `gateway-${replicas}`, port, env: { ...spec.env, ...extraEnv } },
+        60_000,
+      );
+      return `http://127.0.0.1:${port}`;
+    },
     subgraphUrl: (name) => `http://127.0.0.1:${portOf[name]}/graphql`,
     logs: (name) => logs.get(name) ?? [],
     stopService: (name) => supervisor.stop(name, 3000),

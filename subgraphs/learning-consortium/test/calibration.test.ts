@@ -63,6 +63,32 @@ describe('Agent.calibration', () => {
   });
 });
 
+describe('Decision.outcomes', () => {
+  it('lists the outcomes reported for each decision asked about', async () => {
+    const agent = newId();
+    const [decided, untouched] = [newId(), newId()];
+    await sg
+      .em()
+      .getConnection()
+      .execute(
+        'insert into learning.outcome_report (id, decision_id, agent_id, success, stated_confidence) values (?, ?, ?, true, 0.6)',
+        [newId(), decided, agent],
+      );
+    const res = await graphql<{
+      _entities: { outcomes: { success: boolean; statedConfidence: number }[] }[];
+    }>(
+      sg.url,
+      'query ($r: [_Any!]!) { _entities(representations: $r) { ... on Decision { outcomes { success statedConfidence } } } }',
+      { r: [decided, untouched].map((id) => ({ __typename: 'Decision', id })) },
+      { as: servicePrincipal('gateway') },
+    );
+    expect(res.body.data!._entities).toEqual([
+      { outcomes: [{ success: true, statedConfidence: 0.6 }] },
+      { outcomes: [] },
+    ]);
+  });
+});
+
 describe('the learning-consortium SDL', () => {
   it('is committed as printed (run `npm run generate` after a schema change)', () => {
     expect(committedSubgraphSdl('learning-consortium')).toBe(subgraphSdl(learningSchema));

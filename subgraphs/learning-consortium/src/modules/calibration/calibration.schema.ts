@@ -1,5 +1,6 @@
 import { builder } from '../../builder';
 import type { Calibration } from './calibration';
+import type { OutcomeReport } from './outcome-report.entity';
 
 export const CalibrationRef = builder.objectRef<Calibration>('Calibration').implement({
   description: "How well an agent's stated confidence has matched the outcomes it reported.",
@@ -34,3 +35,37 @@ export const AgentRef = builder.externalRef('Agent', builder.selection<{ id: str
     }),
   }),
 });
+
+export const OutcomeReportRef = builder.objectRef<OutcomeReport>('OutcomeReport').implement({
+  description: 'What an agent reported about how one of its decisions turned out.',
+  fields: (t) => ({
+    id: t.exposeID('id', { description: 'Stable identifier (UUID).' }),
+    success: t.exposeBoolean('success', {
+      description: 'Whether the decision achieved what it was meant to.',
+    }),
+    statedConfidence: t.exposeFloat('statedConfidence', {
+      description: 'The confidence the agent had stated, in [0, 1].',
+    }),
+    reportedAt: t.field({
+      type: 'DateTime',
+      description: 'When it was reported.',
+      resolve: (r) => r.reportedAt,
+    }),
+  }),
+});
+
+/** The learning subgraph's view of a decision: the outcomes reported for it. */
+export const DecisionRef = builder
+  .externalRef('Decision', builder.selection<{ id: string }>('id'))
+  .implement({
+    fields: (t) => ({
+      id: t.exposeID('id', { description: 'Stable identifier (UUID).' }),
+      outcomes: t.field({
+        type: [OutcomeReportRef],
+        // Nullable: when this subgraph fails, the rest of the decision still resolves.
+        nullable: true,
+        description: 'Outcomes reported for this decision, oldest first.',
+        resolve: (decision, _args, ctx) => ctx.calibration.outcomesOf(decision.id),
+      }),
+    }),
+  });

@@ -1,0 +1,216 @@
+import { randomUUID } from 'node:crypto';
+import { type EventEnvelope, streamKey } from '@ecp/events/event';
+import type { Principal } from '@ecp/identity/principal';
+import { createLogger } from '@ecp/logging/logger';
+import { Redis } from 'ioredis';
+import { Registry } from 'prom-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { WebSocket } from 'ws';
+import type { GatewayContext } from '../src/context';
+import type { EventExecutor } from '../src/subscriptions/event-executor';
+import { CLOSE_TOO_SLOW, SubscriptionHub } from '../src/subscriptions/subscription-hub';
+import { createSubscriptionMetrics } from '../src/subscriptions/subscription-metrics';
+import type { PlannedSubscription } from '../src/subscriptions/subscription-planner';
+
+/**
+ * The hub's delivery rules with sockets whose send buffer the test controls: a socket that stops
+ * draining gets a bounded queue (oldest dropped, counted) and is disconnected if it stays behind,
+ * while the others keep receiving at once. Events come from a real Redis stream.
+ */
+const prefix = `ecp:test:${randomUUID()}:`;
+let redis: Redis;
+const logger = createLogger({ service: 'test', level: 'silent' });
+const alice: Principal = { kind: 'agent', id: 'a', name: 'a', roles: ['ANALYST'], jurisdictions: [] };
+
+class FakeSocket {
+  readonly OPEN = 1;
+  readyState = 1;
+  bufferedAmount = 0;
+  sent: string[] = [];
+  closed: { code: number; reason: string } | undefined;
+  send(message: string) {
+    this.sent.push(message);
+  }
+  close(code: number, reason: string) {
+    this.closed = { code, reason };
+    this.readyState = 3;
+  }
+  cursors(): string[] {
+    return this.sent.map((m) => JSON.parse(m).payload.extensions.cursor as string);
+  }
+}
+
+const planned = {
+  field: 'decisionRecorded',
+  topic: 'decisionRecorded',
+  typename: 'Decision',
+  argumentNodes: [],
+  document: { loc: { source: { body: 'subscription { decisionRecorded { id } }' } } },
+  operation: { name: undefined },
+} as unknown as PlannedSubscription;
+
+const executions: string[] = [];
+const executor = {
+  execute: async (_p: PlannedSubscription, event: EventEnvelope) => {
+    executions.push(event.id);
+    return { data: { decisionRecorded: { id: event.key.id } } };
+  },
+} as unknown as EventExecutor;
+
+function hub(registry = new Registry()) {
+  const metrics = createSubscriptionMetrics(registry);
+  return {
+    registry,
+    hub: new SubscriptionHub({
+      redis,
+      streamPrefix: prefix,
+      executor,
+      metrics,
+      logger,
+      contextFor: (principal) =>
+        ({ principal, requestId: 'r', logger, identityHeader: () => 'x' }) as GatewayContext,
+      highWaterBytes: 1000,
+      maxQueue: 3,
+      slowTimeoutMs: 300,
+    }),
+  };
+}
+
+async function publish(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    const event: EventEnvelope = {
+      id: randomUUID(),
+      topic: 'decisionRecorded',
+      typename: 'Decision',
+      key: { id: String(i) },
+      attributes: {},
+      version: 1,
+      occurredAt: new Date().toISOString(),
+    };
+    await redis.xadd(streamKey(prefix, 'decisionRecorded'), '*', 'event', JSON.stringify(event));
+  }
+}
+
+const until = async (check: () => boolean, ms = 5000) => {
+  const started = Date.now();
+  while (!check()) {
+    if (Date.now() - started > ms) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+};
+
+beforeAll(() => {
+  redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+});
+
+afterAll(async () => {
+  await redis.del(streamKey(prefix, 'decisionRecorded'));
+  redis.disconnect();
+});
+
+describe('SubscriptionHub', () => {
+  it('runs one execution per event for identical subscribers, and each gets it with a cursor', async () => {
+    const { hub: h } = hub();
+    const sockets = [new FakeSocket(), new FakeSocket(), new FakeSocket()];
+    for (const [i, socket] of sockets.entries()) {
+      await h.subscribe({
+        id: String(i),
+        socket: socket as unknown as WebSocket,
+        planned,
+        variables: {},
+        principal: alice,
+      });
+    }
+    executions.length = 0;
+    await publish(4);
+    await until(() => sockets.every((s) => s.sent.length === 4));
+    expect(executions).toHaveLength(4);
+    expect(JSON.parse(sockets[1]!.sent[0]!)).toMatchObject({
+      id: '1',
+      type: 'next',
+      payload: { data: { decisionRecorded: { id: '0' } } },
+    });
+    await h.close();
+  });
+
+  it('queues for a socket that stops draining, drops the oldest past the bound, and disconnects it if it stays behind', async () => {
+    const { hub: h, registry } = hub();
+    const [fast, slow] = [new FakeSocket(), new FakeSocket()];
+    await h.subscribe({
+      id: 'f',
+      socket: fast as unknown as WebSocket,
+      planned,
+      variables: {},
+      principal: alice,
+    });
+    await h.subscribe({
+      id: 's',
+      socket: slow as unknown as WebSocket,
+      planned,
+      variables: { other: 1 },
+      principal: alice,
+    });
+    await publish(1);
+    await until(() => slow.sent.length === 1 && fast.sent.length === 1);
+    slow.bufferedAmount = 5000; // its kernel buffer is full: nothing more can be written now
+    await publish(6);
+    await until(() => fast.sent.length === 7);
+    expect(slow.sent).toHaveLength(1);
+    const metrics = await registry.metrics();
+    expect(metrics).toMatch(/ecp_subscription_messages_dropped_total\{field="decisionRecorded"\} 3/);
+    // It drains again: the three newest queued messages go out, in order.
+    slow.bufferedAmount = 0;
+    await until(() => slow.sent.length === 4);
+    const cursors = slow.cursors();
+    expect([...cursors].sort()).toEqual(cursors);
+    expect(cursors.slice(1)).toEqual(fast.cursors().slice(-3));
+    // Stuck again, for longer than allowed: disconnected with a reason.
+    slow.bufferedAmount = 5000;
+    await publish(2);
+    await until(() => slow.closed !== undefined, 3000);
+    expect(slow.closed).toMatchObject({ code: CLOSE_TOO_SLOW, reason: expect.stringMatching(/Too slow/) });
+    expect(fast.sent).toHaveLength(9);
+    await h.close();
+  });
+
+  it('drops an event seen twice (at-least-once relay) and refuses a filter on another agent for agents', async () => {
+    const { hub: h } = hub();
+    const socket = new FakeSocket();
+    await h.subscribe({
+      id: '1',
+      socket: socket as unknown as WebSocket,
+      planned,
+      variables: {},
+      principal: alice,
+    });
+    const event: EventEnvelope = {
+      id: randomUUID(),
+      topic: 'decisionRecorded',
+      typename: 'Decision',
+      key: { id: 'dup' },
+      attributes: {},
+      version: 1,
+      occurredAt: new Date().toISOString(),
+    };
+    await redis.xadd(streamKey(prefix, 'decisionRecorded'), '*', 'event', JSON.stringify(event));
+    await redis.xadd(streamKey(prefix, 'decisionRecorded'), '*', 'event', JSON.stringify(event));
+    await publish(1);
+    await until(() => socket.sent.length === 2);
+    expect(socket.sent.map((m) => JSON.parse(m).payload.data.decisionRecorded.id)).toEqual(['dup', '0']);
+    const agent: Principal = { kind: 'agent', id: 'me', name: 'me', roles: ['AGENT'], jurisdictions: [] };
+    const filtered = {
+      ...planned,
+      argumentNodes: [{ name: { value: 'filter' }, value: { kind: 'Variable', name: { value: 'f' } } }],
+    } as unknown as PlannedSubscription;
+    await expect(
+      h.subscribe({
+        id: '2',
+        socket: new FakeSocket() as unknown as WebSocket,
+        planned: filtered,
+        variables: { f: { agentId: 'someone-else' } },
+        principal: agent,
+      }),
+    ).rejects.toMatchObject({ extensions: { code: 'FORBIDDEN' } });
+    await h.close();
+  });
+});

@@ -1,0 +1,382 @@
+import { newId } from '@ecp/db/ids';
+import { graphql } from '@ecp/test-kit/http';
+import { type Stack, startStack } from '@ecp/test-kit/stack';
+import type { FormattedExecutionResult } from 'graphql';
+import { type Client, createClient } from 'graphql-ws';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+
+/**
+ * Live subscriptions through the gateway, with the official graphql-ws client: payloads resolved from
+ * every subgraph, filters, resume with a cursor, refusals, two gateway replicas, and a slow client
+ * that must not hold up a fast one.
+ */
+let stack: Stack;
+let analystKey: string;
+let agentKey: string;
+let agentId: string;
+const clients: Client[] = [];
+const bearer = (key: string) => ({ headers: { authorization: `Bearer ${key}` } });
+
+type Payload = FormattedExecutionResult<Record<string, unknown>, { cursor: string }>;
+
+beforeAll(async () => {
+  stack = await startStack({
+    extraEnv: {
+      CHECKPOINT_INTERVAL_MS: '200',
+      SUBSCRIPTION_QUEUE_MAX: '20',
+      SUBSCRIPTION_SLOW_TIMEOUT_MS: '1500',
+      SUBSCRIPTION_PING_INTERVAL_MS: '700',
+    },
+  });
+  const register = async (input: string) =>
+    (
+      await graphql<{ registerAgent: { apiKey: string; agent: { id: string } } }>(
+        stack.graphqlUrl,
+        `mutation { registerAgent(input: ${input}) { apiKey agent { id } } }`,
+        {},
+        bearer(stack.adminKey),
+      )
+    ).body.data!.registerAgent;
+  analystKey = (await register('{ name: "watcher", roles: [ANALYST] }')).apiKey;
+  const agent = await register('{ name: "streamer", jurisdictions: ["EU"] }');
+  agentKey = agent.apiKey;
+  agentId = agent.agent.id;
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.all(clients.map((c) => c.dispose()));
+  await stack?.stop();
+});
+
+function client(key: string | null, url = stack.websocketUrl): Client {
+  const c = createClient({
+    url,
+    webSocketImpl: WebSocket,
+    connectionParams: key ? { authorization: `Bearer ${key}` } : {},
+    retryAttempts: 0,
+    lazy: false,
+    onNonLazyError: () => {},
+  });
+  clients.push(c);
+  return c;
+}
+
+/** Subscribes and collects payloads; `next(n)` waits until n have arrived. */
+function collect(
+  c: Client,
+  query: string,
+  variables: Record<string, unknown> = {},
+  extensions?: Record<string, unknown>,
+) {
+  const received: Payload[] = [];
+  const errors: unknown[] = [];
+  let completed = false;
+  const waiters: { n: number; resolve: () => void }[] = [];
+  const dispose = c.subscribe<Record<string, unknown>, { cursor: string }>(
+    { query, variables, ...(extensions ? { extensions } : {}) },
+    {
+      next: (value) => {
+        received.push(value);
+        for (const w of waiters.filter((w) => received.length >= w.n)) w.resolve();
+      },
+      error: (err) => errors.push(err),
+      complete: () => {
+        completed = true;
+      },
+    },
+  );
+  return {
+    received,
+    errors,
+    dispose,
+    get completed() {
+      return completed;
+    },
+    next: (n: number, timeoutMs = 15_000) =>
+      new Promise<void>((resolve, reject) => {
+        if (received.length >= n) return resolve();
+        const timer = setTimeout(
+          () =>
+            reject(new Error(`got ${received.length} of ${n} payloads; errors: ${JSON.stringify(errors)}`)),
+          timeoutMs,
+        );
+        waiters.push({ n, resolve: () => (clearTimeout(timer), resolve()) });
+      }),
+    failed: (timeoutMs = 10_000) =>
+      new Promise<unknown[]>((resolve, reject) => {
+        const started = Date.now();
+        const poll = setInterval(() => {
+          if (errors.length > 0) {
+            clearInterval(poll);
+            resolve(errors);
+          } else if (Date.now() - started > timeoutMs) {
+            clearInterval(poll);
+            reject(new Error('no error'));
+          }
+        }, 20);
+      }),
+  };
+}
+
+/** Subscribing is asynchronous on the server; wait until it is in place before causing events. */
+async function settled(): Promise<void> {
+  await new Promise((r) => setTimeout(r, 400));
+}
+
+async function record(overrides: Record<string, unknown> = {}, key = agentKey) {
+  const res = await graphql<{ recordDecision: { decision: { id: string }; ledgerIndex: string } }>(
+    stack.graphqlUrl,
+    'mutation ($input: RecordDecisionInput!) { recordDecision(input: $input) { ledgerIndex decision { id } } }',
+    {
+      input: {
+        jurisdiction: 'EU/DE',
+        category: 'pricing',
+        context: { sku: 'A-1' },
+        options: [{ id: 'raise' }, { id: 'hold' }],
+        chosenOption: 'raise',
+        rationale: 'Demand.',
+        confidence: 0.6,
+        idempotencyKey: newId(),
+        ...overrides,
+      },
+    },
+    bearer(key),
+  );
+  expect(res.body.errors).toBeUndefined();
+  return res.body.data!.recordDecision;
+}
+
+const DECISIONS = `subscription ($filter: DecisionFilter) {
+  decisionRecorded(filter: $filter) {
+    id ledgerIndex leafHash category
+    agent { name calibration { reports } }
+    outcomes { success }
+  }
+}`;
+
+describe('subscriptions through the gateway', () => {
+  it('delivers each decision with fields from every subgraph, resolved fresh, and a cursor', async () => {
+    const sub = collect(client(analystKey), DECISIONS);
+    await settled();
+    const recorded = await record();
+    await sub.next(1);
+    const [payload] = sub.received;
+    expect(payload!.errors).toBeUndefined();
+    expect(payload!.data!.decisionRecorded).toMatchObject({
+      id: recorded.decision.id,
+      ledgerIndex: recorded.ledgerIndex,
+      category: 'pricing',
+      agent: { name: 'streamer', calibration: { reports: 0 } },
+      outcomes: [],
+    });
+    expect((payload!.data!.decisionRecorded as { leafHash: string }).leafHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(payload!.extensions!.cursor).toMatch(/^\d+-\d+$/);
+    sub.dispose();
+  });
+
+  it('applies filters before executing anything', async () => {
+    const credit = collect(client(analystKey), DECISIONS, { filter: { category: 'credit' } });
+    const mine = collect(client(agentKey), DECISIONS, { filter: { agentId } });
+    await settled();
+    await record({ category: 'pricing' });
+    const c = await record({ category: 'credit' });
+    await credit.next(1);
+    await mine.next(2);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(credit.received.map((p) => (p.data!.decisionRecorded as { id: string }).id)).toEqual([
+      c.decision.id,
+    ]);
+    credit.dispose();
+    mine.dispose();
+  });
+
+  it('delivers checkpoints as they are published', async () => {
+    const sub = collect(
+      client(agentKey),
+      'subscription { checkpointPublished { treeSize rootHash note origin } }',
+    );
+    await settled();
+    await record();
+    await sub.next(1);
+    const checkpoint = sub.received[0]!.data!.checkpointPublished as {
+      treeSize: string;
+      note: string;
+      origin: string;
+    };
+    expect(checkpoint.origin).toBe('ecp.test/ledger');
+    expect(checkpoint.note.startsWith(`ecp.test/ledger\n${checkpoint.treeSize}\n`)).toBe(true);
+    sub.dispose();
+  });
+
+  it('resumes from a cursor: every missed event in order, no duplicate, then live ones', async () => {
+    const first = collect(client(analystKey), DECISIONS);
+    await settled();
+    const a = await record();
+    await first.next(1);
+    const cursor = first.received[0]!.extensions!.cursor;
+    first.dispose();
+    const missed = [await record(), await record(), await record()];
+    const resumed = collect(client(analystKey), DECISIONS, {}, { cursor });
+    await resumed.next(3);
+    const live = await record();
+    await resumed.next(4);
+    await new Promise((r) => setTimeout(r, 300));
+    const ids = resumed.received.map((p) => (p.data!.decisionRecorded as { id: string }).id);
+    expect(ids).toEqual([...missed.map((m) => m.decision.id), live.decision.id]);
+    expect(ids).not.toContain(a.decision.id);
+    const cursors = resumed.received.map((p) => p.extensions!.cursor);
+    expect([...cursors].sort()).toEqual(cursors);
+    resumed.dispose();
+  });
+
+  it('refuses a cursor that is not one, and one older than the stream holds', async () => {
+    const garbage = collect(client(analystKey), DECISIONS, {}, { cursor: 'yesterday' });
+    expect(JSON.stringify(await garbage.failed())).toMatch(/BAD_USER_INPUT|is not a cursor/);
+    const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    try {
+      const key = `${stack.eventStreamPrefix}decisionRecorded`;
+      await record();
+      await new Promise((r) => setTimeout(r, 300));
+      const [oldest] = await redis.xrange(key, '-', '+', 'COUNT', 1);
+      await record();
+      await record();
+      await new Promise((r) => setTimeout(r, 300));
+      await redis.xtrim(key, 'MAXLEN', 1);
+      const expired = collect(client(analystKey), DECISIONS, {}, { cursor: oldest![0] });
+      expect(JSON.stringify(await expired.failed())).toMatch(/older than the events the gateway still holds/);
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  it('refuses connections without valid credentials (4401), and what a role may not subscribe to', async () => {
+    for (const key of [null, 'ecp_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', 'garbage']) {
+      const closed = await new Promise<number>((resolve) => {
+        const ws = new WebSocket(stack.websocketUrl, 'graphql-transport-ws');
+        ws.on('open', () =>
+          ws.send(
+            JSON.stringify({
+              type: 'connection_init',
+              payload: key ? { authorization: `Bearer ${key}` } : {},
+            }),
+          ),
+        );
+        ws.on('close', (code) => resolve(code));
+      });
+      expect(closed).toBe(4401);
+    }
+    const other = collect(client(agentKey), DECISIONS, { filter: { agentId: newId() } });
+    expect(JSON.stringify(await other.failed())).toMatch(/FORBIDDEN|needs the ANALYST/);
+    const unknown = collect(client(analystKey), 'subscription { decisionDeleted { id } }');
+    expect(JSON.stringify(await unknown.failed())).toMatch(/Cannot query field .{0,2}decisionDeleted/);
+    const badVariables = collect(client(analystKey), DECISIONS, { filter: { category: 12 } });
+    expect(JSON.stringify(await badVariables.failed())).toMatch(/category/);
+  });
+
+  it('closes a socket that sends garbage, and keeps serving everyone else', async () => {
+    const healthy = collect(client(analystKey), DECISIONS);
+    await settled();
+    const closed = await new Promise<number>((resolve) => {
+      const ws = new WebSocket(stack.websocketUrl, 'graphql-transport-ws');
+      ws.on('open', () => {
+        ws.send(
+          JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${analystKey}` } }),
+        );
+        setTimeout(() => ws.send('{"this is": "not a graphql-ws message"'), 100);
+      });
+      ws.on('close', (code) => resolve(code));
+    });
+    expect(closed).toBe(4400);
+    await record();
+    await healthy.next(1);
+    healthy.dispose();
+  });
+
+  it('delivers every event from every gateway replica', async () => {
+    const replica = await stack.startGatewayReplica();
+    const onFirst = collect(client(analystKey), DECISIONS);
+    const onSecond = collect(client(analystKey, `${replica.replace('http', 'ws')}/graphql`), DECISIONS);
+    await settled();
+    const recorded = await record();
+    await Promise.all([onFirst.next(1), onSecond.next(1)]);
+    for (const sub of [onFirst, onSecond]) {
+      expect((sub.received[0]!.data!.decisionRecorded as { id: string }).id).toBe(recorded.decision.id);
+    }
+    onFirst.dispose();
+    onSecond.dispose();
+  });
+
+  it('lets a slow client fall behind and go without holding up a fast one', async () => {
+    const fast = collect(client(analystKey), 'subscription { decisionRecorded { id context } }');
+    // A client that subscribes and then stops reading its socket.
+    const slow = new WebSocket(stack.websocketUrl, 'graphql-transport-ws');
+    const slowClosed = new Promise<number>((resolve) => slow.on('close', (code) => resolve(code)));
+    await new Promise<void>((resolve) => slow.on('open', () => resolve()));
+    slow.send(
+      JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${analystKey}` } }),
+    );
+    await new Promise<void>((resolve) => slow.once('message', () => resolve()));
+    slow.send(
+      JSON.stringify({
+        id: '1',
+        type: 'subscribe',
+        payload: { query: 'subscription { decisionRecorded { id context } }' },
+      }),
+    );
+    await settled();
+    slow.pause();
+
+    const big = { blob: 'x'.repeat(20_000) };
+    const total = 60;
+    const ids: string[] = [];
+    for (let i = 0; i < total; i += 10) {
+      const batch = await Promise.all(
+        Array.from({ length: 10 }, () => record({ context: big, jurisdiction: 'EU' })),
+      );
+      ids.push(...batch.map((b) => b.decision.id));
+    }
+    await fast.next(total, 60_000);
+    const got = fast.received.map((p) => (p.data!.decisionRecorded as { id: string }).id);
+    expect(new Set(got)).toEqual(new Set(ids));
+    // The slow client reads nothing, so it learns it was disconnected only once it reads again.
+    let metrics = '';
+    for (let i = 0; i < 100 && !/ecp_subscription_slow_disconnects_total\{[^}]*\} [1-9]/.test(metrics); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      metrics = await (await fetch(`${stack.gatewayUrl}/metrics`)).text();
+    }
+    slow.resume();
+    expect(await slowClosed).toBe(4429);
+    expect(metrics).toMatch(/ecp_subscription_slow_disconnects_total\{[^}]*\} [1-9]/);
+    expect(metrics).toMatch(/ecp_subscription_delivery_seconds_count\{[^}]*\} [1-9]/);
+    fast.dispose();
+  }, 120_000);
+
+  it('publishes nothing for a decision that was refused', async () => {
+    const sub = collect(client(analystKey), DECISIONS);
+    await settled();
+    const refused = await graphql(
+      stack.graphqlUrl,
+      'mutation { recordDecision(input: { jurisdiction: "EU", category: "pricing", context: {}, options: [{ id: "a" }], chosenOption: "zzz", rationale: "r", confidence: 0.5, idempotencyKey: "x-refused" }) { ledgerIndex } }',
+      {},
+      bearer(agentKey),
+    );
+    expect(refused.body.errors).toBeDefined();
+    const ok = await record();
+    await sub.next(1);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(sub.received.map((p) => (p.data!.decisionRecorded as { id: string }).id)).toEqual([
+      ok.decision.id,
+    ]);
+    const db = new pg.Client({ connectionString: stack.db.url });
+    await db.connect();
+    try {
+      expect((await db.query('select count(*)::int as n from ledger.outbox')).rows[0].n).toBe(0);
+    } finally {
+      await db.end();
+    }
+    sub.dispose();
+  });
+});
