@@ -23,7 +23,7 @@ function audit(
   extra: Partial<ConstructorParameters<typeof LogAuditor>[0]> = {},
 ) {
   const auditor = new LogAuditor({ verifiers: [verifier], origin: 'ecp.test/ledger', checkpoints, ...extra });
-  feed.forEach((e, i) => auditor.push(BigInt(i), e.bytes, e.leaf));
+  for (const [i, e] of feed.entries()) auditor.push(BigInt(i), e.bytes, e.leaf);
   return auditor.finish();
 }
 

@@ -197,9 +197,9 @@ describe('signing key rotation', () => {
         origin: TEST_LEDGER_ORIGIN,
         checkpoints: notes,
       });
-      leaves.forEach((l, i) =>
-        auditor.push(BigInt(i), new Uint8Array(l.canonical), new Uint8Array(l.leaf_hash)),
-      );
+      for (const [i, l] of leaves.entries()) {
+        auditor.push(BigInt(i), new Uint8Array(l.canonical), new Uint8Array(l.leaf_hash));
+      }
       return auditor.finish();
     };
     expect(audit(rotated.verifierKeys)).toMatchObject({ ok: true, checkpointsVerified: notes.length });
