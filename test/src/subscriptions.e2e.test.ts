@@ -103,7 +103,13 @@ function collect(
             reject(new Error(`got ${received.length} of ${n} payloads; errors: ${JSON.stringify(errors)}`)),
           timeoutMs,
         );
-        waiters.push({ n, resolve: () => (clearTimeout(timer), resolve()) });
+        waiters.push({
+          n,
+          resolve: () => {
+            clearTimeout(timer);
+            resolve();
+          },
+        });
       }),
     failed: (timeoutMs = 10_000) =>
       new Promise<unknown[]>((resolve, reject) => {
