@@ -277,6 +277,7 @@ describe('operability', () => {
     expect(ready.status).toBe(200);
     const body = (await ready.json()) as { checks: Record<string, { ok: boolean }> };
     expect(Object.keys(body.checks).sort()).toEqual([
+      'redis',
       'subgraph:advisory',
       'subgraph:learning-consortium',
       'subgraph:ledger',
