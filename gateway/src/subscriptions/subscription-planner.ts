@@ -121,8 +121,7 @@ export class SubscriptionPlanner {
       operationFromDocument(this.apiSchema, document, { operationName }),
     );
     const node = plan.node;
-    if (!node || node.kind !== 'Subscription')
-      throw new Error(`unexpected plan for a subscription: ${node?.kind}`);
+    if (node?.kind !== 'Subscription') throw new Error(`unexpected plan for a subscription: ${node?.kind}`);
     const planned: PlannedSubscription = {
       field: root.name.value,
       topic: declared.topic,
