@@ -1,4 +1,5 @@
 import { newId } from '@ecp/db/ids';
+import { issueAccessToken } from '@ecp/identity/access-token';
 import { graphql } from '@ecp/test-kit/http';
 import { type Stack, startStack } from '@ecp/test-kit/stack';
 import type { FormattedExecutionResult } from 'graphql';
@@ -280,6 +281,45 @@ describe('subscriptions through the gateway', () => {
     expect(JSON.stringify(await unknown.failed())).toMatch(/Cannot query field .{0,2}decisionDeleted/);
     const badVariables = collect(client(analystKey), DECISIONS, { filter: { category: 12 } });
     expect(JSON.stringify(await badVariables.failed())).toMatch(/category/);
+  });
+
+  it('ends the subscriptions of a connection whose access token expires', async () => {
+    const me = await graphql<{ me: { id: string; name: string } }>(
+      stack.graphqlUrl,
+      '{ me { id name } }',
+      {},
+      bearer(analystKey),
+    );
+    const { token } = await issueAccessToken(
+      {
+        kind: 'agent',
+        id: me.body.data!.me.id,
+        name: me.body.data!.me.name,
+        roles: ['ANALYST'],
+        jurisdictions: [],
+      },
+      stack.secrets.tokenSecret,
+      2,
+    );
+    const closed = new Promise<number>((resolve) => {
+      const ws = new WebSocket(stack.websocketUrl, 'graphql-transport-ws');
+      ws.on('open', () =>
+        ws.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } })),
+      );
+      ws.on('message', (data) => {
+        if (JSON.parse(String(data)).type === 'connection_ack') {
+          ws.send(
+            JSON.stringify({
+              id: '1',
+              type: 'subscribe',
+              payload: { query: 'subscription { checkpointPublished { treeSize } }' },
+            }),
+          );
+        }
+      });
+      ws.on('close', (code) => resolve(code));
+    });
+    expect(await closed).toBe(4401);
   });
 
   it('closes a socket that sends garbage, and keeps serving everyone else', async () => {

@@ -156,9 +156,13 @@ export class DecisionService {
     const signingKeyId = signature ? await this.checkSignature(body, signature) : null;
     const cites = await this.checkPrecedents(body);
 
+    let written: DecisionEntry | undefined;
     const appended = await this.deps.log.append({
       kind: DECISION_KIND,
-      entry: entryAt,
+      entry: (recordedAt) => {
+        written = entryAt(recordedAt);
+        return written;
+      },
       idempotency: { agentId: principal.id, key: input.idempotencyKey },
       decision: {
         id: decisionId,
@@ -172,12 +176,27 @@ export class DecisionService {
       },
       cites,
     });
-    const id = appended.decisionId ?? decisionId;
-    const view = await this.get(id);
-    if (!appended.replayed) {
-      this.deps.logger.info({ decisionId: id, ledgerIndex: appended.index.toString() }, 'decision recorded');
+    if (appended.replayed) {
+      // Another request with the same key won the race: answer with what it recorded.
+      return { decision: await this.get(appended.decisionId ?? decisionId), replayed: true };
     }
-    return { decision: view, replayed: appended.replayed };
+    this.deps.logger.info({ decisionId, ledgerIndex: appended.index.toString() }, 'decision recorded');
+    // The view comes from what was just written, not from reading it back.
+    const canonicalJson = new TextDecoder().decode(canonicalBytes(written!));
+    return {
+      decision: {
+        id: decisionId,
+        agentId: principal.id,
+        index: appended.index,
+        leafHash: appended.leafHash,
+        treeSize: appended.treeSize,
+        recordedAt: new Date(written!.recordedAt),
+        entry: written!,
+        canonicalJson,
+        signingKeyId,
+      },
+      replayed: false,
+    };
   }
 
   /** A decision by id; NOT_FOUND when there is none. */
