@@ -106,3 +106,19 @@ function portAnswers(host: string, port: number, timeoutMs = 1000): Promise<bool
     socket.once('error', () => done(false));
   });
 }
+
+/** The database options of the `ecp` command's configuration, printing what it does to stdout. */
+export function databaseOptions(config: {
+  DATABASE_URL?: string;
+  ECP_LOCAL_POSTGRES_URL: string;
+  ECP_HOME: string;
+  ECP_EMBEDDED_POSTGRES_PORT: number;
+}): DatabaseOptions {
+  return {
+    databaseUrl: config.DATABASE_URL,
+    localUrl: config.ECP_LOCAL_POSTGRES_URL,
+    home: config.ECP_HOME,
+    embeddedPort: config.ECP_EMBEDDED_POSTGRES_PORT,
+    log: (m) => process.stdout.write(`${m}\n`),
+  };
+}

@@ -1,17 +1,11 @@
 import { createLogger } from '@ecp/logging/logger';
 import { ensureFirstAdmin } from '../admin';
 import type { CliConfig } from '../env';
-import { resolveDatabase } from '../postgres';
+import { databaseOptions, resolveDatabase } from '../postgres';
 
 /** `ecp bootstrap-admin`: creates the first admin when none exists and prints its key once. */
 export async function bootstrapAdminCommand(config: CliConfig): Promise<void> {
-  const database = await resolveDatabase({
-    databaseUrl: config.DATABASE_URL,
-    localUrl: config.ECP_LOCAL_POSTGRES_URL,
-    home: config.ECP_HOME,
-    embeddedPort: config.ECP_EMBEDDED_POSTGRES_PORT,
-    log: (m) => process.stdout.write(`${m}\n`),
-  });
+  const database = await resolveDatabase(databaseOptions(config));
   try {
     const admin = await ensureFirstAdmin(database.url, createLogger({ service: 'ecp', level: 'warn' }));
     process.stdout.write(

@@ -2,18 +2,12 @@ import { redactUrl } from '@ecp/db/database-url';
 import { createLogger } from '@ecp/logging/logger';
 import { migrateAll } from '@ecp/migrations/migrate';
 import type { CliConfig } from '../env';
-import { resolveDatabase } from '../postgres';
+import { databaseOptions, resolveDatabase } from '../postgres';
 
 /** `ecp migrate`: brings every subgraph schema up to date, printing what it applied. */
 export async function migrate(config: CliConfig): Promise<void> {
   const logger = createLogger({ service: 'ecp', level: 'warn' });
-  const database = await resolveDatabase({
-    databaseUrl: config.DATABASE_URL,
-    localUrl: config.ECP_LOCAL_POSTGRES_URL,
-    home: config.ECP_HOME,
-    embeddedPort: config.ECP_EMBEDDED_POSTGRES_PORT,
-    log: (m) => process.stdout.write(`${m}\n`),
-  });
+  const database = await resolveDatabase(databaseOptions(config));
   try {
     process.stdout.write(`database: ${redactUrl(database.url)}\n`);
     await migrateAll(database.url, logger, ({ schema, applied }) => {

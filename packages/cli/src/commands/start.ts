@@ -6,7 +6,7 @@ import { REPO_ROOT } from '@ecp/platform/repo';
 import { Supervisor } from '@ecp/platform/supervisor';
 import { ensureFirstAdmin } from '../admin';
 import { type CliConfig, inheritedEnv, portsFrom } from '../env';
-import { resolveDatabase } from '../postgres';
+import { databaseOptions, resolveDatabase } from '../postgres';
 import { noRedisMessage, redisAnswers } from '../redis-check';
 import { loadOrCreateSecrets } from '../secrets';
 
@@ -26,13 +26,7 @@ export async function start(config: CliConfig): Promise<void> {
     process.exit(1);
   }
 
-  const database = await resolveDatabase({
-    databaseUrl: config.DATABASE_URL,
-    localUrl: config.ECP_LOCAL_POSTGRES_URL,
-    home: config.ECP_HOME,
-    embeddedPort: config.ECP_EMBEDDED_POSTGRES_PORT,
-    log: (m) => say(m),
-  });
+  const database = await resolveDatabase(databaseOptions(config));
   const where = {
     configured: 'DATABASE_URL',
     local: 'the local PostgreSQL',

@@ -4,7 +4,7 @@ import { type IssuedToken, issueAccessToken } from '@ecp/identity/access-token';
 import { apiKeyHint, generateApiKey, hashApiKey } from '@ecp/identity/api-key';
 import { hasRole, type Principal, ROLES, type Role } from '@ecp/identity/principal';
 import type { Logger } from '@ecp/logging/logger';
-import { decodeCursor, encodeCursor } from '@ecp/service-kit/cursor';
+import { type KeysetPage, timeIdCursor, timeIdKeyset } from '@ecp/service-kit/keyset';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
 import { z } from 'zod';
@@ -81,28 +81,19 @@ export class AgentService {
    * One page of agents in registration order, by keyset: rows after `after` and before `before`,
    * `limit` of them, walking backwards when `inverted` (for `last`). Analysts, operators and admins only.
    */
-  async list(page: { after?: string; before?: string; limit: number; inverted: boolean }): Promise<Agent[]> {
+  async list(page: KeysetPage): Promise<Agent[]> {
     if (!hasRole(this.deps.principal, 'ANALYST', 'OPERATOR', 'ADMIN')) {
       throw new ForbiddenError('Listing agents needs the ANALYST, OPERATOR or ADMIN role.');
     }
-    const bounds: Record<string, unknown>[] = [];
-    if (page.after) {
-      const [at, id] = decodeAgentCursor(page.after);
-      bounds.push({ $or: [{ createdAt: { $gt: at } }, { createdAt: at, id: { $gt: id } }] });
-    }
-    if (page.before) {
-      const [at, id] = decodeAgentCursor(page.before);
-      bounds.push({ $or: [{ createdAt: { $lt: at } }, { createdAt: at, id: { $lt: id } }] });
-    }
-    const direction = page.inverted ? 'desc' : 'asc';
-    return this.deps.em.find(AgentEntity, bounds.length ? { $and: bounds } : {}, {
-      orderBy: { createdAt: direction, id: direction },
+    const { where, orderBy } = timeIdKeyset('createdAt', page, 'oldest-first');
+    return this.deps.em.find(AgentEntity, where.length ? { $and: where } : {}, {
+      orderBy,
       limit: page.limit,
     });
   }
 
   static cursorOf(agent: Agent): string {
-    return encodeCursor([agent.createdAt.toISOString(), agent.id]);
+    return timeIdCursor(agent.createdAt, agent.id);
   }
 
   /** Registers an agent or person and returns its first API key. Admins only. */
@@ -143,15 +134,6 @@ export class AgentService {
     const agent = await this.get(principal.id);
     return issueAccessToken(principalOf(agent), tokenSecret, ttl);
   }
-}
-
-function decodeAgentCursor(cursor: string): [Date, string] {
-  const [createdAt, id] = decodeCursor(cursor, 2) as [string, string];
-  const at = new Date(createdAt);
-  if (Number.isNaN(at.getTime()) || !isUuid(id)) {
-    throw new BadUserInputError('Invalid pagination cursor: pass a cursor returned by this connection.');
-  }
-  return [at, id];
 }
 
 export function principalOf(agent: Agent): Principal {

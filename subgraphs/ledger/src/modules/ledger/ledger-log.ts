@@ -76,19 +76,12 @@ export class LedgerLog {
 
   /** Loads the tree state, publishes a checkpoint if the latest is behind, and starts the checkpoint timer. */
   async start(): Promise<void> {
-    await this.withConnection(async (db) => {
-      await db.query('begin');
-      try {
-        await ledgerStore.lockTree(db);
-        await this.syncFrontier(db);
-        const latest = await ledgerStore.latestCheckpoint(db);
-        this.lastCheckpoint = { size: latest?.treeSize ?? -1n, at: latest?.publishedAt.getTime() ?? 0 };
-        if (this.lastCheckpoint.size !== this.frontier.size) await this.publishCheckpoint(db);
-        await db.query('commit');
-      } catch (err) {
-        await db.query('rollback');
-        throw err;
-      }
+    await this.inTransaction(async (db) => {
+      await ledgerStore.lockTree(db);
+      await this.syncFrontier(db);
+      const latest = await ledgerStore.latestCheckpoint(db);
+      this.lastCheckpoint = { size: latest?.treeSize ?? -1n, at: latest?.publishedAt.getTime() ?? 0 };
+      if (this.lastCheckpoint.size !== this.frontier.size) await this.publishCheckpoint(db);
     });
     this.timer = setInterval(() => void this.publishIfBehind(), this.options.checkpointIntervalMs);
     this.timer.unref();
@@ -132,17 +125,7 @@ export class LedgerLog {
     const started = performance.now();
     const before = this.frontier.clone();
     try {
-      const results = await this.withConnection(async (db) => {
-        await db.query('begin');
-        try {
-          const out = await this.appendBatch(db, batch);
-          await db.query('commit');
-          return out;
-        } catch (err) {
-          await db.query('rollback').catch(() => {});
-          throw err;
-        }
-      });
+      const results = await this.inTransaction((db) => this.appendBatch(db, batch));
       for (const [i, p] of batch.entries()) p.resolve(results[i]!);
       this.options.onEvents?.();
       const appended = results.filter((r) => !r.replayed).length;
@@ -293,21 +276,14 @@ export class LedgerLog {
     this.flushing = true;
     this.idle = (async () => {
       try {
-        await this.withConnection(async (db) => {
-          await db.query('begin');
-          try {
-            await ledgerStore.lockTree(db);
-            await this.syncFrontier(db);
-            const latest = await ledgerStore.latestCheckpoint(db);
-            if (!latest || latest.treeSize < this.frontier.size) await this.publishCheckpoint(db);
-            else this.lastCheckpoint = { size: latest.treeSize, at: latest.publishedAt.getTime() };
-            await db.query('commit');
-            this.options.onEvents?.();
-          } catch (err) {
-            await db.query('rollback').catch(() => {});
-            throw err;
-          }
+        await this.inTransaction(async (db) => {
+          await ledgerStore.lockTree(db);
+          await this.syncFrontier(db);
+          const latest = await ledgerStore.latestCheckpoint(db);
+          if (!latest || latest.treeSize < this.frontier.size) await this.publishCheckpoint(db);
+          else this.lastCheckpoint = { size: latest.treeSize, at: latest.publishedAt.getTime() };
         });
+        this.options.onEvents?.();
       } catch (err) {
         this.options.logger.error({ err }, 'publishing a checkpoint failed; will retry');
       } finally {
@@ -316,6 +292,21 @@ export class LedgerLog {
       }
     })();
     await this.idle;
+  }
+
+  /** Runs `fn` in one transaction on one pooled connection: committed if it returns, rolled back if it throws. */
+  private inTransaction<T>(fn: (db: PoolClient) => Promise<T>): Promise<T> {
+    return this.withConnection(async (db) => {
+      await db.query('begin');
+      try {
+        const result = await fn(db);
+        await db.query('commit');
+        return result;
+      } catch (err) {
+        await db.query('rollback').catch(() => {});
+        throw err;
+      }
+    });
   }
 
   private async withConnection<T>(fn: (db: PoolClient) => Promise<T>): Promise<T> {

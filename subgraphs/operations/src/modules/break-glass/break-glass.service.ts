@@ -1,16 +1,8 @@
-import { isUuid } from '@ecp/db/ids';
-import { BadUserInputError, ForbiddenError } from '@ecp/errors/errors';
+import { ForbiddenError } from '@ecp/errors/errors';
 import { hasRole, type Principal } from '@ecp/identity/principal';
-import { decodeCursor, encodeCursor } from '@ecp/service-kit/cursor';
+import { type KeysetPage, timeIdCursor, timeIdKeyset } from '@ecp/service-kit/keyset';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { type BreakGlassSession, BreakGlassSessionEntity } from './break-glass-session.entity';
-
-export interface KeysetPage {
-  after?: string;
-  before?: string;
-  limit: number;
-  inverted: boolean;
-}
 
 /** Break-glass sessions: who opened one, why, and for how long. */
 export class BreakGlassService {
@@ -24,23 +16,11 @@ export class BreakGlassService {
         "Another agent's break-glass sessions are visible to operators and admins only.",
       );
     }
-    const bounds: Record<string, unknown>[] = [{ operatorId }];
-    if (page.after) {
-      const [at, id] = decodeSessionCursor(page.after);
-      bounds.push({ $or: [{ openedAt: { $lt: at } }, { openedAt: at, id: { $lt: id } }] });
-    }
-    if (page.before) {
-      const [at, id] = decodeSessionCursor(page.before);
-      bounds.push({ $or: [{ openedAt: { $gt: at } }, { openedAt: at, id: { $gt: id } }] });
-    }
-    const direction = page.inverted ? 'asc' : 'desc';
+    const { where, orderBy } = timeIdKeyset('openedAt', page, 'newest-first');
     return this.deps.em.find(
       BreakGlassSessionEntity,
-      { $and: bounds },
-      {
-        orderBy: { openedAt: direction, id: direction },
-        limit: page.limit,
-      },
+      { $and: [{ operatorId }, ...where] },
+      { orderBy, limit: page.limit },
     );
   }
 
@@ -50,15 +30,6 @@ export class BreakGlassService {
   }
 
   static cursorOf(session: BreakGlassSession): string {
-    return encodeCursor([session.openedAt.toISOString(), session.id]);
+    return timeIdCursor(session.openedAt, session.id);
   }
-}
-
-function decodeSessionCursor(cursor: string): [Date, string] {
-  const [openedAt, id] = decodeCursor(cursor, 2) as [string, string];
-  const at = new Date(openedAt);
-  if (Number.isNaN(at.getTime()) || !isUuid(id)) {
-    throw new BadUserInputError('Invalid pagination cursor: pass a cursor returned by this connection.');
-  }
-  return [at, id];
 }
