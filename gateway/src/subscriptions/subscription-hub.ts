@@ -175,14 +175,22 @@ export class SubscriptionHub {
   private async deliver(group: Group, entry: StreamEvent): Promise<void> {
     if (group.members.size === 0) return;
     const message = await this.render(group, entry);
+    let sent = 0;
     for (const member of group.members) {
-      if (member.replaying)
+      if (member.replaying) {
         member.buffered.push({
           streamId: entry.streamId,
           occurredAt: entry.event.occurredAt,
           payload: message,
         });
-      else this.send(member, message, entry.event.occurredAt);
+      } else if (this.send(member, message, entry.event.occurredAt, false)) {
+        sent++;
+      }
+    }
+    // Counted once per delivery, not per socket: at thousands of members that is measurable.
+    if (sent > 0) {
+      this.options.metrics.messagesOut.inc({ field: group.planned.field }, sent);
+      this.observeLatency(entry.event.occurredAt);
     }
   }
 
@@ -207,14 +215,19 @@ export class SubscriptionHub {
     return JSON.stringify({ ...result, extensions: { cursor: entry.streamId } });
   }
 
-  private send(member: Subscriber, payload: string, occurredAt: string): void {
+  /** Writes (or queues) one message; true when it was written now. `count` records it in the metrics. */
+  private send(member: Subscriber, payload: string, occurredAt: string, count = true): boolean {
     const { socket } = member;
-    if (socket.readyState !== socket.OPEN) return;
-    const message = `{"id":${JSON.stringify(member.id)},"type":"next","payload":${payload}}`;
+    if (socket.readyState !== socket.OPEN) return false;
+    const message = `${member.prefix}${payload}}`;
     const highWater = this.options.highWaterBytes ?? 256 * 1024;
     if (member.queue.length === 0 && socket.bufferedAmount < highWater) {
-      this.write(member, message, occurredAt);
-      return;
+      socket.send(message);
+      if (count) {
+        this.options.metrics.messagesOut.inc({ field: member.field });
+        this.observeLatency(occurredAt);
+      }
+      return true;
     }
     member.queue.push({ message, occurredAt });
     if (member.laggingSince === 0) member.laggingSince = Date.now();
@@ -225,13 +238,19 @@ export class SubscriptionHub {
       member.dropped++;
       this.options.metrics.dropped.inc({ field: member.field });
     }
+    return false;
   }
 
   private write(member: Subscriber, message: string, occurredAt: string): void {
     member.socket.send(message);
     this.options.metrics.messagesOut.inc({ field: member.field });
-    const sent = Date.now() - Date.parse(occurredAt);
-    if (Number.isFinite(sent)) this.options.metrics.deliveryLatency.observe(Math.max(0, sent) / 1000);
+    this.observeLatency(occurredAt);
+  }
+
+  /** From the change being committed to now (the last of a delivery's writes, when counted per delivery). */
+  private observeLatency(occurredAt: string): void {
+    const latency = Date.now() - Date.parse(occurredAt);
+    if (Number.isFinite(latency)) this.options.metrics.deliveryLatency.observe(Math.max(0, latency) / 1000);
   }
 
   /** Sends what slow subscribers have queued as their sockets drain; disconnects those that stay behind. */
@@ -340,6 +359,8 @@ class Group {
 
 class Subscriber {
   readonly queue: { message: string; occurredAt: string }[] = [];
+  /** The start of every `next` message for this subscription, up to the payload. */
+  readonly prefix: string;
   buffered: { streamId: string; occurredAt: string; payload: string }[] = [];
   dropped = 0;
   laggingSince = 0;
@@ -352,6 +373,7 @@ class Subscriber {
     readonly field: string,
     public replaying: boolean,
   ) {
+    this.prefix = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
     this.done = new Promise((resolve) => {
       this.finish = resolve;
     });

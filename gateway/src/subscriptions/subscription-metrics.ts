@@ -56,7 +56,7 @@ export function createSubscriptionMetrics(registry: Registry) {
     }),
     deliveryLatency: new Histogram({
       name: 'ecp_subscription_delivery_seconds',
-      help: 'From the change being committed to its message being handed to the socket.',
+      help: 'From the change being committed to its message being handed to the socket: once per event and group (when the last member was written), once per message for messages sent on their own (replays, drained queues).',
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [registry],
     }),

@@ -54,8 +54,10 @@ export function attachWebSocketServer(options: WebSocketServerOptions): { close:
     socket.on('pong', () => alive.set(socket, true));
     socket.once('close', () => metrics.connections.dec());
   });
-  const heartbeat = setInterval(() => {
-    for (const socket of wss.clients) {
+  // Ping in slices so that thousands of sockets never block the event loop at once.
+  const pingSlice = (sockets: WebSocket[], from: number) => {
+    for (const socket of sockets.slice(from, from + 500)) {
+      if (socket.readyState !== socket.OPEN) continue;
       if (alive.get(socket) === false) {
         metrics.slowDisconnects.inc();
         logger.warn('disconnecting a client that did not answer a ping in time');
@@ -67,7 +69,9 @@ export function attachWebSocketServer(options: WebSocketServerOptions): { close:
       alive.set(socket, false);
       socket.ping();
     }
-  }, options.pingIntervalMs);
+    if (from + 500 < sockets.length) setImmediate(() => pingSlice(sockets, from + 500));
+  };
+  const heartbeat = setInterval(() => pingSlice([...wss.clients], 0), options.pingIntervalMs);
   heartbeat.unref();
 
   const cleanup = useServer<Record<string, unknown>, Extra>(
@@ -156,6 +160,8 @@ export function attachWebSocketServer(options: WebSocketServerOptions): { close:
       },
     },
     wss,
+    // graphql-ws's own keep-alive would ping every socket a second time, from one timer each.
+    0,
   );
   return {
     close: async () => {

@@ -13,6 +13,18 @@ export function createMetrics(service: string): ServiceMetrics {
   const registry = new Registry();
   registry.setDefaultLabels({ service });
   collectDefaultMetrics({ register: registry });
+  // These walk every handle (socket, timer) on each scrape: with thousands of WebSocket connections a
+  // scrape would stall the event loop for tens of milliseconds. Open file descriptors stay.
+  for (const costly of [
+    'nodejs_active_handles',
+    'nodejs_active_handles_total',
+    'nodejs_active_resources',
+    'nodejs_active_resources_total',
+    'nodejs_active_requests',
+    'nodejs_active_requests_total',
+  ]) {
+    registry.removeSingleMetric(costly);
+  }
   return {
     registry,
     httpRequestDuration: new Histogram({
