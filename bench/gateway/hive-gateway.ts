@@ -13,7 +13,8 @@ export interface HiveGatewayOptions {
   identityHeader: string;
   /**
    * Whether identical subgraph queries in flight at the same time are sent once and shared (Hive
-   * Gateway's default). ECP's gateway does not do this, so like-for-like runs turn it off.
+   * Gateway's default). ECP's gateway does the same per caller by default; the benchmark compares
+   * the two with it on and with it off.
    */
   deduplicateInflightRequests: boolean;
   port: number;

@@ -103,7 +103,11 @@ export function runLoad(spec: LoadSpec): Promise<LoadResult> {
         return;
       }
       try {
-        resolve(JSON.parse(line) as LoadResult);
+        const result = JSON.parse(line) as LoadResult;
+        // JSON has no NaN: a run without a single successful response brings its percentiles back as null.
+        const latency = result.latencyMs as Record<string, number | null>;
+        for (const key of Object.keys(latency)) latency[key] ??= Number.NaN;
+        resolve(result);
       } catch {
         reject(new Error(`load worker printed no result: ${line.slice(0, 500)}`));
       }

@@ -1,25 +1,29 @@
 /**
  * Gateway benchmark: one agent query, measured in one run against the same subgraphs and database
  *   (a)  its ledger-only part, sent straight to the ledger subgraph;
- *   (b)  the whole query (ledger + learning-consortium) through ECP's gateway;
- *   (c)  the whole query through Hive Gateway on the same supergraph, every request reaching the
- *        subgraphs as with (b) (its in-flight deduplication off);
+ *   (b)  the whole query (ledger + learning-consortium) through ECP's gateway with its defaults,
+ *        which share one subgraph request among identical in-flight queries of the same caller;
+ *   (b⁻) the same through a second ECP gateway process with that deduplication off
+ *        (`SUBGRAPH_DEDUPLICATION=false`), so every request reaches the subgraphs;
+ *   (c)  the whole query through Hive Gateway on the same supergraph with its in-flight
+ *        deduplication off, every request reaching the subgraphs as with (b⁻);
  *   (c*) the same with Hive Gateway's defaults, which merge identical concurrent subgraph fetches;
- * at maximum throughput, then (b) and (c) at a fixed offered rate (paced two ways, see the
- * section text below). Prints a table and appends it to
- * BENCHMARKS.md. Run with `npm run bench:gateway -w @ecp/bench` (`-- --help` for options).
+ * at maximum throughput, then (b), (b⁻) and (c) at a fixed offered rate (paced two ways, see the
+ * section text below). Like for like: (b) against (c*), (b⁻) against (c). Prints a table and
+ * appends it to BENCHMARKS.md. Run with `npm run bench:gateway -w @ecp/bench` (`-- --help` for options).
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
 import { IDENTITY_HEADER, signIdentity } from '@ecp/identity/identity-header';
 import { servicePrincipal } from '@ecp/identity/principal';
+import { REPO_ROOT } from '@ecp/platform/repo';
 import { graphql } from '@ecp/test-kit/http';
 import { type Stack, startStack } from '@ecp/test-kit/stack';
 import pg from 'pg';
+import { deduplicatedFetches, type RunningEcpGateway, startEcpGateway } from './ecp-gateway';
 import { type RunningHiveGateway, startHiveGateway } from './hive-gateway';
 import { type LoadResult, type LoadSpec, runLoad, stopLoad } from './load';
 import { appendSection, describeMachine, idleShare, markdownTable, type Row, textTable } from './report';
@@ -50,11 +54,21 @@ const WARMUP = Number(args.warmup);
 const CONNECTIONS = Number(args.connections);
 const RATE = Number(args.rate);
 const RATE_CONNECTIONS = Number(args['rate-connections']);
-/** Targets: b/c ≥ 1.0 at maximum throughput; p95 ≤ 25 ms through ECP's gateway at the fixed rate. */
-const TARGET_RATIO_BC = 1.0;
+/**
+ * Targets: ECP's gateway at least as fast as Hive Gateway configured alike at maximum throughput
+ * (b/c* and b⁻/c ≥ 1.0); p95 ≤ 25 ms through ECP's gateway (b) at the fixed rate.
+ */
+const TARGET_RATIO = 1.0;
 const TARGET_P95_MS = 25;
 
-const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
+/** How the stack's processes run; the second ECP gateway gets the same, so only the flag differs. */
+const STACK_LOG_LEVEL = 'warn';
+const STACK_ENV = {
+  // The production key-cache lifetime, not the test kit's 1 s.
+  AUTH_CACHE_TTL_MS: '30000',
+  // What the test kit sets for its processes anyway; named here so that both gateways surely get it.
+  SHUTDOWN_DEADLINE_MS: '3000',
+};
 const SUPERGRAPH = join(REPO_ROOT, 'schema/supergraph.graphql');
 const RESULTS_DIR = join(REPO_ROOT, 'bench/results');
 const BENCHMARKS_MD = join(REPO_ROOT, 'BENCHMARKS.md');
@@ -66,6 +80,10 @@ const OUTCOME_REPORTS = 40;
 
 /** Closed-loop maximum throughput, or the fixed rate paced by autocannon (`burst`) or spread. */
 type Load = 'max' | 'burst' | 'spread';
+
+type TargetKey = 'a' | 'b' | 'b⁻' | 'c' | 'c*';
+/** The key as it appears in raw-result file names. */
+const FILE_KEY: Record<TargetKey, string> = { a: 'a', b: 'b', 'b⁻': 'bminus', c: 'c', 'c*': 'cstar' };
 
 interface Target {
   name: string;
@@ -125,14 +143,16 @@ async function answer(target: Target, id: string): Promise<Record<string, unknow
 }
 
 let stack: Stack | undefined;
+let ecpNoDedup: RunningEcpGateway | undefined;
 const hives: RunningHiveGateway[] = [];
 let cleaning: Promise<void> | undefined;
 function cleanUp(): Promise<void> {
   cleaning ??= (async () => {
     stopLoad();
-    await Promise.all(
-      hives.map((h) => h.stop().catch((err) => console.error('stopping Hive Gateway:', err))),
-    );
+    await Promise.all([
+      ...hives.map((h) => h.stop().catch((err) => console.error('stopping Hive Gateway:', err))),
+      ecpNoDedup?.stop().catch((err) => console.error('stopping the second ECP gateway:', err)),
+    ]);
     await stack?.stop().catch((err) => console.error('stopping the stack:', err));
   })();
   return cleaning;
@@ -151,8 +171,7 @@ async function main(): Promise<void> {
   const machine = describeMachine();
   console.log(`machine: ${machine.cpus} × ${machine.cpuModel}, Node ${machine.node}`);
   console.log('starting the platform (fresh database, four subgraphs, gateway)…');
-  // The production key-cache lifetime, not the test kit's 1 s.
-  const platform = await startStack({ logLevel: 'warn', extraEnv: { AUTH_CACHE_TTL_MS: '30000' } });
+  const platform = await startStack({ logLevel: STACK_LOG_LEVEL, extraEnv: STACK_ENV });
   stack = platform;
   const agent = await seedAgent(platform);
   const identity = signIdentity(
@@ -160,6 +179,16 @@ async function main(): Promise<void> {
     platform.secrets.identitySecret,
     3600,
   );
+
+  console.log('starting a second ECP gateway (in-flight deduplication off)…');
+  ecpNoDedup = await startEcpGateway({
+    stack: platform,
+    name: 'gateway-dedup-off',
+    logLevel: STACK_LOG_LEVEL,
+    extraEnv: STACK_ENV,
+    env: { SUBGRAPH_DEDUPLICATION: 'false' },
+    port: await freePort(),
+  });
 
   console.log('starting Hive Gateway (twice: in-flight deduplication off, and defaults)…');
   const subgraphUrls = Object.fromEntries(SUBGRAPHS.map((name) => [name, platform.subgraphUrl(name)]));
@@ -180,7 +209,7 @@ async function main(): Promise<void> {
   const hiveDefault = await hive(true);
 
   const json = { 'content-type': 'application/json' };
-  const targets: Record<'a' | 'b' | 'c' | 'c*', Target> = {
+  const targets: Record<TargetKey, Target> = {
     a: {
       name: 'ledger subgraph, direct (ledger fields only)',
       url: platform.subgraphUrl('ledger'),
@@ -190,6 +219,12 @@ async function main(): Promise<void> {
     b: {
       name: 'ECP gateway',
       url: platform.graphqlUrl,
+      headers: { ...json, authorization: `Bearer ${agent.apiKey}` },
+      query: FULL_QUERY,
+    },
+    'b⁻': {
+      name: 'ECP gateway, dedup off',
+      url: ecpNoDedup.graphqlUrl,
       headers: { ...json, authorization: `Bearer ${agent.apiKey}` },
       query: FULL_QUERY,
     },
@@ -210,11 +245,11 @@ async function main(): Promise<void> {
   // Every target must give the right answer before anything is timed.
   const direct = await answer(targets.a, agent.id);
   const ours = await answer(targets.b, agent.id);
-  for (const key of ['c', 'c*'] as const) {
+  for (const key of ['b⁻', 'c', 'c*'] as const) {
     const theirs = await answer(targets[key], agent.id);
     if (!isDeepStrictEqual(ours, theirs)) {
       throw new Error(
-        `the gateways disagree:\n  ECP:  ${JSON.stringify(ours)}\n  Hive: ${JSON.stringify(theirs)}`,
+        `the gateways disagree:\n  ECP:  ${JSON.stringify(ours)}\n  ${key}: ${JSON.stringify(theirs)}`,
       );
     }
   }
@@ -227,7 +262,7 @@ async function main(): Promise<void> {
   mkdirSync(RESULTS_DIR, { recursive: true });
   const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
   const rows: Row[] = [];
-  const measure = async (key: keyof typeof targets, load: Load) => {
+  const measure = async (key: TargetKey, load: Load) => {
     const target = targets[key];
     const connections = load === 'max' ? CONNECTIONS : RATE_CONNECTIONS;
     const offered = load === 'max' ? 'max' : `${RATE}/s ${load}`;
@@ -238,13 +273,10 @@ async function main(): Promise<void> {
       connections,
       warmupSeconds: WARMUP,
       durationSeconds: SECONDS,
-      rawPath: join(
-        RESULTS_DIR,
-        `gateway-${stamp}-${key.replace('*', 'star')}-${offered.replace(/\W+/g, '')}.raw.json`,
-      ),
+      rawPath: join(RESULTS_DIR, `gateway-${stamp}-${FILE_KEY[key]}-${offered.replace(/\W+/g, '')}.raw.json`),
       ...(load === 'max' ? {} : { overallRate: RATE, pacing: load === 'burst' ? 'autocannon' : 'spread' }),
     };
-    process.stdout.write(`  ${key.padEnd(2)}  ${target.name}, ${offered}… `);
+    process.stdout.write(`  ${key.padEnd(3)}  ${target.name}, ${offered}… `);
     const result = await runLoad(spec);
     console.log(`${result.rps.toFixed(0)} req/s, p95 ${result.latencyMs.p95.toFixed(2)} ms`);
     rows.push({ key, target: target.name, offered, connections, result });
@@ -264,23 +296,37 @@ async function main(): Promise<void> {
   console.log(`measuring (${WARMUP} s warm-up + ${SECONDS} s each):`);
   const a = await measure('a', 'max');
   const b = await measure('b', 'max');
+  const bNoDedup = await measure('b⁻', 'max');
   const c = await measure('c', 'max');
   const cDefault = await measure('c*', 'max');
   const bBurst = await measure('b', 'burst');
+  await measure('b⁻', 'burst');
   await measure('c', 'burst');
   const bSpread = await measure('b', 'spread');
+  await measure('b⁻', 'spread');
   await measure('c', 'spread');
 
+  // The dedup-off rows mean something only if that gateway really sent every request on.
+  const shared = await deduplicatedFetches(platform.gatewayUrl);
+  const sharedNoDedup = await deduplicatedFetches(ecpNoDedup.origin);
+  if (sharedNoDedup !== 0) {
+    throw new Error(`b⁻ shared ${sharedNoDedup} subgraph fetches although its deduplication is off`);
+  }
+
   const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
-  const bc = b.rps / c.rps;
+  const ratio = (ours: LoadResult, theirs: LoadResult) => {
+    const r = ours.rps / theirs.rps;
+    return `${r.toFixed(2)} (target ≥ ${TARGET_RATIO.toFixed(1)}: ${verdict(r >= TARGET_RATIO)})`;
+  };
   const p95 = (r: LoadResult) =>
     `${r.latencyMs.p95.toFixed(2)} ms (target ≤ ${TARGET_P95_MS} ms: ${verdict(r.latencyMs.p95 <= TARGET_P95_MS)})`;
   const findings = [
+    `b/c* = ${ratio(b, cDefault)}: both gateways with their defaults, in-flight deduplication on`,
+    `b⁻/c = ${ratio(bNoDedup, c)}: both with in-flight deduplication off, every request reaching the subgraphs`,
     `b/a = ${(b.rps / a.rps).toFixed(2)} (ECP gateway throughput relative to the ledger subgraph alone)`,
-    `b/c = ${bc.toFixed(2)} (target ≥ ${TARGET_RATIO_BC.toFixed(1)}: ${verdict(bc >= TARGET_RATIO_BC)})`,
-    `b/c* = ${(b.rps / cDefault.rps).toFixed(2)} (against Hive Gateway's defaults)`,
-    `ECP gateway p95 at ${RATE} req/s, autocannon \`--overallRate ${RATE}\` (burst): ${p95(bBurst)}`,
-    `ECP gateway p95 at ${RATE} req/s, spread over the second: ${p95(bSpread)}`,
+    `ECP gateway (b) p95 at ${RATE} req/s, autocannon \`--overallRate ${RATE}\` (burst): ${p95(bBurst)}`,
+    `ECP gateway (b) p95 at ${RATE} req/s, spread over the second: ${p95(bSpread)}`,
+    `subgraph fetches answered by one already in flight, whole run (gateway metric): b ${shared}, b⁻ ${sharedNoDedup}`,
   ];
   const failed = rows.filter((r) => r.result.failures > 0);
 
@@ -301,11 +347,17 @@ ${markdownTable(rows)}
 - ${findings.join('\n- ')}
 
 How it was run: \`npm run bench:gateway -w @ecp/bench\` started a fresh database, the four subgraphs and
-ECP's gateway as separate processes (log level \`warn\`, 30 s API-key cache), and Hive Gateway as
-further processes (\`hive-gateway supergraph\`, one worker each, errors-only logging) on the same
-supergraph and subgraphs, adding the signed \`${IDENTITY_HEADER}\` header of a service caller to its
-subgraph requests; (c) turns off its in-flight request deduplication so that, as with (b), every
-request reaches the subgraphs, while (c*) keeps its defaults. autocannon ran in its own process on
+ECP's gateway as separate processes (log level \`${STACK_LOG_LEVEL}\`, 30 s API-key cache), a second ECP
+gateway process (b⁻) with the same environment but \`SUBGRAPH_DEDUPLICATION=false\` on its own port,
+and Hive Gateway as further processes (\`hive-gateway supergraph\`, one worker each, errors-only
+logging) on the same supergraph and subgraphs, adding the signed \`${IDENTITY_HEADER}\` header of a
+service caller to its subgraph requests. Both gateways deduplicate identical in-flight queries by
+default: ECP's shares one subgraph request among identical queries (same operation and variables) of
+the same caller in flight at once, Hive Gateway's among identical subgraph fetches in flight at once.
+Every request here is the same query from one caller, so whenever requests overlap, (b) and (c*),
+both with their defaults, send fewer requests to the subgraphs than they receive; they are compared
+with each other. (b⁻) and (c) turn deduplication off, so every request reaches the subgraphs: those
+rows show the raw per-request cost, and they are compared with each other. autocannon ran in its own process on
 loopback, ${WARMUP} s warm-up then ${SECONDS} s measured per row, ${CONNECTIONS} connections for \`max\` rows. The
 fixed-rate rows offer ${RATE} req/s over ${RATE_CONNECTIONS} connections: \`burst\` is autocannon's \`--overallRate\`, which
 renews every connection's quota at the same instant each second, so each second starts with all
