@@ -23,10 +23,11 @@ import { REPO_ROOT } from '@ecp/platform/repo';
 import { graphql } from '@ecp/test-kit/http';
 import { type Stack, startStack } from '@ecp/test-kit/stack';
 import pg from 'pg';
+import { describeMachine, idleShare } from '../common/machine';
 import { deduplicatedFetches, type RunningEcpGateway, startEcpGateway } from './ecp-gateway';
 import { type RunningHiveGateway, startHiveGateway } from './hive-gateway';
 import { type LoadResult, type LoadSpec, runLoad, stopLoad } from './load';
-import { appendSection, describeMachine, idleShare, markdownTable, type Row, textTable } from './report';
+import { appendSection, markdownTable, type Row, textTable } from './report';
 
 const { values: args } = parseArgs({
   options: {

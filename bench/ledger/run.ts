@@ -22,17 +22,11 @@ import { graphql, TEST_LEDGER_ORIGIN, TEST_LEDGER_SIGNING_KEY } from '@ecp/test-
 import { type Stack, startStack } from '@ecp/test-kit/stack';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import pg from 'pg';
+import { describeMachine, idleShare } from '../common/machine';
+import { appendSection, markdownTable, type ResultRow, textTable } from '../common/results-table';
 import { fullAudit, latestCheckpoint, measureProofs, verifierRate } from './audit';
 import { decisionInput } from './entries';
 import { type GraphqlLoadResult, runGraphqlLoad, stopGraphqlLoad } from './graphql-load';
-import {
-  appendSection,
-  describeMachine,
-  idleShare,
-  markdownTable,
-  type ResultRow,
-  textTable,
-} from './report';
 import {
   type AppendRun,
   bulkAppend,
@@ -247,7 +241,7 @@ async function main(): Promise<void> {
     .join(', ');
   await disconnect(probe);
   await admin.drop();
-  const machine = describeMachine(pgVersion);
+  const machine = { ...describeMachine(), postgres: pgVersion };
   say(
     `machine: ${machine.cpus} × ${machine.cpuModel}, Node ${machine.node}, PostgreSQL ${machine.postgres} (${settings})`,
   );

@@ -24,6 +24,8 @@ import { testEnv } from '@ecp/test-kit/env';
 import { graphql } from '@ecp/test-kit/http';
 import { type Stack, startStack } from '@ecp/test-kit/stack';
 import { Redis } from 'ioredis';
+import { describeMachine, idleShare } from '../common/machine';
+import { appendSection, markdownTable, type ResultRow, textTable } from '../common/results-table';
 import { GatewayProcess } from './gateway-process';
 import { Helper } from './ipc';
 import { histogramQuantile, type Metrics, scrape, shareWithin } from './metrics';
@@ -39,14 +41,6 @@ import type {
   RunReport,
   SubscriptionSpec,
 } from './protocol';
-import {
-  appendSection,
-  describeMachine,
-  idleShare,
-  markdownTable,
-  type ResultRow,
-  textTable,
-} from './report';
 import type { FloorCommand, FloorResult } from './socket-floor';
 import { median } from './stats';
 
