@@ -54,11 +54,6 @@ export function loadEnvOrExit<S extends z.ZodType>(
   }
 }
 
-/** A snapshot of the process environment, for the few places (process supervisors) that pass it on. */
-export function processEnvironment(): EnvSource {
-  return { ...process.env };
-}
-
 /** True in continuous integration, where generated files are checked rather than rewritten. */
 export function isCi(): boolean {
   const ci = process.env.CI;

@@ -182,7 +182,6 @@ export class DecisionService {
     }
     this.deps.logger.info({ decisionId, ledgerIndex: appended.index.toString() }, 'decision recorded');
     // The view comes from what was just written, not from reading it back.
-    const canonicalJson = new TextDecoder().decode(canonicalBytes(written!));
     return {
       decision: {
         id: decisionId,
@@ -192,7 +191,7 @@ export class DecisionService {
         treeSize: appended.treeSize,
         recordedAt: new Date(written!.recordedAt),
         entry: written!,
-        canonicalJson,
+        canonicalJson: appended.canonicalJson!,
         signingKeyId,
       },
       replayed: false,

@@ -1,5 +1,5 @@
 import { writeOutbox } from '@ecp/events/outbox';
-import { canonicalBytes } from '@ecp/ledger-format/canonical-json';
+import { canonicalJson } from '@ecp/ledger-format/canonical-json';
 import type { Logger } from '@ecp/logging/logger';
 import { signCheckpoint } from '@ecp/merkle/checkpoint';
 import { leafHash } from '@ecp/merkle/hash';
@@ -12,6 +12,8 @@ import { type DecisionRow, type EntryRow, idempotencyKeyOf, ledgerStore, nodeKey
 import type { LogKeys } from './log-keys';
 
 /** One entry to append, already validated; `entry` builds it once the batch's time is known. */
+const encoder = new TextEncoder();
+
 export interface AppendRequest {
   kind: string;
   entry: (recordedAt: string) => object;
@@ -32,6 +34,8 @@ export interface AppendResult {
   decisionId?: string;
   /** True when an earlier append with the same idempotency key was returned. */
   replayed: boolean;
+  /** The entry's canonical JSON, for fresh appends (so callers need not canonicalise it again). */
+  canonicalJson?: string;
 }
 
 interface Pending {
@@ -183,14 +187,15 @@ export class LedgerLog {
         continue;
       }
       const index = next++;
-      const canonical = canonicalBytes(request.entry(recordedAt));
+      const json = canonicalJson(request.entry(recordedAt));
+      const canonical = encoder.encode(json);
       const hash = leafHash(canonical);
       entries.push({
         index,
         kind: request.kind,
         leafHash: hash,
         canonical,
-        payload: new TextDecoder().decode(canonical),
+        payload: json,
         recordedAt,
         treeSize: 0n,
       });
@@ -203,6 +208,7 @@ export class LedgerLog {
         treeSize: 0n,
         decisionId: request.decision?.id,
         replayed: false,
+        canonicalJson: json,
       });
     }
     const appended = this.frontier.appendAll(entries.map((e) => e.leafHash));

@@ -1,5 +1,4 @@
 import { NotFoundError, OutOfRangeError } from '@ecp/errors/errors';
-import { toHex } from '@ecp/merkle/hash';
 import { formatProofBundle } from '@ecp/merkle/proof-bundle';
 import {
   consistencyProof,
@@ -159,8 +158,4 @@ export class ProofService {
       return hash;
     };
   }
-}
-
-export function hexOf(bytes: Uint8Array | Buffer): string {
-  return toHex(new Uint8Array(bytes));
 }
