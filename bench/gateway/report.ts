@@ -1,5 +1,4 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import type { Machine } from '../common/machine';
 import type { LoadResult } from './load';
 
 export interface Row {
