@@ -306,6 +306,7 @@ export class DecisionService {
   /** Every citation must name an existing entry by index and its exact leaf hash. */
   private async checkPrecedents(body: DecisionBody): Promise<bigint[]> {
     const cited = body.precedents.map((p) => BigInt(p.index));
+    if (cited.length === 0) return [];
     const stored = await withPgClient(this.deps.em, (db) => ledgerStore.leafHashes(db, cited));
     const problems = body.precedents.flatMap((p, i) => {
       const leaf = stored.get(BigInt(p.index));
