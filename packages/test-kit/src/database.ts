@@ -79,15 +79,25 @@ export async function createTestDatabase(options: { migrated?: boolean } = {}): 
   };
 }
 
-/** Drops templates built from older migrations and test databases left behind by crashed runs. */
+/** Templates kept besides the one being built: checkouts of other branches may be testing beside this one. */
+const TEMPLATES_KEPT = 3;
+
+/**
+ * Drops templates built from older migrations and test databases left behind by crashed runs. The most
+ * recently built templates (newest OIDs) survive, so two checkouts with different migrations testing on
+ * one server do not drop each other's template mid-run.
+ */
 async function dropStale(admin: pg.Client): Promise<void> {
   const { rows } = await admin.query<{ datname: string }>(
-    "select datname from pg_database where datname like 'ecp\\_tpl\\_%' or datname like 'ecp\\_t\\_%'",
+    "select datname from pg_database where datname like 'ecp\\_tpl\\_%' or datname like 'ecp\\_t\\_%' order by oid desc",
   );
   const dayAgo = Date.now() - 24 * 3600_000;
+  let templates = 0;
   for (const { datname } of rows) {
-    const created = datname.startsWith('ecp_t_') ? Number.parseInt(datname.split('_')[2] ?? '', 36) : 0;
-    if (datname.startsWith('ecp_tpl_') || created < dayAgo) {
+    const isTemplate = datname.startsWith('ecp_tpl_');
+    if (isTemplate && !datname.endsWith('_building') && ++templates <= TEMPLATES_KEPT) continue;
+    const created = isTemplate ? 0 : Number.parseInt(datname.split('_')[2] ?? '', 36);
+    if (isTemplate || created < dayAgo) {
       await admin.query(`drop database if exists ${quoteIdent(datname)} with (force)`);
     }
   }
