@@ -33,6 +33,28 @@ describe('ecp.decision/v1', () => {
     expect(validateEntry(entry)).toEqual([]);
   });
 
+  it('refuses strings the canonical form or PostgreSQL cannot carry, in any field, keys included', () => {
+    const bad = {
+      ...entry,
+      body: {
+        ...body,
+        context: { note: 'a\u0000b', '\ud800': 1, n: Number.POSITIVE_INFINITY },
+        rationale: 'x\udfff',
+        idempotencyKey: 'k\u0000',
+      },
+    };
+    const problems = validateEntry(bad);
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        { path: '/body/context/note', reason: 'contains U+0000, which the ledger cannot store' },
+        { path: '/body/context/\ud800', reason: expect.stringMatching(/^its key contains a lone surrogate/) },
+        { path: '/body/context/n', reason: expect.stringMatching(/finite/) },
+        { path: '/body/rationale', reason: expect.stringMatching(/lone surrogate/) },
+        { path: '/body/idempotencyKey', reason: expect.stringMatching(/U\+0000/) },
+      ]),
+    );
+  });
+
   it('names the JSON path and the reason of every problem', () => {
     const bad = {
       ...entry,

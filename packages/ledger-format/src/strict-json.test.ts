@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DuplicateKeyError, parseStrictJson } from './strict-json';
+import { jsonProfileProblems } from './json-profile';
+import { DuplicateKeyError, JsonProfileError, parseStrictJson } from './strict-json';
 
 function duplicate(text: string): DuplicateKeyError | undefined {
   try {
@@ -13,14 +14,44 @@ function duplicate(text: string): DuplicateKeyError | undefined {
 }
 
 describe('parseStrictJson', () => {
-  it('parses what JSON.parse parses when no key repeats', () => {
+  it('parses what JSON.parse parses when no key repeats and every value is kept exactly; refuses the rest', () => {
     fc.assert(
       fc.property(fc.jsonValue(), (value) => {
         const text = JSON.stringify(value);
-        expect(parseStrictJson(text)).toEqual(JSON.parse(text));
+        if (jsonProfileProblems(JSON.parse(text)).length === 0) {
+          expect(parseStrictJson(text)).toEqual(JSON.parse(text));
+        } else {
+          expect(() => parseStrictJson(text)).toThrow(JsonProfileError);
+        }
       }),
       { numRuns: 500 },
     );
+  });
+
+  it('refuses numbers and strings that would change on the way in, naming where', () => {
+    const refused = (text: string) => {
+      try {
+        parseStrictJson(text);
+      } catch (err) {
+        if (err instanceof JsonProfileError) return { pointer: err.pointer, reason: err.reason };
+        throw err;
+      }
+      return undefined;
+    };
+    expect(refused('{"v":{"context":{"x":1e400}}}')).toMatchObject({ pointer: '/v/context/x' });
+    expect(refused('{"n":12345678901234567890}')?.reason).toMatch(/kept as 12345678901234567000/);
+    expect(refused('[9007199254740993]')).toMatchObject({ pointer: '/0' });
+    expect(refused('{"s":"a\\u0000b"}')).toMatchObject({ pointer: '/s' });
+    expect(refused('{"s":"\\ud800"}')?.reason).toMatch(/lone surrogate/);
+    expect(refused('{"k\\u0000":1}')?.reason).toMatch(/its key contains U\+0000/);
+    expect(refused(`{"n":1${'0'.repeat(400)}.5}`)?.reason).toMatch(/finite/);
+    expect(refused('{"a":[1,{"b":-12345678901234567890}]}')).toMatchObject({ pointer: '/a/1/b' });
+    expect(parseStrictJson('{"n":9007199254740991,"f":0.1,"e":2.5e300,"s":"\\ud83d\\ude00"}')).toEqual({
+      n: 9007199254740991,
+      f: 0.1,
+      e: 2.5e300,
+      s: '😀',
+    });
   });
 
   it('finds a repeated key at any depth and says where', () => {

@@ -1,9 +1,10 @@
+import { StrictJSONObjectResolver } from '@ecp/service-kit/json-scalar';
 import { relayOptions } from '@ecp/service-kit/pothos-options';
 import SchemaBuilder from '@pothos/core';
 import DirectivesPlugin from '@pothos/plugin-directives';
 import FederationPlugin from '@pothos/plugin-federation';
 import RelayPlugin from '@pothos/plugin-relay';
-import { DateTimeResolver, JSONObjectResolver } from 'graphql-scalars';
+import { DateTimeResolver } from 'graphql-scalars';
 import type { LedgerContext } from './context';
 
 export const builder = new SchemaBuilder<{
@@ -23,7 +24,7 @@ export const builder = new SchemaBuilder<{
 });
 
 builder.addScalarType('DateTime', DateTimeResolver);
-builder.addScalarType('JSONObject', JSONObjectResolver);
+builder.addScalarType('JSONObject', StrictJSONObjectResolver);
 builder.queryType({ description: 'Reads from the Transparency Ledger and its registry of agents.' });
 builder.mutationType({ description: 'Changes recorded by the ledger subgraph.' });
 builder.subscriptionType({

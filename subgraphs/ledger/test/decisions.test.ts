@@ -274,6 +274,85 @@ describe('recordDecision', () => {
   });
 });
 
+describe('what the ledger keeps is what was sent', () => {
+  async function post(body: string) {
+    const { IDENTITY_HEADER, signIdentity } = await import('@ecp/identity/identity-header');
+    const { TEST_IDENTITY_SECRET } = await import('@ecp/test-kit/http');
+    const res = await fetch(sg.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        [IDENTITY_HEADER]: signIdentity(agent, TEST_IDENTITY_SECRET),
+      },
+      body,
+    });
+    return {
+      status: res.status,
+      body: (await res.json()) as {
+        errors?: {
+          message: string;
+          extensions: { code: string; details?: { path: string; reason: string }[] };
+        }[];
+      },
+    };
+  }
+
+  it('refuses U+0000, lone surrogates, 1e400 and unsafe integers in variables, naming the JSON path', async () => {
+    const before = await size();
+    const input = JSON.stringify(decisionInput());
+    const cases: [string, string, RegExp][] = [
+      ['"\\u0000"', '/variables/input/context/probe', /U\+0000/],
+      ['"x\\ud800"', '/variables/input/context/probe', /lone surrogate/],
+      ['1e400', '/variables/input/context/probe', /finite/],
+      ['12345678901234567890', '/variables/input/context/probe', /kept as 12345678901234567000/],
+      ['9007199254740993', '/variables/input/context/probe', /kept as 9007199254740992/],
+    ];
+    for (const [raw, path, reason] of cases) {
+      const variables = input.replace('"context":{', `"context":{"probe":${raw},`);
+      const res = await post(`{"query":${JSON.stringify(RECORD)},"variables":{"input":${variables}}}`);
+      expect(res.status, raw).toBe(400);
+      expect(res.body.errors![0]!.extensions.code).toBe('BAD_USER_INPUT');
+      expect(res.body.errors![0]!.extensions.details).toEqual([
+        { path, reason: expect.stringMatching(reason) },
+      ]);
+    }
+    expect(await size()).toBe(before);
+  });
+
+  it('refuses the same values written as literals in the document', async () => {
+    const before = await size();
+    const literal = (context: string, rationale = '"r"') =>
+      `mutation { recordDecision(input: { jurisdiction: "EU/DE", category: "pricing", context: ${context},
+        options: [{ id: "a" }], chosenOption: "a", rationale: ${rationale}, confidence: 0.5,
+        idempotencyKey: "${newId()}" }) { ledgerIndex } }`;
+    for (const query of [
+      literal('{ n: 12345678901234567890 }'),
+      literal('{ n: 1e400 }'),
+      literal('{ s: "\\u0000" }'),
+      literal('{ s: "ok" }', '"nul \\u0000 in the rationale"'),
+    ]) {
+      const res = await graphql(sg.url, query, {}, { as: agent });
+      expect(res.body.data?.recordDecision ?? null, query).toBeNull();
+      expect(['BAD_USER_INPUT', 'GRAPHQL_VALIDATION_FAILED'], JSON.stringify(res.body.errors)).toContain(
+        errorCode(res),
+      );
+      expect(res.body.errors![0]!.message).toMatch(/U\+0000|finite|kept as/);
+    }
+    // GraphQL's own lexer refuses a lone surrogate escape before anything else sees it.
+    const lone = await graphql(sg.url, literal('{ s: "ok" }', '"\\ud800"'), {}, { as: agent });
+    expect(errorCode(lone)).toBe('GRAPHQL_PARSE_FAILED');
+    expect(await size()).toBe(before);
+  });
+
+  it('keeps the largest safe integers and ordinary doubles exactly', async () => {
+    const context = { max: 9007199254740991, min: -9007199254740991, tenth: 0.1, big: 2.5e300, emoji: '😀' };
+    const res = await record(decisionInput({ context }));
+    expect(res.body.errors).toBeUndefined();
+    const entry = JSON.parse(res.body.data!.recordDecision.decision.entry.canonicalJson);
+    expect(entry.body.context).toEqual(context);
+  });
+});
+
 describe('reading decisions', () => {
   it('lists and filters with stable cursors, newest first', async () => {
     const mine = await registerAgent('lister', ['EU']);

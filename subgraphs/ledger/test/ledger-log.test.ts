@@ -78,7 +78,7 @@ afterAll(async () => {
 });
 
 describe('LedgerLog', () => {
-  it('keeps a batch all or nothing: a failing append takes its whole batch with it, and the log goes on', async () => {
+  it('fails only the append whose content the database refuses; its batch-mates commit and the log goes on', async () => {
     const log = await newLog();
     await Promise.all([1, 2, 3].map((n) => log.append(note(n))));
     const before = await storedTree();
@@ -104,12 +104,36 @@ describe('LedgerLog', () => {
       log.append(note(6)),
     ]);
     await lead;
-    expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected', 'rejected']);
-    expect((await storedTree()).size).toBe(before.size + 1);
-    expect(log.size).toBe(BigInt(before.size + 1));
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    const tree = await storedTree();
+    expect(tree.size).toBe(before.size + 3);
+    expect(log.size).toBe(BigInt(before.size + 3));
+    // Indexes stay gapless and in queue order: the culprit took no index.
+    const kept = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value.index] : []));
+    expect(kept).toEqual([BigInt(before.size + 1), BigInt(before.size + 2)]);
     const after = await Promise.all([7, 8].map((n) => log.append(note(n))));
-    expect(after.map((r) => r.index)).toEqual([BigInt(before.size + 1), BigInt(before.size + 2)]);
+    expect(after.map((r) => r.index)).toEqual([BigInt(before.size + 3), BigInt(before.size + 4)]);
     await log.close();
+  });
+
+  it('keeps thirty appends of one caller when another caller’s entries hold what jsonb refuses', async () => {
+    const log = await newLog();
+    const lead = log.append(note(300));
+    // Built past validation on purpose: U+0000 and a lone surrogate make PostgreSQL refuse the insert.
+    const bad = (n: number): AppendRequest => ({
+      kind: 'ecp.test/v1',
+      entry: (recordedAt) => ({ kind: 'ecp.test/v1', n, recordedAt, text: n % 2 ? '\u0000' : '\ud800' }),
+    });
+    const mixed = Array.from({ length: 60 }, (_, i) => (i % 2 ? log.append(bad(i)) : log.append(note(i))));
+    await lead;
+    const outcomes = await Promise.allSettled(mixed);
+    const good = outcomes.filter((_, i) => i % 2 === 0);
+    const poisoned = outcomes.filter((_, i) => i % 2 === 1);
+    expect(good.every((o) => o.status === 'fulfilled')).toBe(true);
+    expect(poisoned.every((o) => o.status === 'rejected')).toBe(true);
+    await log.close();
+    const tree = await storedTree();
+    expect(tree.size).toBe(Number(log.size));
   });
 
   it('rebuilds its frontier from the stored nodes at start and continues the same tree', async () => {

@@ -13,6 +13,11 @@ export function createLedgerMetrics(registry: Registry) {
       help: 'Appends answered with an earlier entry because the idempotency key was seen before.',
       registers: [registry],
     }),
+    batchSplits: new Counter({
+      name: 'ledger_batch_splits_total',
+      help: 'Batches that failed on one entry and were retried in halves, so only that entry failed.',
+      registers: [registry],
+    }),
     checkpoints: new Counter({
       name: 'ledger_checkpoints_total',
       help: 'Signed checkpoints published.',
