@@ -64,8 +64,8 @@ export class NotFoundError extends EcpError {
 }
 
 export class ConflictError extends EcpError {
-  constructor(message: string) {
-    super('CONFLICT', message, 409);
+  constructor(message: string, details: readonly ErrorDetail[] = []) {
+    super('CONFLICT', message, 409, details);
   }
 }
 

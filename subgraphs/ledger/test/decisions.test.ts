@@ -111,11 +111,7 @@ describe('recordDecision', () => {
     const input = decisionInput();
     const first = (await record(input)).body.data!.recordDecision;
     const before = await size();
-    const retries = await Promise.all([
-      record(input),
-      record(input),
-      record({ ...input, rationale: 'changed mind' }),
-    ]);
+    const retries = await Promise.all([record(input), record(input)]);
     for (const retry of retries) {
       expect(retry.body.data!.recordDecision).toMatchObject({
         replayed: true,
@@ -125,6 +121,59 @@ describe('recordDecision', () => {
       });
     }
     expect(await size()).toBe(before);
+  });
+
+  it('refuses a reused key with a different decision as a CONFLICT naming the key, and an invalid one as invalid', async () => {
+    const input = decisionInput();
+    const first = (await record(input)).body.data!.recordDecision;
+    const before = await size();
+    const different = [
+      { ...input, rationale: 'changed mind' },
+      { ...input, chosenOption: 'hold' },
+      { ...input, options: [...input.options, { id: 'lower', description: 'Lower 5%' }] },
+      { ...input, context: { ...input.context, extra: 1 } },
+      { ...input, confidence: 0.81 },
+    ];
+    for (const retry of await Promise.all(different.map((d) => record(d)))) {
+      expect(errorCode(retry), JSON.stringify(retry.body)).toBe('CONFLICT');
+      expect(retry.body.errors![0]!.message).toContain(`"${input.idempotencyKey}"`);
+      expect(retry.body.errors![0]!.message).toContain(`ledger entry ${first.ledgerIndex}`);
+      expect(retry.body.errors![0]!.extensions!.details).toEqual([
+        { path: 'input.idempotencyKey', reason: expect.stringContaining(first.ledgerIndex) },
+      ]);
+    }
+    const invalid = await record({ ...input, confidence: 7 });
+    expect(errorCode(invalid)).toBe('BAD_USER_INPUT');
+    // The same body in another key order and with defaults spelled out is the same decision.
+    const same = await record({
+      ...input,
+      options: input.options.map((o) => ({ description: o.description, id: o.id })),
+      inputDigests: [],
+      precedents: [],
+    });
+    expect(same.body.data!.recordDecision).toMatchObject({ replayed: true, ledgerIndex: first.ledgerIndex });
+    expect(await size()).toBe(before);
+  });
+
+  it('answers CONFLICT to the loser of a race between two different decisions under one key', async () => {
+    const input = decisionInput();
+    const before = await size();
+    const results = await Promise.all([
+      record(input),
+      record({ ...input, chosenOption: 'hold' }),
+      record(input),
+    ]);
+    const codes = results.map((r) => (r.body.errors ? errorCode(r) : 'OK'));
+    expect(codes.filter((c) => c === 'OK').length).toBeGreaterThanOrEqual(1);
+    expect(await size()).toBe(before + 1);
+    const winner = results.find((r) => !r.body.errors)!.body.data!.recordDecision;
+    const chosen = JSON.parse(winner.decision.entry.canonicalJson).body.chosenOption as string;
+    // Whoever sent a body other than the winner's got CONFLICT; whoever sent the winner's got its record.
+    for (const [i, r] of results.entries()) {
+      const sentChosen = i === 1 ? 'hold' : 'raise';
+      if (sentChosen === chosen) expect(r.body.data!.recordDecision.ledgerIndex).toBe(winner.ledgerIndex);
+      else expect(errorCode(r)).toBe('CONFLICT');
+    }
   });
 
   it('records signed decisions and shows the key that signed them; refuses a wrong signature', async () => {

@@ -1,6 +1,7 @@
 import { isUuid, newId } from '@ecp/db/ids';
 import {
   BadUserInputError,
+  ConflictError,
   ForbiddenError,
   InvalidSignatureError,
   NotFoundError,
@@ -9,7 +10,7 @@ import {
 } from '@ecp/errors/errors';
 import type { Principal } from '@ecp/identity/principal';
 import { hasRole } from '@ecp/identity/principal';
-import { canonicalBytes } from '@ecp/ledger-format/canonical-json';
+import { canonicalBytes, canonicalJson } from '@ecp/ledger-format/canonical-json';
 import {
   DECISION_KIND,
   type DecisionBody,
@@ -98,12 +99,6 @@ export class DecisionService {
     if (principal.kind !== 'agent' || !hasRole(principal, 'AGENT')) {
       throw new ForbiddenError('Recording decisions needs the AGENT role.');
     }
-    const earlier = await em.findOne(DecisionEntity, {
-      agentId: principal.id,
-      idempotencyKey: input.idempotencyKey,
-    });
-    if (earlier) return { decision: (await this.viewsOf([earlier]))[0]!, replayed: true };
-
     const body: DecisionBody = {
       jurisdiction: input.jurisdiction,
       category: input.category,
@@ -153,6 +148,17 @@ export class DecisionService {
         [{ path: 'input', reason: `canonical form is ${size} bytes, limit ${this.deps.maxEntryBytes}` }],
       );
     }
+    // A retry is answered with the first record only when it is the same decision; checked after
+    // validation, so an invalid body is refused as invalid whatever its key.
+    const earlier = await em.findOne(DecisionEntity, {
+      agentId: principal.id,
+      idempotencyKey: input.idempotencyKey,
+    });
+    if (earlier) {
+      const view = (await this.viewsOf([earlier]))[0]!;
+      assertSameDecision(view, body, signature);
+      return { decision: view, replayed: true };
+    }
     const signingKeyId = signature ? await this.checkSignature(body, signature) : null;
     const cites = await this.checkPrecedents(body);
 
@@ -177,8 +183,10 @@ export class DecisionService {
       cites,
     });
     if (appended.replayed) {
-      // Another request with the same key won the race: answer with what it recorded.
-      return { decision: await this.get(appended.decisionId ?? decisionId), replayed: true };
+      // Another request with the same key won the race: answer with what it recorded, if it is this decision.
+      const view = await this.get(appended.decisionId ?? decisionId);
+      assertSameDecision(view, body, signature);
+      return { decision: view, replayed: true };
     }
     this.deps.logger.info({ decisionId, ledgerIndex: appended.index.toString() }, 'decision recorded');
     // The view comes from what was just written, not from reading it back.
@@ -350,6 +358,30 @@ export class DecisionService {
       ];
     });
   }
+}
+
+/**
+ * An idempotency key names one decision: a retry must send the same body and signature as the record
+ * it would be answered with, or it is a CONFLICT naming the key (never the old record, silently).
+ */
+function assertSameDecision(
+  earlier: DecisionView,
+  body: DecisionBody,
+  signature: DecisionEntry['signature'] | undefined,
+): void {
+  const recorded = canonicalJson({ body: earlier.entry.body, signature: earlier.entry.signature ?? null });
+  const sent = canonicalJson({ body, signature: signature ?? null });
+  if (recorded === sent) return;
+  const key = body.idempotencyKey;
+  throw new ConflictError(
+    `The idempotency key ${JSON.stringify(key)} already names a different decision of this agent (ledger entry ${earlier.index}). Send the same decision to get its record again, or use a new key for a new decision.`,
+    [
+      {
+        path: 'input.idempotencyKey',
+        reason: `already used for ledger entry ${earlier.index}, whose record differs`,
+      },
+    ],
+  );
 }
 
 /** What JSON Schema cannot say: the chosen option is one of the options, ids are unique, the agent may act there. */
