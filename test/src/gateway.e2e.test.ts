@@ -1,5 +1,6 @@
 import { newId } from '@ecp/db/ids';
 import { IDENTITY_HEADER, signIdentity } from '@ecp/identity/identity-header';
+import { agentInput } from '@ecp/test-kit/fixtures';
 import { errorCode, graphql } from '@ecp/test-kit/http';
 import { type Stack, startStack } from '@ecp/test-kit/stack';
 import pg from 'pg';
@@ -28,7 +29,7 @@ async function registerAgent(input: Record<string, unknown>) {
   const res = await graphql<{ registerAgent: { apiKey: string; agent: { id: string } } }>(
     stack.graphqlUrl,
     'mutation ($input: RegisterAgentInput!) { registerAgent(input: $input) { apiKey agent { id name roles } } }',
-    { input },
+    { input: agentInput(input) },
     bearer(stack.adminKey),
   );
   expect(res.body.errors).toBeUndefined();

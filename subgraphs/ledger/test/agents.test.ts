@@ -8,6 +8,7 @@ import { committedSubgraphSdl, subgraphSdl } from '@ecp/service-kit/print-sdl';
 import { type BuiltSubgraph, buildSubgraph } from '@ecp/service-kit/subgraph-runtime';
 import { createTestDatabase, type TestDatabase } from '@ecp/test-kit/database';
 import { testEnv } from '@ecp/test-kit/env';
+import { agentInput } from '@ecp/test-kit/fixtures';
 import {
   errorCode,
   type GraphQLResponse,
@@ -91,7 +92,7 @@ async function count(table: string): Promise<number> {
 async function register(input: Record<string, unknown>) {
   const res = await graphql<{
     registerAgent: { apiKey: string; agent: { id: string; name: string; roles: string[] } };
-  }>(url, REGISTER, { input }, { as: admin });
+  }>(url, REGISTER, { input: agentInput(input) }, { as: admin });
   expect(res.body.errors).toBeUndefined();
   return res.body.data!.registerAgent;
 }
@@ -158,6 +159,26 @@ describe('registerAgent', () => {
     const details = res.body.errors![0]!.extensions!.details as { path: string; reason: string }[];
     expect(details.map((d) => d.path).sort()).toEqual(['input.jurisdictions.0', 'input.name', 'input.roles']);
     expect([await count('agent'), await count('api_key')]).toEqual(before);
+  });
+
+  it('refuses an agent with no jurisdiction: none means none, so it could act nowhere', async () => {
+    const before = await count('agent');
+    for (const input of [{ name: 'nowhere' }, { name: 'nowhere', jurisdictions: [] }]) {
+      const res = await graphql(url, REGISTER, { input }, { as: admin });
+      expect(errorCode(res)).toBe('BAD_USER_INPUT');
+      expect(res.body.errors![0]!.extensions!.details).toEqual([
+        { path: 'input.jurisdictions', reason: expect.stringMatching(/at least one jurisdiction/) },
+      ]);
+    }
+    expect(await count('agent')).toBe(before);
+    // People need none: their roles are not bound to a place.
+    const analyst = await graphql(
+      url,
+      REGISTER,
+      { input: { name: 'analyst', roles: ['ANALYST'] } },
+      { as: admin },
+    );
+    expect(analyst.body.errors).toBeUndefined();
   });
 
   it('refuses an unknown role at validation time', async () => {

@@ -9,6 +9,7 @@ import { fromHex, leafHash, toHex } from '@ecp/merkle/hash';
 import { verifyProofBundle } from '@ecp/merkle/proof-bundle';
 import { verifyConsistency, verifyInclusion } from '@ecp/merkle/proofs';
 import { verifierFromKey } from '@ecp/merkle/signed-note';
+import { decisionInput } from '@ecp/test-kit/fixtures';
 import { errorCode, graphql, TEST_LEDGER_ORIGIN } from '@ecp/test-kit/http';
 import { type SubgraphUnderTest, startSubgraph } from '@ecp/test-kit/subgraph';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -64,23 +65,6 @@ type Recorded = {
     };
   };
 };
-
-function decisionInput(overrides: Record<string, unknown> = {}) {
-  return {
-    jurisdiction: 'EU/DE',
-    category: 'pricing',
-    context: { sku: 'A-1', demand: 'high' },
-    options: [
-      { id: 'raise', description: 'Raise 5%' },
-      { id: 'hold', description: 'Keep' },
-    ],
-    chosenOption: 'raise',
-    rationale: 'Demand exceeds supply.',
-    confidence: 0.8,
-    idempotencyKey: newId(),
-    ...overrides,
-  };
-}
 
 async function record(input: Record<string, unknown>, as: Principal = agent) {
   return graphql<Recorded>(sg.url, RECORD, { input }, { as });
@@ -297,6 +281,18 @@ describe('recordDecision', () => {
     expect(after).toBe(before + 1);
     const analyst = await record(decisionInput(), { ...agent, roles: ['ANALYST'] });
     expect(errorCode(analyst)).toBe('FORBIDDEN');
+  });
+
+  it('lets an agent registered in no jurisdiction record in none', async () => {
+    // Registration now refuses such an agent; one registered before may still exist.
+    const nowhere = await registerAgent('nowhere-bot', []);
+    const before = await size();
+    for (const jurisdiction of ['US/CA', 'EU', 'EU/DE']) {
+      const res = await record(decisionInput({ jurisdiction }), nowhere);
+      expect(errorCode(res)).toBe('BAD_USER_INPUT');
+      expect(res.body.errors![0]!.message).toMatch(/registered in no jurisdiction/);
+    }
+    expect(await size()).toBe(before);
   });
 
   it('refuses a request body with a duplicate key anywhere, before anything runs', async () => {

@@ -14,19 +14,25 @@ import { ApiKeyEntity } from './api-key.entity';
 /** A jurisdiction is a path in the jurisdiction tree: `EU`, `EU/DE`, `US/CA/SF`. */
 export const JURISDICTION_PATTERN = /^[A-Z][A-Z0-9_-]{0,31}(\/[A-Z0-9][A-Z0-9_-]{0,31}){0,7}$/;
 
-const registerInputSchema = z.object({
-  name: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters'),
-  roles: z
-    .array(z.enum(ROLES))
-    .min(1, 'must name at least one role')
-    .nullish()
-    .transform((r) => [...new Set(r ?? ['AGENT'])] as Role[]),
-  jurisdictions: z
-    .array(z.string().regex(JURISDICTION_PATTERN, 'must be a jurisdiction path such as EU or EU/DE'))
-    .max(50, 'at most 50 jurisdictions')
-    .nullish()
-    .transform((j) => [...new Set(j ?? [])]),
-});
+const registerInputSchema = z
+  .object({
+    name: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters'),
+    roles: z
+      .array(z.enum(ROLES))
+      .min(1, 'must name at least one role')
+      .nullish()
+      .transform((r) => [...new Set(r ?? ['AGENT'])] as Role[]),
+    jurisdictions: z
+      .array(z.string().regex(JURISDICTION_PATTERN, 'must be a jurisdiction path such as EU or EU/DE'))
+      .max(50, 'at most 50 jurisdictions')
+      .nullish()
+      .transform((j) => [...new Set(j ?? [])]),
+  })
+  // An agent acts only where it is registered to: with no jurisdictions it could act nowhere.
+  .refine((input) => !input.roles.includes('AGENT') || input.jurisdictions.length > 0, {
+    path: ['jurisdictions'],
+    message: 'an agent (role AGENT) must act in at least one jurisdiction, e.g. ["EU/DE"]',
+  });
 
 export type RegisterAgentInput = z.input<typeof registerInputSchema>;
 

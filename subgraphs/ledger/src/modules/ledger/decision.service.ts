@@ -396,12 +396,16 @@ function semanticProblems(body: DecisionBody, principal: Principal): { path: str
       reason: `must be one of the option ids (${ids.join(', ')})`,
     });
   }
+  // No jurisdictions means none: an agent acts only where it was registered to, and below.
   const allowed = principal.jurisdictions;
   const within = (j: string) => allowed.some((a) => j === a || j.startsWith(`${a}/`));
-  if (allowed.length > 0 && !within(body.jurisdiction)) {
+  if (!within(body.jurisdiction)) {
     problems.push({
       path: 'input.jurisdiction',
-      reason: `the agent acts in ${allowed.join(', ')} and their sub-jurisdictions only`,
+      reason:
+        allowed.length > 0
+          ? `the agent acts in ${allowed.join(', ')} and their sub-jurisdictions only`
+          : 'the agent is registered in no jurisdiction, so it may record decisions in none',
     });
   }
   return problems;

@@ -1,0 +1,31 @@
+import { randomUUID } from 'node:crypto';
+
+/**
+ * Valid inputs for the API, for tests to start from and change what they test. One place, so a rule
+ * that tightens what is valid changes the fixtures once rather than every test file.
+ */
+
+/** A `RegisterAgentInput`: an agent acting in `EU` (an agent must act in at least one jurisdiction). */
+export function agentInput(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return { name: 'agent', jurisdictions: ['EU'], ...overrides };
+}
+
+/** A `RecordDecisionInput` in `EU/DE` with two options, a fresh idempotency key and a small context. */
+export function decisionInput(overrides: Record<string, unknown> = {}): Record<string, unknown> & {
+  idempotencyKey: string;
+} {
+  return {
+    jurisdiction: 'EU/DE',
+    category: 'pricing',
+    context: { sku: 'A-1', demand: 'high' },
+    options: [
+      { id: 'raise', description: 'Raise 5%' },
+      { id: 'hold', description: 'Keep' },
+    ],
+    chosenOption: 'raise',
+    rationale: 'Demand exceeds supply.',
+    confidence: 0.8,
+    idempotencyKey: randomUUID(),
+    ...overrides,
+  };
+}
