@@ -11,13 +11,19 @@ export function agentInput(overrides: Record<string, unknown> = {}): Record<stri
 }
 
 /** A `RecordDecisionInput` in `EU/DE` with two options, a fresh idempotency key and a small context. */
-export function decisionInput(overrides: Record<string, unknown> = {}): Record<string, unknown> & {
-  idempotencyKey: string;
-} {
+export function decisionInput<O extends Record<string, unknown> = Record<never, never>>(
+  overrides?: O,
+): Omit<DecisionInputFixture, keyof O> & O {
+  return { ...validDecision(), ...overrides } as unknown as Omit<DecisionInputFixture, keyof O> & O;
+}
+
+export type DecisionInputFixture = ReturnType<typeof validDecision>;
+
+function validDecision() {
   return {
     jurisdiction: 'EU/DE',
     category: 'pricing',
-    context: { sku: 'A-1', demand: 'high' },
+    context: { sku: 'A-1', demand: 'high' } as Record<string, unknown>,
     options: [
       { id: 'raise', description: 'Raise 5%' },
       { id: 'hold', description: 'Keep' },
@@ -25,7 +31,6 @@ export function decisionInput(overrides: Record<string, unknown> = {}): Record<s
     chosenOption: 'raise',
     rationale: 'Demand exceeds supply.',
     confidence: 0.8,
-    idempotencyKey: randomUUID(),
-    ...overrides,
+    idempotencyKey: randomUUID() as string,
   };
 }
