@@ -9,8 +9,12 @@ export interface HiveGatewayOptions {
   supergraphPath: string;
   /** Subgraph name in the supergraph → the URL to send its fetches to. */
   subgraphUrls: Record<string, string>;
-  /** The signed identity added to every subgraph request, as ECP's subgraphs require. */
-  identityHeader: string;
+  /**
+   * The principal (its identity-header claims, without times) and secret with which every subgraph
+   * request is signed, as ECP's subgraphs require. Headers live at most two minutes, so the gateway
+   * signs a fresh one every 30 s rather than being given one.
+   */
+  identity: { claims: Record<string, unknown>; secret: string };
   /**
    * Whether identical subgraph queries in flight at the same time are sent once and shared (Hive
    * Gateway's default). ECP's gateway does the same per caller by default; the benchmark compares
@@ -43,14 +47,37 @@ export async function startHiveGateway(options: HiveGatewayOptions): Promise<Run
   const dir = mkdtempSync(join(tmpdir(), 'ecp-bench-hive-'));
   const configPath = join(dir, 'gateway.config.mjs');
   const transportEntries: Record<string, unknown> = {
-    '*.http': {
-      headers: [[IDENTITY_HEADER, options.identityHeader]],
-      options: { deduplicateInflightRequests: options.deduplicateInflightRequests },
-    },
+    '*.http': { options: { deduplicateInflightRequests: options.deduplicateInflightRequests } },
   };
   for (const [name, url] of Object.entries(options.subgraphUrls)) transportEntries[name] = { location: url };
   const config = { logging: 'error', graphiql: false, landingPage: false, transportEntries };
-  writeFileSync(configPath, `export const gatewayConfig = ${JSON.stringify(config, null, 2)};\n`);
+  // The identity header's wire format (packages/identity/src/identity-header.ts, v1), signed in the
+  // Hive process itself: it cannot load ECP's TypeScript.
+  const signer = `
+import { createHmac } from 'node:crypto';
+const claims = ${JSON.stringify(options.identity.claims)};
+const secret = ${JSON.stringify(options.identity.secret)};
+let header = '';
+let signedAt = 0;
+function identityHeader() {
+  const now = Math.floor(Date.now() / 1000);
+  if (now - signedAt >= 30) {
+    const body = 'v1.' + Buffer.from(JSON.stringify({ ...claims, iat: now, exp: now + 60 })).toString('base64url');
+    header = body + '.' + createHmac('sha256', secret).update(body).digest('base64url');
+    signedAt = now;
+  }
+  return header;
+}
+const signIdentity = {
+  onFetch({ options, setOptions }) {
+    setOptions({ ...options, headers: { ...options.headers, ${JSON.stringify(IDENTITY_HEADER)}: identityHeader() } });
+  },
+};
+`;
+  writeFileSync(
+    configPath,
+    `${signer}\nexport const gatewayConfig = { ...${JSON.stringify(config, null, 2)}, plugins: () => [signIdentity] };\n`,
+  );
 
   const child = spawn(
     process.execPath,

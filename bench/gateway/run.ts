@@ -175,11 +175,9 @@ async function main(): Promise<void> {
   const platform = await startStack({ logLevel: STACK_LOG_LEVEL, extraEnv: STACK_ENV });
   stack = platform;
   const agent = await seedAgent(platform);
-  const identity = signIdentity(
-    servicePrincipal('bench', ['ANALYST']),
-    platform.secrets.identitySecret,
-    3600,
-  );
+  const benchPrincipal = servicePrincipal('bench', ['ANALYST']);
+  // Identity headers live at most two minutes: each measurement signs its own.
+  const identity = () => signIdentity(benchPrincipal, platform.secrets.identitySecret, 120);
 
   console.log('starting a second ECP gateway (in-flight deduplication off)…');
   ecpNoDedup = await startEcpGateway({
@@ -198,7 +196,16 @@ async function main(): Promise<void> {
     const started = await startHiveGateway({
       supergraphPath: SUPERGRAPH,
       subgraphUrls,
-      identityHeader: identity,
+      identity: {
+        claims: {
+          kind: benchPrincipal.kind,
+          sub: benchPrincipal.id,
+          name: benchPrincipal.name,
+          roles: benchPrincipal.roles,
+          jur: benchPrincipal.jurisdictions,
+        },
+        secret: platform.secrets.identitySecret,
+      },
       deduplicateInflightRequests,
       port,
       cwd: REPO_ROOT,
@@ -214,7 +221,7 @@ async function main(): Promise<void> {
     a: {
       name: 'ledger subgraph, direct (ledger fields only)',
       url: platform.subgraphUrl('ledger'),
-      headers: { ...json, [IDENTITY_HEADER]: identity },
+      headers: { ...json, [IDENTITY_HEADER]: identity() },
       query: LEDGER_QUERY,
     },
     b: {
@@ -269,7 +276,10 @@ async function main(): Promise<void> {
     const offered = load === 'max' ? 'max' : `${RATE}/s ${load}`;
     const spec: LoadSpec = {
       url: target.url,
-      headers: target.headers,
+      headers:
+        IDENTITY_HEADER in target.headers
+          ? { ...target.headers, [IDENTITY_HEADER]: identity() }
+          : target.headers,
       body: JSON.stringify({ query: target.query, variables: { id: agent.id } }),
       connections,
       warmupSeconds: WARMUP,

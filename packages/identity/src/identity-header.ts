@@ -23,11 +23,22 @@ const claimsSchema = z.object({
   exp: z.number().int(),
 });
 
-export type IdentityFailure = 'missing' | 'malformed' | 'bad-signature' | 'expired';
+export type IdentityFailure =
+  | 'missing'
+  | 'malformed'
+  | 'bad-signature'
+  | 'expired'
+  | 'not-yet-valid'
+  | 'too-long-lived';
+
+/** Clocks of ECP's processes may differ by this much; a header issued further in the future is refused. */
+export const IDENTITY_CLOCK_SKEW_SECONDS = 30;
+/** The longest lifetime a header may claim: it is minted per request, so a minute or two is plenty. */
+export const IDENTITY_MAX_LIFETIME_SECONDS = 120;
 
 export class IdentityHeaderError extends Error {
   constructor(readonly failure: IdentityFailure) {
-    super(`identity header ${failure.replace('-', ' ')}`);
+    super(`identity header ${failure.replaceAll('-', ' ')}`);
     this.name = 'IdentityHeaderError';
   }
 }
@@ -43,6 +54,9 @@ export function signIdentity(
   ttlSeconds = 60,
   now = Date.now(),
 ): string {
+  if (ttlSeconds > IDENTITY_MAX_LIFETIME_SECONDS) {
+    throw new RangeError(`an identity header lives at most ${IDENTITY_MAX_LIFETIME_SECONDS} s`);
+  }
   const iat = Math.floor(now / 1000);
   const claims = {
     kind: principal.kind,
@@ -84,6 +98,13 @@ export function verifyIdentity(
     throw new IdentityHeaderError('malformed');
   }
   if (claims.exp * 1000 < now) throw new IdentityHeaderError('expired');
+  // A leaked or replayed header must not be usable for long: refuse one minted in the future, or one
+  // whose signer gave it a longer life than any ECP process does.
+  if (claims.iat * 1000 > now + IDENTITY_CLOCK_SKEW_SECONDS * 1000)
+    throw new IdentityHeaderError('not-yet-valid');
+  if (claims.exp - claims.iat > IDENTITY_MAX_LIFETIME_SECONDS || claims.exp < claims.iat) {
+    throw new IdentityHeaderError('too-long-lived');
+  }
   return {
     kind: claims.kind,
     id: claims.sub,

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { AccessTokenError, issueAccessToken, verifyAccessToken } from './access-token';
 import { apiKeyHint, generateApiKey, hashApiKey, looksLikeApiKey } from './api-key';
@@ -13,6 +14,20 @@ const alice: Principal = {
   roles: ['AGENT'],
   jurisdictions: ['EU/DE'],
 };
+
+/** A header with chosen times, correctly signed: what a holder of the secret could mint. */
+function forge(times: { iat: number; exp: number }): string {
+  const claims = {
+    kind: 'agent',
+    sub: alice.id,
+    name: alice.name,
+    roles: alice.roles,
+    jur: alice.jurisdictions,
+    ...times,
+  };
+  const body = `v1.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
+  return `${body}.${createHmac('sha256', secret).update(body).digest('base64url')}`;
+}
 
 function failure(fn: () => unknown): string | undefined {
   try {
@@ -45,6 +60,21 @@ describe('identity header', () => {
     expect(failure(() => verifyIdentity(forged, [secret]))).toBe('bad-signature');
     const old = signIdentity(alice, secret, 60, Date.now() - 120_000);
     expect(failure(() => verifyIdentity(old, [secret]))).toBe('expired');
+  });
+
+  it('refuses a header minted in the future or given a longer life than ECP gives any', () => {
+    const now = Date.now();
+    const future = signIdentity(alice, secret, 60, now + 60_000);
+    expect(failure(() => verifyIdentity(future, [secret], now))).toBe('not-yet-valid');
+    // Within the clock skew it is accepted.
+    const skewed = signIdentity(alice, secret, 60, now + 10_000);
+    expect(verifyIdentity(skewed, [secret], now)).toEqual(alice);
+    // A signer holding the secret could give a header any lifetime; the verifier bounds it.
+    const forged = forge({ iat: Math.floor(now / 1000), exp: Math.floor(now / 1000) + 86_400 });
+    expect(failure(() => verifyIdentity(forged, [secret], now))).toBe('too-long-lived');
+    const backwards = forge({ iat: Math.floor(now / 1000), exp: Math.floor(now / 1000) - 1 + 60 });
+    expect(verifyIdentity(backwards, [secret], now)).toEqual(alice);
+    expect(() => signIdentity(alice, secret, 3600)).toThrow(RangeError);
   });
 });
 

@@ -1,3 +1,4 @@
+import { fromBase64 } from '@ecp/merkle/base64';
 import { ed25519 } from '@noble/curves/ed25519';
 import { canonicalBytes } from './canonical-json';
 
@@ -59,6 +60,20 @@ export function decisionSigningMessage(agentId: string, body: DecisionBody): Uin
   return canonicalBytes({ kind: DECISION_KIND, agentId, body });
 }
 
+/**
+ * The 64 bytes of a signature written in canonical standard base64 (RFC 4648 §4: padded, no
+ * whitespace, zero padding bits). Only the canonical form is accepted, so a stored signature has one
+ * spelling: `…AB==` with padding bits set decodes to the same bytes but is refused.
+ *
+ * @throws SyntaxError saying what is wrong.
+ */
+export function decodeSignature(signatureBase64: string): Uint8Array {
+  const signature = fromBase64(signatureBase64);
+  if (signature.length !== 64)
+    throw new SyntaxError(`an Ed25519 signature has 64 bytes, not ${signature.length}`);
+  return signature;
+}
+
 /** Checks an Ed25519 signature (RFC 8032, strict) over the decision's signing message. */
 export function verifyDecisionSignature(
   agentId: string,
@@ -68,19 +83,14 @@ export function verifyDecisionSignature(
 ): boolean {
   let signature: Uint8Array;
   try {
-    signature = base64ToBytes(signatureBase64);
+    signature = decodeSignature(signatureBase64);
   } catch {
     return false;
   }
-  if (signature.length !== 64 || publicKey.length !== 32) return false;
+  if (publicKey.length !== 32) return false;
   try {
     return ed25519.verify(signature, decisionSigningMessage(agentId, body), publicKey, { zip215: false });
   } catch {
     return false;
   }
-}
-
-function base64ToBytes(value: string): Uint8Array {
-  const binary = atob(value);
-  return Uint8Array.from(binary, (c) => c.charCodeAt(0));
 }

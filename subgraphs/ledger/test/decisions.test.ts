@@ -194,6 +194,20 @@ describe('recordDecision', () => {
     });
 
     const before = await size();
+    // The same 64 bytes spelled with padding bits set: lenient decoders accept it, the ledger does not.
+    const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+    const last = value.charAt(85);
+    const respelled = `${value.slice(0, 85)}${ALPHABET.charAt(ALPHABET.indexOf(last) ^ 1)}==`;
+    expect(Buffer.from(respelled, 'base64').equals(Buffer.from(value, 'base64'))).toBe(true);
+    const nonCanonical = await record({
+      ...input,
+      idempotencyKey: newId(),
+      signature: { keyId, value: respelled },
+    });
+    expect(errorCode(nonCanonical), JSON.stringify(nonCanonical.body.errors)).toBe('INVALID_SIGNATURE');
+    expect(nonCanonical.body.errors![0]!.extensions!.details).toEqual([
+      { path: 'input.signature.value', reason: expect.stringMatching(/non-canonical base64/) },
+    ]);
     const tampered = await record({ ...decisionInput({ confidence: 0.9 }), signature: { keyId, value } });
     expect(errorCode(tampered), JSON.stringify(tampered.body.errors)).toBe('INVALID_SIGNATURE');
     const foreignKey = await record(

@@ -61,6 +61,7 @@ function parsePublicKey(text: string): Uint8Array {
       if (key.asymmetricKeyType !== 'ed25519') throw new Error('not an Ed25519 key');
       return new Uint8Array(key.export({ format: 'der', type: 'spki' }).subarray(ED25519_SPKI_PREFIX.length));
     }
+    // Canonical base64 only (`raw.toString('base64') === trimmed`): one key, one spelling.
     const raw = Buffer.from(trimmed, 'base64');
     if (raw.length === 32 && raw.toString('base64') === trimmed) {
       createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, raw]), format: 'der', type: 'spki' });

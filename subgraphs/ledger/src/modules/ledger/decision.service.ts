@@ -15,6 +15,7 @@ import {
   DECISION_KIND,
   type DecisionBody,
   type DecisionEntry,
+  decodeSignature,
   verifyDecisionSignature,
 } from '@ecp/ledger-format/decision-entry';
 import { validateEntry } from '@ecp/ledger-format/entry-schemas';
@@ -301,6 +302,14 @@ export class DecisionService {
       throw new InvalidSignatureError('The signature names a revoked key.', [
         { path: 'input.signature.keyId', reason: 'revoked' },
       ]);
+    }
+    try {
+      decodeSignature(signature.value);
+    } catch (err) {
+      throw new InvalidSignatureError(
+        `The signature is not canonical base64 of 64 bytes (${(err as Error).message}): send it as standard base64 with padding and zero padding bits.`,
+        [{ path: 'input.signature.value', reason: (err as Error).message }],
+      );
     }
     if (!verifyDecisionSignature(principal.id, body, signature.value, new Uint8Array(key.publicKey))) {
       throw new InvalidSignatureError(
