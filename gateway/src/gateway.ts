@@ -9,7 +9,11 @@ import { isEcpError } from '@ecp/errors/errors';
 import { formatGraphQLError, toGraphQLError } from '@ecp/errors/graphql-errors';
 import { signIdentity } from '@ecp/identity/identity-header';
 import type { Logger } from '@ecp/logging/logger';
-import { metricsPlugin, unexpectedErrorLoggingPlugin } from '@ecp/service-kit/apollo-plugins';
+import {
+  metricsPlugin,
+  operationResolutionPlugin,
+  unexpectedErrorLoggingPlugin,
+} from '@ecp/service-kit/apollo-plugins';
 import { createHttpApp } from '@ecp/service-kit/http-app';
 import { createMetrics } from '@ecp/service-kit/metrics';
 import { strictJsonBody } from '@ecp/service-kit/strict-json-body';
@@ -100,6 +104,7 @@ export async function buildGateway(config: GatewayConfig, logger: Logger): Promi
     formatError: (formatted, error) => formatGraphQLError(formatted, error, () => {}),
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
+      operationResolutionPlugin(),
       metricsPlugin(metrics),
       unexpectedErrorLoggingPlugin(logger),
     ],

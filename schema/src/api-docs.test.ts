@@ -137,6 +137,8 @@ describe('the API docs in docs/api', () => {
       ...ERROR_CODES,
       'GRAPHQL_PARSE_FAILED',
       'GRAPHQL_VALIDATION_FAILED',
+      'BAD_REQUEST',
+      'OPERATION_RESOLUTION_FAILURE',
       'SUBGRAPH_UNAVAILABLE',
     ]) {
       expect(errors).toContain(`| \`${code}\` |`);

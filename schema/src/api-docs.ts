@@ -107,6 +107,17 @@ const ERROR_CODES: readonly { code: string; meaning: string; action: string }[] 
     action: 'Fix the document.',
   },
   {
+    code: 'BAD_REQUEST',
+    meaning: 'The request body is not valid JSON, or not a GraphQL request.',
+    action: 'Send `{"query": …, "variables": …}` as `application/json`.',
+  },
+  {
+    code: 'OPERATION_RESOLUTION_FAILURE',
+    meaning:
+      'No operation can be chosen from the document: it holds several and no `operationName`, or not the one named.',
+    action: 'Send `operationName` naming one of the document’s operations.',
+  },
+  {
     code: 'GRAPHQL_VALIDATION_FAILED',
     meaning:
       'The operation does not fit the schema (unknown field, wrong argument type, missing variable) or is nested deeper than the gateway allows.',

@@ -271,6 +271,36 @@ describe('bad input', () => {
   });
 });
 
+describe('malformed requests', () => {
+  it('are 4xx or typed field errors through the gateway, never INTERNAL_SERVER_ERROR', async () => {
+    const { apiKey } = await registerAgent({ name: 'malformed' });
+    const huge = '9223372036854775808';
+    for (const query of [
+      '{ decisions(first: -1) { edges { cursor } } }',
+      `{ ledgerEntry(index: "${huge}") { index } }`,
+      `{ inclusionProof(index: "${huge}") { hashes } }`,
+      '{ me { votes(first: -5) { edges { cursor } } } }',
+    ]) {
+      const res = await graphql(stack.graphqlUrl, query, {}, bearer(apiKey));
+      expect(errorCode(res), `${query}: ${JSON.stringify(res.body)}`).toBe('BAD_USER_INPUT');
+    }
+    const twoOperations = await graphql(
+      stack.graphqlUrl,
+      'query A { me { id } } query B { me { name } }',
+      {},
+      bearer(apiKey),
+    );
+    expect(twoOperations.status, JSON.stringify(twoOperations.body)).toBe(400);
+    expect(errorCode(twoOperations)).not.toBe('INTERNAL_SERVER_ERROR');
+    const unknownOperation = await fetch(stack.graphqlUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...bearer(apiKey).headers },
+      body: JSON.stringify({ query: 'query A { me { id } }', operationName: 'B' }),
+    });
+    expect(unknownOperation.status).toBe(400);
+  });
+});
+
 describe('operability', () => {
   it('serves health, readiness of every subgraph and Prometheus metrics at the gateway', async () => {
     expect((await fetch(`${stack.gatewayUrl}/healthz`)).status).toBe(200);

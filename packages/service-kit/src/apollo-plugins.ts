@@ -62,3 +62,31 @@ export function unexpectedErrorLoggingPlugin<C extends BaseContext & { logger: L
     },
   };
 }
+
+/**
+ * Refuses, with 400 OPERATION_RESOLUTION_FAILURE, a document from which no operation can be chosen (two
+ * operations and no `operationName`, or an `operationName` it does not define). Apollo Server does this
+ * itself when it executes a schema; in front of `@apollo/gateway` the gateway's executor would throw it
+ * as a 500 instead.
+ */
+export function operationResolutionPlugin<C extends BaseContext>(): ApolloServerPlugin<C> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ operation, request, document }) {
+          if (operation) return;
+          const named = request.operationName;
+          const count = document.definitions.filter((d) => d.kind === 'OperationDefinition').length;
+          const message = named
+            ? `Unknown operation named "${named}".`
+            : count > 1
+              ? 'Must provide operation name if query contains multiple operations.'
+              : 'The document contains no operation.';
+          throw new GraphQLError(message, {
+            extensions: { code: 'OPERATION_RESOLUTION_FAILURE', http: { status: 400 } },
+          });
+        },
+      };
+    },
+  };
+}

@@ -412,6 +412,40 @@ describe('what the ledger keeps is what was sent', () => {
   });
 });
 
+describe('malformed arguments', () => {
+  it('are typed errors naming the argument, never INTERNAL_SERVER_ERROR', async () => {
+    const huge = '9223372036854775808'; // 2^63: past what a bigint holds
+    const cases: [string, string][] = [
+      ['{ decisions(first: -1) { edges { cursor } } }', 'BAD_USER_INPUT'],
+      ['{ decisions(last: -1, before: "5") { edges { cursor } } }', 'BAD_USER_INPUT'],
+      [`{ decisions(first: 2, after: "${huge}") { edges { cursor } } }`, 'BAD_USER_INPUT'],
+      [`{ ledgerEntry(index: "${huge}") { index } }`, 'BAD_USER_INPUT'],
+      ['{ ledgerEntry(index: "99999999999999999999999") { index } }', 'BAD_USER_INPUT'],
+      [`{ inclusionProof(index: "${huge}") { hashes } }`, 'BAD_USER_INPUT'],
+      [`{ inclusionProof(index: "1", treeSize: "${huge}") { hashes } }`, 'BAD_USER_INPUT'],
+      [`{ consistencyProof(fromSize: "${huge}") { hashes } }`, 'BAD_USER_INPUT'],
+      [`{ checkpoint(treeSize: "${huge}") { treeSize } }`, 'BAD_USER_INPUT'],
+      [`{ ledgerEntries(fromIndex: "${huge}") { index } }`, 'BAD_USER_INPUT'],
+      [`{ checkpoints(fromSize: "${huge}") { treeSize } }`, 'BAD_USER_INPUT'],
+    ];
+    for (const [query, code] of cases) {
+      const res = await graphql(sg.url, query, {}, { as: other });
+      expect(errorCode(res), `${query}: ${JSON.stringify(res.body.errors)}`).toBe(code);
+    }
+    const precedent = await record(
+      decisionInput({ precedents: [{ index: '18446744073709551615', leafHash: 'a'.repeat(64) }] }),
+    );
+    expect(errorCode(precedent), JSON.stringify(precedent.body.errors)).toBe('UNKNOWN_PRECEDENT');
+    expect(precedent.body.errors![0]!.message).toMatch(/no ledger entry has index 18446744073709551615/);
+  });
+
+  it('refuses a document with two operations and no operationName as a bad request', async () => {
+    const res = await graphql(sg.url, 'query A { me { id } } query B { me { name } }', {}, { as: other });
+    expect(res.status).toBe(400);
+    expect(errorCode(res)).toBe('OPERATION_RESOLUTION_FAILURE');
+  });
+});
+
 describe('reading decisions', () => {
   it('lists and filters with stable cursors, newest first', async () => {
     const mine = await registerAgent('lister', ['EU']);

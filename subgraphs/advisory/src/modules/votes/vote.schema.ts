@@ -1,3 +1,4 @@
+import { withPagingErrors } from '@ecp/service-kit/paging-errors';
 import { type ResolveCursorConnectionArgs, resolveCursorConnection } from '@pothos/plugin-relay';
 import { builder } from '../../builder';
 import type { Vote } from './vote.entity';
@@ -29,9 +30,11 @@ export const AgentRef = builder.externalRef('Agent', builder.selection<{ id: str
         description:
           'Votes this agent cast, newest first. Visible to the agent itself and to analysts, operators and admins.',
         resolve: (agent, args, ctx) =>
-          resolveCursorConnection(
-            { args, toCursor: (vote: Vote) => VoteService.cursorOf(vote), defaultSize: 20, maxSize: 100 },
-            (page: ResolveCursorConnectionArgs) => ctx.votes.listForAgent(agent.id, page),
+          withPagingErrors(() =>
+            resolveCursorConnection(
+              { args, toCursor: (vote: Vote) => VoteService.cursorOf(vote), defaultSize: 20, maxSize: 100 },
+              (page: ResolveCursorConnectionArgs) => ctx.votes.listForAgent(agent.id, page),
+            ),
           ),
       },
       { name: 'VoteConnection', description: 'A page of votes.' },

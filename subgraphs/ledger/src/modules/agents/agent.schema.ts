@@ -1,4 +1,5 @@
 import { ROLES } from '@ecp/identity/principal';
+import { withPagingErrors } from '@ecp/service-kit/paging-errors';
 import { type ResolveCursorConnectionArgs, resolveCursorConnection } from '@pothos/plugin-relay';
 import { builder } from '../../builder';
 import type { Agent } from './agent.entity';
@@ -99,9 +100,11 @@ builder.queryFields((t) => ({
       description:
         'Every registered agent and person, oldest first (Relay connection). Needs ANALYST, OPERATOR or ADMIN.',
       resolve: (_root, args, ctx) =>
-        resolveCursorConnection(
-          { args, toCursor: (agent: Agent) => AgentService.cursorOf(agent), defaultSize: 20, maxSize: 100 },
-          (page: ResolveCursorConnectionArgs) => ctx.agents.list(page),
+        withPagingErrors(() =>
+          resolveCursorConnection(
+            { args, toCursor: (agent: Agent) => AgentService.cursorOf(agent), defaultSize: 20, maxSize: 100 },
+            (page: ResolveCursorConnectionArgs) => ctx.agents.list(page),
+          ),
         ),
     },
     { name: 'AgentConnection', description: 'A page of agents.' },

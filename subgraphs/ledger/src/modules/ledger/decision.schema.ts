@@ -1,4 +1,5 @@
 import { toHex } from '@ecp/merkle/hash';
+import { withPagingErrors } from '@ecp/service-kit/paging-errors';
 import { type ResolveCursorConnectionArgs, resolveCursorConnection } from '@pothos/plugin-relay';
 import { builder } from '../../builder';
 import { AgentRef } from '../agents/agent.schema';
@@ -138,9 +139,11 @@ DecisionRef.implement({
         type: DecisionRef,
         description: 'Decisions that cite this one, newest first.',
         resolve: (d, args, ctx) =>
-          resolveCursorConnection(
-            { args, toCursor: (v: DecisionView) => v.index.toString(), defaultSize: 20, maxSize: 100 },
-            (page: ResolveCursorConnectionArgs) => ctx.decisions.citedBy(d, page),
+          withPagingErrors(() =>
+            resolveCursorConnection(
+              { args, toCursor: (v: DecisionView) => v.index.toString(), defaultSize: 20, maxSize: 100 },
+              (page: ResolveCursorConnectionArgs) => ctx.decisions.citedBy(d, page),
+            ),
           ),
       },
       { name: 'DecisionCitationConnection', description: 'A page of citing decisions.' },
@@ -279,9 +282,11 @@ builder.queryFields((t) => ({
         filter: t.arg({ type: DecisionFilterRef, required: false, description: 'Conditions to match.' }),
       },
       resolve: (_root, args, ctx) =>
-        resolveCursorConnection(
-          { args, toCursor: (v: DecisionView) => v.index.toString(), defaultSize: 20, maxSize: 100 },
-          (page: ResolveCursorConnectionArgs) => ctx.decisions.list(args.filter ?? {}, page),
+        withPagingErrors(() =>
+          resolveCursorConnection(
+            { args, toCursor: (v: DecisionView) => v.index.toString(), defaultSize: 20, maxSize: 100 },
+            (page: ResolveCursorConnectionArgs) => ctx.decisions.list(args.filter ?? {}, page),
+          ),
         ),
     },
     { name: 'DecisionConnection', description: 'A page of decisions.' },

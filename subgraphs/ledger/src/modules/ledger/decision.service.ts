@@ -26,7 +26,7 @@ import DataLoader from 'dataloader';
 import { AgentKeyEntity, DecisionEntity, type DecisionRecord, EntryEntity } from './ledger.entities';
 import type { LedgerLog } from './ledger-log';
 import { ledgerStore } from './ledger-store';
-import { parseUint64 } from './numbers';
+import { MAX_LEDGER_NUMBER, parseLedgerNumber } from './numbers';
 import { withPgClient } from './pg-client';
 
 /** What an agent sends to record a decision (the GraphQL input, unvalidated). */
@@ -239,8 +239,9 @@ export class DecisionService {
       ]);
     }
     // Newest first: "after" a cursor means a smaller index.
-    if (page.after) where.push({ ledgerIndex: { $lt: parseUint64(page.after, 'after').toString() } });
-    if (page.before) where.push({ ledgerIndex: { $gt: parseUint64(page.before, 'before').toString() } });
+    if (page.after) where.push({ ledgerIndex: { $lt: parseLedgerNumber(page.after, 'after').toString() } });
+    if (page.before)
+      where.push({ ledgerIndex: { $gt: parseLedgerNumber(page.before, 'before').toString() } });
     const rows = await this.deps.em.find(DecisionEntity, where.length ? { $and: where } : {}, {
       orderBy: { ledgerIndex: page.inverted ? 'asc' : 'desc' },
       limit: page.limit,
@@ -265,11 +266,11 @@ export class DecisionService {
     const bounds: string[] = [];
     const params: unknown[] = [view.index.toString()];
     if (page.after) {
-      params.push(parseUint64(page.after, 'after').toString());
+      params.push(parseLedgerNumber(page.after, 'after').toString());
       bounds.push(`and citing_index < $${params.length}`);
     }
     if (page.before) {
-      params.push(parseUint64(page.before, 'before').toString());
+      params.push(parseLedgerNumber(page.before, 'before').toString());
       bounds.push(`and citing_index > $${params.length}`);
     }
     params.push(page.limit);
@@ -324,7 +325,9 @@ export class DecisionService {
   private async checkPrecedents(body: DecisionBody): Promise<bigint[]> {
     const cited = body.precedents.map((p) => BigInt(p.index));
     if (cited.length === 0) return [];
-    const stored = await withPgClient(this.deps.em, (db) => ledgerStore.leafHashes(db, cited));
+    // An index past what a bigint holds names no entry; it must not reach SQL.
+    const lookup = cited.filter((i) => i <= MAX_LEDGER_NUMBER);
+    const stored = await withPgClient(this.deps.em, (db) => ledgerStore.leafHashes(db, lookup));
     const problems = body.precedents.flatMap((p, i) => {
       const leaf = stored.get(BigInt(p.index));
       if (!leaf) return [{ path: `input.precedents.${i}`, reason: `no ledger entry has index ${p.index}` }];

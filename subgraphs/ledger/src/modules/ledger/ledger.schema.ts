@@ -1,7 +1,7 @@
 import { toHex } from '@ecp/merkle/hash';
 import { builder } from '../../builder';
 import type { CheckpointRow, Entry } from './ledger.entities';
-import { parseUint64 } from './numbers';
+import { parseLedgerNumber } from './numbers';
 import type { ConsistencyProofView, InclusionProofView } from './proof.service';
 
 export const LedgerEntryRef = builder.objectRef<Entry>('LedgerEntry').implement({
@@ -100,7 +100,7 @@ builder.queryFields((t) => ({
     },
     resolve: (_root, args, ctx) =>
       ctx.proofs.entries(
-        parseUint64(args.fromIndex ?? '0', 'fromIndex'),
+        parseLedgerNumber(args.fromIndex ?? '0', 'fromIndex'),
         clamp(args.first ?? 100, 1, PAGE_MAX),
       ),
   }),
@@ -122,7 +122,7 @@ builder.queryFields((t) => ({
     },
     resolve: (_root, args, ctx) =>
       ctx.proofs.checkpoints(
-        parseUint64(args.fromSize ?? '0', 'fromSize'),
+        parseLedgerNumber(args.fromSize ?? '0', 'fromSize'),
         clamp(args.first ?? 100, 1, PAGE_MAX),
       ),
   }),

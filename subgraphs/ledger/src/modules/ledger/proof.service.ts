@@ -11,7 +11,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { PoolClient } from 'pg';
 import { CheckpointEntity, type CheckpointRow, type Entry, EntryEntity } from './ledger.entities';
 import { ledgerStore, nodeKey } from './ledger-store';
-import { parseUint64 } from './numbers';
+import { parseLedgerNumber } from './numbers';
 import { withPgClient } from './pg-client';
 
 export interface InclusionProofView {
@@ -35,7 +35,7 @@ export class ProofService {
   constructor(private readonly deps: { em: EntityManager }) {}
 
   async entry(indexText: string): Promise<Entry | null> {
-    const index = parseUint64(indexText, 'index');
+    const index = parseLedgerNumber(indexText, 'index');
     return this.deps.em.findOne(EntryEntity, { index: index.toString() });
   }
 
@@ -66,13 +66,13 @@ export class ProofService {
       );
       return latest ?? null;
     }
-    const size = parseUint64(treeSizeText, 'treeSize');
+    const size = parseLedgerNumber(treeSizeText, 'treeSize');
     return this.deps.em.findOne(CheckpointEntity, { treeSize: size.toString() });
   }
 
   /** Proof that entry `index` is in the tree of `treeSize` (default: the latest checkpoint's size). */
   async inclusion(indexText: string, treeSizeText?: string | null): Promise<InclusionProofView> {
-    const index = parseUint64(indexText, 'index');
+    const index = parseLedgerNumber(indexText, 'index');
     return withPgClient(this.deps.em, async (db) => {
       const treeSize = await this.resolveSize(db, treeSizeText, 'treeSize');
       if (index >= treeSize) {
@@ -91,7 +91,7 @@ export class ProofService {
 
   /** Proof that the tree of `fromSize` is a prefix of the tree of `toSize` (default: the latest checkpoint's size). */
   async consistency(fromText: string, toText?: string | null): Promise<ConsistencyProofView> {
-    const fromSize = parseUint64(fromText, 'fromSize');
+    const fromSize = parseLedgerNumber(fromText, 'fromSize');
     return withPgClient(this.deps.em, async (db) => {
       const toSize = await this.resolveSize(db, toText, 'toSize');
       if (fromSize < 1n || fromSize > toSize) {
@@ -137,7 +137,7 @@ export class ProofService {
       const latest = await ledgerStore.latestCheckpoint(db);
       return latest?.treeSize ?? current;
     }
-    const size = parseUint64(text, path);
+    const size = parseLedgerNumber(text, path);
     if (size > current) {
       throw new OutOfRangeError(
         `The ledger holds ${current} entries; there is no tree of size ${size} yet.`,

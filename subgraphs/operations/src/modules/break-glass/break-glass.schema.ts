@@ -1,3 +1,4 @@
+import { withPagingErrors } from '@ecp/service-kit/paging-errors';
 import { type ResolveCursorConnectionArgs, resolveCursorConnection } from '@pothos/plugin-relay';
 import { builder } from '../../builder';
 import { BreakGlassService } from './break-glass.service';
@@ -43,14 +44,16 @@ export const AgentRef = builder.externalRef('Agent', builder.selection<{ id: str
         description:
           'Break-glass sessions this operator opened, newest first. Visible to operators and admins.',
         resolve: (agent, args, ctx) =>
-          resolveCursorConnection(
-            {
-              args,
-              toCursor: (s: BreakGlassSession) => BreakGlassService.cursorOf(s),
-              defaultSize: 20,
-              maxSize: 100,
-            },
-            (page: ResolveCursorConnectionArgs) => ctx.breakGlass.listForOperator(agent.id, page),
+          withPagingErrors(() =>
+            resolveCursorConnection(
+              {
+                args,
+                toCursor: (s: BreakGlassSession) => BreakGlassService.cursorOf(s),
+                defaultSize: 20,
+                maxSize: 100,
+              },
+              (page: ResolveCursorConnectionArgs) => ctx.breakGlass.listForOperator(agent.id, page),
+            ),
           ),
       },
       { name: 'BreakGlassSessionConnection', description: 'A page of break-glass sessions.' },
