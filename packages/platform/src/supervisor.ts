@@ -197,9 +197,14 @@ export class Supervisor {
     };
     if (child.stdout) createInterface({ input: child.stdout }).on('line', relay);
     if (child.stderr) createInterface({ input: child.stderr }).on('line', relay);
-    const exited = new Promise<ExitStatus>((resolve) =>
-      child.once('exit', (code, signal) => resolve({ code, signal })),
-    );
+    const exited = new Promise<ExitStatus>((resolve) => {
+      child.once('exit', (code, signal) => resolve({ code, signal }));
+      // A process that could not be spawned at all (a missing cwd, EAGAIN) emits 'error' and never 'exit'.
+      child.once('error', (err) => {
+        relay(`${spec.name} could not be run: ${err.message}`);
+        if (child.pid === undefined) resolve({ code: null, signal: null });
+      });
+    });
     const running: Child = { process: child, exited };
     service.child = running;
     void exited.then((exit) => {
@@ -302,9 +307,10 @@ async function terminate({ process: child, exited }: Child, deadlineMs: number):
   clearTimeout(timer);
 }
 
-/** `signal SIGKILL` or `exit code 1`. */
+/** `signal SIGKILL`, `exit code 1`, or `never ran` (it could not be spawned). */
 export function describeExit({ code, signal }: ExitStatus): string {
-  return signal ? `signal ${signal}` : `exit code ${code}`;
+  if (signal) return `signal ${signal}`;
+  return code === null ? 'never ran' : `exit code ${code}`;
 }
 
 const seconds = (ms: number) => `${ms / 1000} s`;

@@ -116,6 +116,16 @@ describe('Supervisor', () => {
     expect(supervisor.pid('crashy')).toBeUndefined();
   });
 
+  it('reports a service that cannot be spawned at all, instead of failing itself', async () => {
+    const { supervisor } = supervise({ cwd: join(tmpdir(), 'ecp-no-such-directory') });
+    await expect(
+      supervisor.start(
+        { name: 'nowhere', entry: script(READY_SERVER), port: await getPort(), env: {} },
+        20_000,
+      ),
+    ).rejects.toThrow(/nowhere exited during start[\s\S]*nowhere could not be run: spawn .* ENOENT/);
+  });
+
   it('restarts a service killed by a signal on the same port and environment, and says when it is ready again', async () => {
     const { supervisor, events, next } = supervise();
     const port = await getPort();

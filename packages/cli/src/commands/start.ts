@@ -69,6 +69,7 @@ export async function start(config: CliConfig): Promise<void> {
       case 'exited':
         // Ctrl-C reaches the whole process group, so children may stop (cleanly, code 0) before this
         // process handles its own SIGINT: that is an orderly stop, not a failure.
+        say(`${describeEvent(event)}; stopping everything.`);
         return void stopAll(0);
       case 'gave-up':
         process.stderr.write(`${describeEvent(event)}; stopping everything.\n`);
