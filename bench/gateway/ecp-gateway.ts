@@ -1,6 +1,6 @@
 import { platformLayout } from '@ecp/platform/layout';
 import { REPO_ROOT } from '@ecp/platform/repo';
-import { Supervisor } from '@ecp/platform/supervisor';
+import { describeEvent, Supervisor } from '@ecp/platform/supervisor';
 import { childEnv, testEnv } from '@ecp/test-kit/env';
 import type { Stack } from '@ecp/test-kit/stack';
 
@@ -58,10 +58,13 @@ export async function startEcpGateway(options: EcpGatewayOptions): Promise<Runni
     format: 'json',
     // Its lines are kept by the supervisor for start errors; at the benchmark's level there are few.
     write: () => {},
+    // A restarted gateway would skew the figures: say so, with its last lines.
+    onEvent: (event) => {
+      const recent =
+        event.kind === 'gave-up' ? `. Its last lines:\n${event.recent.slice(-15).join('\n')}` : '';
+      console.error(`\n${describeEvent(event)}${recent}`);
+    },
   });
-  supervisor.onExit = (name, code, recent) => {
-    console.error(`\n${name} exited (code ${code}). Its last lines:\n${recent.slice(-15).join('\n')}`);
-  };
   try {
     await supervisor.start(spec, 60_000);
   } catch (err) {

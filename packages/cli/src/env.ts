@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { parseEnv } from '@ecp/config/env';
-import { logLevel, millis, port, postgresUrl, redisUrl, secret } from '@ecp/config/schemas';
+import { logLevel, millis, port, positiveInt, postgresUrl, redisUrl, secret } from '@ecp/config/schemas';
 import type { PlatformPorts } from '@ecp/platform/layout';
 import { REPO_ROOT } from '@ecp/platform/repo';
 import { z } from 'zod';
@@ -34,6 +34,13 @@ export const cliEnvSchema = z.object({
   ECP_GATEWAY_URL: z.string().url().default('http://127.0.0.1:4000'),
   ECP_API_KEY: z.string().optional(),
   SHUTDOWN_DEADLINE_MS: millis(10_000),
+  /** A crashed process is restarted after this delay, doubled for each further crash in the window… */
+  RESTART_DELAY_MS: millis(500),
+  /** …up to this. */
+  RESTART_MAX_DELAY_MS: millis(10_000),
+  /** This many crashes of one process within RESTART_WINDOW_MS and ECP stops everything (exit 1). */
+  RESTART_MAX_CRASHES: positiveInt(5),
+  RESTART_WINDOW_MS: millis(60_000),
 });
 
 export type CliConfig = z.output<typeof cliEnvSchema>;

@@ -1,9 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { REPO_ROOT } from '@ecp/platform/repo';
+import { createTestDatabase } from '@ecp/test-kit/database';
+import { testEnv } from '@ecp/test-kit/env';
 import getPort from 'get-port';
 import { afterAll, describe, expect, it } from 'vitest';
 
@@ -72,19 +74,36 @@ async function closedPort(): Promise<number> {
   return getPort();
 }
 
+/** The pid of the child of `parent` whose command line names `entry`, found in /proc. */
+function childRunning(parent: number, entry: string): number | undefined {
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === parent && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(entry)) return Number(pid);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return undefined;
+}
+
+async function platformPorts() {
+  return {
+    GATEWAY_PORT: await getPort(),
+    LEDGER_PORT: await getPort(),
+    ADVISORY_PORT: await getPort(),
+    LEARNING_CONSORTIUM_PORT: await getPort(),
+    OPERATIONS_PORT: await getPort(),
+    WORKERS_PORT: await getPort(),
+  };
+}
+
 describe('ecp start', () => {
   it('starts an embedded PostgreSQL when none is configured or answering, runs everything, and stops cleanly on Ctrl-C', async () => {
     const home = mkdtempSync(join(tmpdir(), 'ecp-home-'));
     homes.push(home);
-    const ports = {
-      GATEWAY_PORT: await getPort(),
-      LEDGER_PORT: await getPort(),
-      ADVISORY_PORT: await getPort(),
-      LEARNING_CONSORTIUM_PORT: await getPort(),
-      OPERATIONS_PORT: await getPort(),
-      WORKERS_PORT: await getPort(),
-      ECP_EMBEDDED_POSTGRES_PORT: await getPort(),
-    };
+    const ports = { ...(await platformPorts()), ECP_EMBEDDED_POSTGRES_PORT: await getPort() };
     const ecp = run(['start'], {
       ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
       ECP_HOME: home,
@@ -127,6 +146,64 @@ describe('ecp start', () => {
       if (ecp.child.exitCode === null) process.kill(-ecp.child.pid!, 'SIGINT');
     }
     expect(await ecp.exit).toBe(0);
+    expect(ecp.lines.join('\n')).toMatch(/stopped\./);
+    for (const port of Object.values(ports)) {
+      await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
+    }
+  }, 240_000);
+
+  it('restarts a process that crashes, says so, and stops everything once it crashes too often', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'ecp-home-'));
+    homes.push(home);
+    const db = await createTestDatabase();
+    const ports = await platformPorts();
+    const ecp = run(['start'], {
+      ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
+      ECP_HOME: home,
+      DATABASE_URL: db.url,
+      REDIS_URL: testEnv.redisUrl,
+      LOG_LEVEL: 'warn',
+      RESTART_DELAY_MS: '200',
+      RESTART_MAX_CRASHES: '2',
+    });
+    const ledger = 'subgraphs/ledger/src/main.ts';
+    try {
+      await ecp.waitFor(/ECP is running/, 120_000);
+      const key = /ecp_[A-Za-z0-9_-]{43}/.exec(await ecp.waitFor(/admin.*key.*ecp_/, 1000))![0];
+      const first = childRunning(ecp.child.pid!, ledger)!;
+      expect(first).toBeGreaterThan(0);
+
+      process.kill(first, 'SIGKILL');
+      await ecp.waitFor(
+        new RegExp(
+          `^ledger crashed \\(signal SIGKILL, pid ${first}\\); restarting in 0\\.2 s \\(crash 1 of 2 within 60 s\\)$`,
+        ),
+        10_000,
+      );
+      const again = await ecp.waitFor(/^ledger is ready again \(pid \d+\)$/, 60_000);
+      const second = childRunning(ecp.child.pid!, ledger)!;
+      expect(again).toContain(`pid ${second}`);
+      expect(second).not.toBe(first);
+      // The gateway resolves the API key at the restarted ledger.
+      const res = await fetch(`http://127.0.0.1:${ports.GATEWAY_PORT}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+        body: JSON.stringify({ query: '{ me { name } }' }),
+      });
+      expect(await res.json()).toEqual({ data: { me: { name: 'admin' } } });
+
+      process.kill(second, 'SIGKILL');
+      await ecp.waitFor(
+        new RegExp(
+          `^ledger crashed 2 times within 60 s \\(last: signal SIGKILL, pid ${second}\\); not restarting it again; stopping everything\\.$`,
+        ),
+        10_000,
+      );
+      expect(await ecp.exit).toBe(1);
+    } finally {
+      if (ecp.child.exitCode === null) process.kill(-ecp.child.pid!, 'SIGKILL');
+      await db.drop();
+    }
     expect(ecp.lines.join('\n')).toMatch(/stopped\./);
     for (const port of Object.values(ports)) {
       await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();

@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { formatSignerKey } from '@ecp/merkle/signed-note';
 import { type PlatformPorts, type PlatformSecrets, platformLayout } from '@ecp/platform/layout';
 import { REPO_ROOT } from '@ecp/platform/repo';
-import { Supervisor } from '@ecp/platform/supervisor';
+import { Supervisor, type SupervisorEvent } from '@ecp/platform/supervisor';
 import getPort from 'get-port';
 import { createTestDatabase, type TestDatabase } from './database';
 import { childEnv, testEnv } from './env';
@@ -28,6 +28,12 @@ export interface Stack {
   subgraphUrl(name: string): string;
   /** Every log line the named process wrote, in order. */
   logs(name: string): readonly string[];
+  /** The named process's id now; it changes when the supervisor restarts it, and is undefined while it is down. */
+  pid(name: string): number | undefined;
+  /** Sends the named process a signal, as an operator or the kernel would (`kill -9`). */
+  kill(name: string, signal: NodeJS.Signals): void;
+  /** What the supervisor reported about the named process (crashes, restarts, giving up), in order. */
+  supervision(name: string): readonly SupervisorEvent[];
   stopService(name: string): Promise<void>;
   stop(): Promise<void>;
 }
@@ -60,6 +66,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ledgerSigningKey: formatSignerKey(TEST_LEDGER_ORIGIN, new Uint8Array(randomBytes(32))),
   };
   const logs = new Map<string, string[]>();
+  const events: SupervisorEvent[] = [];
   const supervisor = new Supervisor({
     cwd: REPO_ROOT,
     host: '127.0.0.1',
@@ -70,6 +77,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       list.push(line);
       logs.set(service, list);
     },
+    onEvent: (event) => events.push(event),
   });
   const eventStreamPrefix = `ecp:test:${randomBytes(6).toString('hex')}:`;
   const layout = platformLayout({
@@ -129,6 +137,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     },
     subgraphUrl: (name) => `http://127.0.0.1:${portOf[name]}/graphql`,
     logs: (name) => logs.get(name) ?? [],
+    pid: (name) => supervisor.pid(name),
+    kill(name, signal) {
+      const pid = supervisor.pid(name);
+      if (pid === undefined) throw new Error(`${name} is not running`);
+      process.kill(pid, signal);
+    },
+    supervision: (name) => events.filter((e) => e.service === name),
     stopService: (name) => supervisor.stop(name, 3000),
     async stop() {
       await supervisor.stopAll(5000);

@@ -3,7 +3,7 @@ import { createLogger } from '@ecp/logging/logger';
 import { migrateAll } from '@ecp/migrations/migrate';
 import { platformLayout } from '@ecp/platform/layout';
 import { REPO_ROOT } from '@ecp/platform/repo';
-import { Supervisor } from '@ecp/platform/supervisor';
+import { describeEvent, Supervisor, type SupervisorEvent } from '@ecp/platform/supervisor';
 import { ensureFirstAdmin } from '../admin';
 import { type CliConfig, inheritedEnv, portsFrom } from '../env';
 import { databaseOptions, resolveDatabase } from '../postgres';
@@ -14,7 +14,8 @@ const say = (line = '') => process.stdout.write(`${line}\n`);
 
 /**
  * `ecp start`: checks Redis, finds or starts PostgreSQL, migrates, creates the first admin, starts the
- * four subgraphs, then the gateway and the workers, and prints where everything is. Ctrl-C stops all.
+ * four subgraphs, then the gateway and the workers, and prints where everything is. A process that
+ * crashes is restarted with backoff; one that keeps crashing stops everything (exit 1). Ctrl-C stops all.
  */
 export async function start(config: CliConfig): Promise<void> {
   const logger = createLogger({
@@ -41,6 +42,13 @@ export async function start(config: CliConfig): Promise<void> {
     write: (line) => say(line),
     format: config.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json'),
     colour: Boolean(process.stdout.isTTY),
+    restart: {
+      initialDelayMs: config.RESTART_DELAY_MS,
+      maxDelayMs: config.RESTART_MAX_DELAY_MS,
+      maxCrashes: config.RESTART_MAX_CRASHES,
+      windowMs: config.RESTART_WINDOW_MS,
+    },
+    onEvent: (event) => onSupervisorEvent(event),
   });
 
   let stopping: Promise<void> | undefined;
@@ -56,12 +64,21 @@ export async function start(config: CliConfig): Promise<void> {
   };
   process.on('SIGINT', () => void stopAll(0));
   process.on('SIGTERM', () => void stopAll(0));
-  supervisor.onExit = (name, code) => {
-    // Ctrl-C reaches the whole process group, so children may stop (cleanly, code 0) before this
-    // process handles its own SIGINT: that is an orderly stop, not a failure.
-    if (code === 0) return void stopAll(0);
-    process.stderr.write(`${name} exited unexpectedly (code ${code}); stopping everything.\n`);
-    void stopAll(1);
+  const onSupervisorEvent = (event: SupervisorEvent) => {
+    switch (event.kind) {
+      case 'exited':
+        // Ctrl-C reaches the whole process group, so children may stop (cleanly, code 0) before this
+        // process handles its own SIGINT: that is an orderly stop, not a failure.
+        say(`${describeEvent(event)}; stopping everything.`);
+        return void stopAll(0);
+      case 'gave-up':
+        process.stderr.write(`${describeEvent(event)}; stopping everything.\n`);
+        return void stopAll(1);
+      case 'ready':
+        return say(describeEvent(event));
+      default:
+        process.stderr.write(`${describeEvent(event)}\n`);
+    }
   };
 
   try {
