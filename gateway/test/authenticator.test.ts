@@ -13,16 +13,33 @@ const alice: Principal = {
   jurisdictions: [],
 };
 
-/** A key registry the way the ledger answers: by hash, counting how often it was asked. */
+/** A key registry the way the ledger answers: by hash or by key id, counting how often it was asked. */
 function registry(keys: Record<string, Principal>) {
-  const byHash = new Map(Object.entries(keys).map(([k, p]) => [hashApiKey(k), p]));
+  const entries = Object.entries(keys).map(([k, principal], i) => ({
+    hash: hashApiKey(k),
+    apiKeyId: `01936f7e-0000-7000-8000-0000000000${String(i).padStart(2, '0')}`,
+    principal,
+  }));
   const calls: string[] = [];
-  const resolve: ApiKeyResolver = async (hash) => {
-    calls.push(hash);
+  const resolve: ApiKeyResolver = async (query) => {
+    calls.push('keyHash' in query ? query.keyHash : `id:${query.keyId}`);
     await new Promise((r) => setTimeout(r, 5));
-    return byHash.get(hash) ?? null;
+    const found = entries.find((e) =>
+      'keyHash' in query ? e.hash === query.keyHash : e.apiKeyId === query.keyId,
+    );
+    return found ? { principal: found.principal, apiKeyId: found.apiKeyId } : null;
   };
-  return { resolve, calls, revoke: (key: string) => byHash.delete(hashApiKey(key)) };
+  const idOf = (key: string) => entries.find((e) => e.hash === hashApiKey(key))!.apiKeyId;
+  return {
+    resolve,
+    calls,
+    idOf,
+    revoke: (key: string) =>
+      entries.splice(
+        entries.findIndex((e) => e.hash === hashApiKey(key)),
+        1,
+      ),
+  };
 }
 
 async function code(promise: Promise<unknown>): Promise<string | undefined> {
@@ -48,7 +65,8 @@ describe('Authenticator', () => {
       auth.authenticate(`bearer ${key}`, undefined),
       auth.authenticate(undefined, key),
     ]);
-    expect(results.map((r) => r.principal)).toEqual([alice, alice, alice]);
+    const withKey = { ...alice, credential: { apiKeyId: reg.idOf(key) } };
+    expect(results.map((r) => r.principal)).toEqual([withKey, withKey, withKey]);
     expect(reg.calls).toEqual([hashApiKey(key)]);
     expect(reg.calls[0]).not.toContain(key);
   });
@@ -79,20 +97,52 @@ describe('Authenticator', () => {
     expect(await code(auth.authenticate('Bearer hunter2', undefined))).toBe('UNAUTHENTICATED');
   });
 
-  it('verifies access tokens locally, refusing expired and foreign ones', async () => {
-    const reg = registry({});
+  it('verifies access tokens locally and checks the key they descend from, refusing expired and foreign ones', async () => {
+    const key = generateApiKey();
+    const reg = registry({ [key]: alice });
     const auth = new Authenticator({
       resolveApiKey: reg.resolve,
       tokenSecrets: [TOKEN_SECRET],
-      cacheTtlMs: 1000,
+      cacheTtlMs: 50,
     });
-    const { token, expiresAt } = await issueAccessToken(alice, TOKEN_SECRET, 600);
-    expect(await auth.authenticate(`Bearer ${token}`, undefined)).toEqual({ principal: alice, expiresAt });
-    const expired = await issueAccessToken(alice, TOKEN_SECRET, -1);
+    const holder = { ...alice, credential: { apiKeyId: reg.idOf(key) } };
+    const { token, expiresAt } = await issueAccessToken(holder, TOKEN_SECRET, 600);
+    const exp = Math.floor(expiresAt.getTime() / 1000);
+    expect(await auth.authenticate(`Bearer ${token}`, undefined)).toEqual({
+      principal: { ...alice, credential: { apiKeyId: reg.idOf(key), expiresAt: exp } },
+      expiresAt,
+    });
+    expect(reg.calls).toEqual([`id:${reg.idOf(key)}`]);
+    const expired = await issueAccessToken(holder, TOKEN_SECRET, 10, Date.now() - 60_000);
     expect(await code(auth.authenticate(`Bearer ${expired.token}`, undefined))).toBe('UNAUTHENTICATED');
-    const foreign = await issueAccessToken(alice, 'another-secret-another-secret-another', 600);
+    const foreign = await issueAccessToken(holder, 'another-secret-another-secret-another', 600);
     expect(await code(auth.authenticate(`Bearer ${foreign.token}`, undefined))).toBe('UNAUTHENTICATED');
-    expect(reg.calls).toEqual([]);
+    // A token for someone else naming this key (only a holder of the secret could mint it) is refused.
+    const mismatched = await issueAccessToken({ ...holder, id: 'someone-else' }, TOKEN_SECRET, 600);
+    expect(await code(auth.authenticate(`Bearer ${mismatched.token}`, undefined))).toBe('UNAUTHENTICATED');
+    // Revoking the key ends the token once the cached answer expires.
+    reg.revoke(key);
+    await new Promise((r) => setTimeout(r, 80));
+    expect(await code(auth.authenticate(`Bearer ${token}`, undefined))).toBe('UNAUTHENTICATED');
+  });
+
+  it('asks the ledger again when told to check afresh, for long-lived connections', async () => {
+    const key = generateApiKey();
+    const reg = registry({ [key]: alice });
+    const auth = new Authenticator({
+      resolveApiKey: reg.resolve,
+      tokenSecrets: [TOKEN_SECRET],
+      cacheTtlMs: 60_000,
+    });
+    await auth.authenticate(`Bearer ${key}`, undefined);
+    reg.revoke(key);
+    // Cached: still accepted…
+    expect((await auth.authenticate(`Bearer ${key}`, undefined)).principal.id).toBe(alice.id);
+    // …but not when checked afresh, and the fresh answer replaces the cached one.
+    expect(await code(auth.authenticate(`Bearer ${key}`, undefined, { fresh: true }))).toBe(
+      'UNAUTHENTICATED',
+    );
+    expect(await code(auth.authenticate(`Bearer ${key}`, undefined))).toBe('UNAUTHENTICATED');
   });
 
   it('says the ledger is unavailable rather than calling the caller unauthenticated', async () => {

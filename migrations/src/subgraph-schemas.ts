@@ -4,6 +4,7 @@ import { Migration20261127090000_outcomes } from '../learning-consortium/Migrati
 import { Migration20261127090000_agents } from '../ledger/Migration20261127090000_agents';
 import { Migration20261127120000_transparency_ledger } from '../ledger/Migration20261127120000_transparency_ledger';
 import { Migration20261127150000_outbox } from '../ledger/Migration20261127150000_outbox';
+import { Migration20261201120000_api_key_lifecycle } from '../ledger/Migration20261201120000_api_key_lifecycle';
 import { Migration20261127090000_break_glass } from '../operations/Migration20261127090000_break_glass';
 
 /**
@@ -25,6 +26,10 @@ export const SUBGRAPH_SCHEMAS: readonly {
         class: Migration20261127120000_transparency_ledger,
       },
       { name: 'Migration20261127150000_outbox', class: Migration20261127150000_outbox },
+      {
+        name: 'Migration20261201120000_api_key_lifecycle',
+        class: Migration20261201120000_api_key_lifecycle,
+      },
     ],
   },
   {

@@ -4,17 +4,27 @@ import { hashApiKey, looksLikeApiKey } from '@ecp/identity/api-key';
 import type { Principal } from '@ecp/identity/principal';
 import { LRUCache } from 'lru-cache';
 
-/** Finds the principal holding an API key, by the key's hash; null when no live key has it. */
-export type ApiKeyResolver = (keyHash: string) => Promise<Principal | null>;
+/** A live API key: who holds it and its id. */
+export interface LiveApiKey {
+  principal: Principal;
+  apiKeyId: string;
+}
+
+/**
+ * Finds a live API key by the key's hash (an API key presented) or by its id (the key an access token
+ * descends from); null when no live key matches.
+ */
+export type ApiKeyResolver = (query: { keyHash: string } | { keyId: string }) => Promise<LiveApiKey | null>;
 
 export interface Authenticated {
+  /** The caller, with the credential it used (the API key, and the token's expiry for tokens). */
   principal: Principal;
   /** When the credential stops working (access tokens); undefined for API keys. */
   expiresAt?: Date;
 }
 
 interface CachedLookup {
-  principal: Principal | null;
+  live: LiveApiKey | null;
 }
 
 export interface AuthenticatorOptions {
@@ -27,8 +37,10 @@ export interface AuthenticatorOptions {
 
 /**
  * Authenticates every request at the gateway: an API key (`Authorization: Bearer ecp_…` or
- * `X-API-Key`) or an access token (`Authorization: Bearer <JWT>`). API keys are resolved by the
- * ledger and cached briefly by hash; concurrent first uses of one key share one lookup.
+ * `X-API-Key`) or an access token (`Authorization: Bearer <JWT>`). Both come down to an API key that
+ * the ledger resolves — by hash for a key, by id for the key a token was minted from — cached briefly;
+ * concurrent first uses of one key share one lookup. So revoking a key ends the key and every token
+ * minted from it within `cacheTtlMs`.
  */
 export class Authenticator {
   private readonly cache: LRUCache<string, CachedLookup>;
@@ -37,37 +49,37 @@ export class Authenticator {
     this.cache = new LRUCache<string, CachedLookup>({
       max: options.cacheSize ?? 10_000,
       ttl: options.cacheTtlMs,
-      fetchMethod: async (keyHash, _stale, { options: fetchOptions }) => {
-        const principal = await this.options.resolveApiKey(keyHash);
+      fetchMethod: async (cacheKey, _stale, { options: fetchOptions }) => {
+        const query = cacheKey.startsWith('hash:')
+          ? { keyHash: cacheKey.slice('hash:'.length) }
+          : { keyId: cacheKey.slice('id:'.length) };
+        const live = await this.options.resolveApiKey(query);
         // A miss is remembered for a shorter time so that a key is usable as soon as it is issued.
-        if (!principal) fetchOptions.ttl = Math.min(this.options.cacheTtlMs, 2_000);
-        return { principal };
+        if (!live) fetchOptions.ttl = Math.min(this.options.cacheTtlMs, 2_000);
+        return { live };
       },
     });
   }
 
-  /** The credential in these headers, or UNAUTHENTICATED saying what was wrong with it. */
+  /**
+   * The credential in these headers, or UNAUTHENTICATED saying what was wrong with it. `fresh` asks
+   * the ledger again instead of trusting the cache (periodic re-checks of long-lived connections).
+   */
   async authenticate(
     authorization: string | undefined,
     apiKeyHeader: string | undefined,
+    { fresh = false }: { fresh?: boolean } = {},
   ): Promise<Authenticated> {
     const credential = credentialFrom(authorization, apiKeyHeader);
     if (looksLikeApiKey(credential)) {
-      let lookup: CachedLookup | undefined;
-      try {
-        lookup = await this.cache.fetch(hashApiKey(credential));
-      } catch (err) {
-        throw new ServiceUnavailableError(
-          `Cannot check credentials right now: the ledger subgraph did not answer (${(err as Error).message}).`,
-        );
-      }
-      if (!lookup?.principal) throw new UnauthenticatedError('Unknown or revoked API key.');
-      return { principal: lookup.principal };
+      const live = await this.lookup(`hash:${hashApiKey(credential)}`, fresh);
+      if (!live) throw new UnauthenticatedError('Unknown or revoked API key.');
+      return { principal: { ...live.principal, credential: { apiKeyId: live.apiKeyId } } };
     }
     if (looksLikeJwt(credential)) {
+      let token: Awaited<ReturnType<typeof verifyAccessToken>>;
       try {
-        const { principal, expiresAt } = await verifyAccessToken(credential, this.options.tokenSecrets);
-        return { principal, expiresAt };
+        token = await verifyAccessToken(credential, this.options.tokenSecrets);
       } catch (err) {
         if (err instanceof AccessTokenError) {
           throw new UnauthenticatedError(
@@ -76,6 +88,15 @@ export class Authenticator {
         }
         throw err;
       }
+      const live = await this.lookup(`id:${token.apiKeyId}`, fresh);
+      if (!live || live.principal.id !== token.subject) {
+        throw new UnauthenticatedError('The API key this access token was minted from has been revoked.');
+      }
+      const expiresAt = Math.floor(token.expiresAt.getTime() / 1000);
+      return {
+        principal: { ...live.principal, credential: { apiKeyId: live.apiKeyId, expiresAt } },
+        expiresAt: token.expiresAt,
+      };
     }
     throw new UnauthenticatedError(
       'Unrecognised credential: expected an ECP API key (ecp_…) or an access token.',
@@ -85,6 +106,16 @@ export class Authenticator {
   /** Forgets every cached key, e.g. after a key was revoked and must stop working at once. */
   clear(): void {
     this.cache.clear();
+  }
+
+  private async lookup(cacheKey: string, fresh: boolean): Promise<LiveApiKey | null> {
+    try {
+      return (await this.cache.fetch(cacheKey, { forceRefresh: fresh }))?.live ?? null;
+    } catch (err) {
+      throw new ServiceUnavailableError(
+        `Cannot check credentials right now: the ledger subgraph did not answer (${(err as Error).message}).`,
+      );
+    }
   }
 }
 

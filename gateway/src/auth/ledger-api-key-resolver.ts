@@ -5,29 +5,29 @@ import type { ApiKeyResolver } from './authenticator';
 
 const GATEWAY = servicePrincipal('gateway');
 
-/** Asks the ledger subgraph who holds a key, as the gateway's own signed service identity. */
+/** Asks the ledger subgraph who holds a live key (by hash or by id), as the gateway's own signed service identity. */
 export function ledgerApiKeyResolver(
   ledgerGraphqlUrl: string,
   identitySecret: string,
   timeoutMs: number,
 ): ApiKeyResolver {
-  const url = new URL('/internal/principals/by-api-key-hash', ledgerGraphqlUrl).toString();
-  return async (keyHash) => {
+  const url = new URL('/internal/principals/by-api-key', ledgerGraphqlUrl).toString();
+  return async (query) => {
     const res = await request(url, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
         [IDENTITY_HEADER]: signIdentity(GATEWAY, identitySecret),
       },
-      body: JSON.stringify({ keyHash }),
+      body: JSON.stringify(query),
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
     });
-    const body = (await res.body.json()) as { principal?: Principal; error?: string };
+    const body = (await res.body.json()) as { principal?: Principal; apiKeyId?: string; error?: string };
     if (res.statusCode === 404) return null;
-    if (res.statusCode !== 200 || !body.principal) {
+    if (res.statusCode !== 200 || !body.principal || !body.apiKeyId) {
       throw new Error(`ledger answered ${res.statusCode}: ${body.error ?? 'no principal'}`);
     }
-    return body.principal;
+    return { principal: body.principal, apiKeyId: body.apiKeyId };
   };
 }

@@ -1,11 +1,15 @@
 import { errors, jwtVerify, SignJWT } from 'jose';
-import { type Principal, ROLES, type Role } from './principal';
+import type { Principal } from './principal';
 
 /**
  * Short-lived bearer tokens (JWT, HS256) that an authenticated principal can mint for itself, e.g.
- * for a browser session or a subscription that should end on its own. The gateway verifies them
- * without a database round trip; they carry the roles held when they were issued.
+ * for a browser session or a subscription that should end on its own. A token names its subject and
+ * the API key it was minted from (`akid`) and nothing else: the gateway verifies the signature
+ * locally and asks whether that key is still live (cached like any key lookup), and the roles come
+ * from that answer. Revoking the key therefore ends every token minted from it, and a token minted
+ * by a token expires no later than its parent.
  */
+
 const ISSUER = 'ecp';
 const AUDIENCE = 'ecp-gateway';
 
@@ -24,36 +28,42 @@ export interface IssuedToken {
   expiresAt: Date;
 }
 
-function key(secret: string): Uint8Array {
-  return new TextEncoder().encode(secret);
-}
-
+/**
+ * Mints a token for `principal`, who must have authenticated with an API key (directly or through a
+ * token). It lives `ttlSeconds`, but never past the expiry of the token the principal used.
+ */
 export async function issueAccessToken(
   principal: Principal,
   secret: string,
   ttlSeconds: number,
+  now = Date.now(),
 ): Promise<IssuedToken> {
-  const now = Math.floor(Date.now() / 1000);
-  const token = await new SignJWT({
-    name: principal.name,
-    roles: principal.roles,
-    jur: principal.jurisdictions,
-  })
+  const { credential } = principal;
+  if (!credential)
+    throw new AccessTokenError('invalid', 'only a caller with an API key can mint access tokens');
+  const issuedAt = Math.floor(now / 1000);
+  const expiresAt = Math.min(issuedAt + ttlSeconds, credential.expiresAt ?? Number.POSITIVE_INFINITY);
+  if (expiresAt <= issuedAt) throw new AccessTokenError('expired', 'the access token used has expired');
+  const token = await new SignJWT({ akid: credential.apiKeyId })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setIssuer(ISSUER)
     .setAudience(AUDIENCE)
     .setSubject(principal.id)
-    .setIssuedAt(now)
-    .setExpirationTime(now + ttlSeconds)
+    .setIssuedAt(issuedAt)
+    .setExpirationTime(expiresAt)
     .sign(key(secret));
-  return { token, expiresAt: new Date((now + ttlSeconds) * 1000) };
+  return { token, expiresAt: new Date(expiresAt * 1000) };
 }
 
 export interface VerifiedToken {
-  principal: Principal;
+  /** The principal the token was minted for. */
+  subject: string;
+  /** The API key it descends from: the token works only while that key is live. */
+  apiKeyId: string;
   expiresAt: Date;
 }
 
+/** Verifies signature, issuer, audience and expiry; the key it names still has to be checked. */
 export async function verifyAccessToken(token: string, secrets: readonly string[]): Promise<VerifiedToken> {
   let lastError: unknown;
   for (const secret of secrets) {
@@ -63,18 +73,10 @@ export async function verifyAccessToken(token: string, secrets: readonly string[
         audience: AUDIENCE,
         algorithms: ['HS256'],
       });
-      const roles = Array.isArray(payload.roles)
-        ? payload.roles.filter((r): r is Role => ROLES.includes(r as Role))
-        : [];
-      const jurisdictions = Array.isArray(payload.jur)
-        ? payload.jur.filter((j): j is string => typeof j === 'string')
-        : [];
-      if (!payload.sub || typeof payload.exp !== 'number')
-        throw new AccessTokenError('invalid', 'token lacks sub or exp');
-      return {
-        principal: { kind: 'agent', id: payload.sub, name: String(payload.name ?? ''), roles, jurisdictions },
-        expiresAt: new Date(payload.exp * 1000),
-      };
+      if (!payload.sub || typeof payload.exp !== 'number' || typeof payload.akid !== 'string') {
+        throw new AccessTokenError('invalid', 'token lacks sub, exp or akid');
+      }
+      return { subject: payload.sub, apiKeyId: payload.akid, expiresAt: new Date(payload.exp * 1000) };
     } catch (err) {
       if (err instanceof errors.JWTExpired) throw new AccessTokenError('expired', 'access token expired');
       lastError = err;
@@ -88,4 +90,8 @@ export async function verifyAccessToken(token: string, secrets: readonly string[
 
 export function looksLikeJwt(value: string): boolean {
   return /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(value);
+}
+
+function key(secret: string): Uint8Array {
+  return new TextEncoder().encode(secret);
 }

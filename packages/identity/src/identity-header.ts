@@ -21,6 +21,8 @@ const claimsSchema = z.object({
   jur: z.array(z.string()),
   iat: z.number().int(),
   exp: z.number().int(),
+  /** The caller's credential: the API key id, and the access token's expiry when one was used. */
+  cred: z.object({ key: z.string().min(1), exp: z.number().int().optional() }).optional(),
 });
 
 export type IdentityFailure =
@@ -66,6 +68,14 @@ export function signIdentity(
     jur: principal.jurisdictions,
     iat,
     exp: iat + ttlSeconds,
+    ...(principal.credential
+      ? {
+          cred: {
+            key: principal.credential.apiKeyId,
+            ...(principal.credential.expiresAt === undefined ? {} : { exp: principal.credential.expiresAt }),
+          },
+        }
+      : {}),
   };
   const body = `${VERSION}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
   return `${body}.${mac(secret, body).toString('base64url')}`;
@@ -111,5 +121,13 @@ export function verifyIdentity(
     name: claims.name,
     roles: claims.roles,
     jurisdictions: claims.jur,
+    ...(claims.cred
+      ? {
+          credential: {
+            apiKeyId: claims.cred.key,
+            ...(claims.cred.exp === undefined ? {} : { expiresAt: claims.cred.exp }),
+          },
+        }
+      : {}),
   };
 }

@@ -40,8 +40,12 @@ function failure(fn: () => unknown): string | undefined {
 }
 
 describe('identity header', () => {
-  it('round-trips a principal', () => {
+  it('round-trips a principal, with the credential it authenticated with', () => {
     expect(verifyIdentity(signIdentity(alice, secret), [secret])).toEqual(alice);
+    const viaToken: Principal = { ...alice, credential: { apiKeyId: 'k-1', expiresAt: 1_900_000_000 } };
+    expect(verifyIdentity(signIdentity(viaToken, secret), [secret])).toEqual(viaToken);
+    const viaKey: Principal = { ...alice, credential: { apiKeyId: 'k-1' } };
+    expect(verifyIdentity(signIdentity(viaKey, secret), [secret])).toEqual(viaKey);
   });
 
   it('accepts a rotated-out secret while it is still listed', () => {
@@ -92,14 +96,32 @@ describe('api keys', () => {
 });
 
 describe('access tokens', () => {
-  it('round-trip and expire', async () => {
-    const { token, expiresAt } = await issueAccessToken(alice, secret, 60);
+  const holder: Principal = { ...alice, credential: { apiKeyId: '0193c0de-0000-7000-8000-0000000000a1' } };
+
+  it('round-trip the subject and the key they descend from, and expire', async () => {
+    const { token, expiresAt } = await issueAccessToken(holder, secret, 60);
     const verified = await verifyAccessToken(token, [secret]);
-    expect(verified.principal).toEqual(alice);
-    expect(verified.expiresAt.getTime()).toBe(expiresAt.getTime());
+    expect(verified).toEqual({ subject: alice.id, apiKeyId: holder.credential!.apiKeyId, expiresAt });
     await expect(verifyAccessToken(token, [other])).rejects.toMatchObject({ reason: 'invalid' });
-    const expired = await issueAccessToken(alice, secret, -10);
+    const expired = await issueAccessToken(holder, secret, 10, Date.now() - 60_000);
     await expect(verifyAccessToken(expired.token, [secret])).rejects.toBeInstanceOf(AccessTokenError);
     await expect(verifyAccessToken(expired.token, [secret])).rejects.toMatchObject({ reason: 'expired' });
+  });
+
+  it('never outlive the token they were minted with', async () => {
+    const now = Date.now();
+    const parentExpiry = Math.floor(now / 1000) + 120;
+    const viaToken: Principal = { ...holder, credential: { ...holder.credential!, expiresAt: parentExpiry } };
+    const child = await issueAccessToken(viaToken, secret, 3600, now);
+    expect(child.expiresAt.getTime()).toBe(parentExpiry * 1000);
+    const shorter = await issueAccessToken(viaToken, secret, 60, now);
+    expect(shorter.expiresAt.getTime()).toBe((Math.floor(now / 1000) + 60) * 1000);
+    await expect(issueAccessToken(viaToken, secret, 60, (parentExpiry + 1) * 1000)).rejects.toMatchObject({
+      reason: 'expired',
+    });
+  });
+
+  it('are minted only for a caller that holds an API key', async () => {
+    await expect(issueAccessToken(alice, secret, 60)).rejects.toMatchObject({ reason: 'invalid' });
   });
 });

@@ -12,6 +12,20 @@ export interface Principal {
   name: string;
   roles: readonly Role[];
   jurisdictions: readonly string[];
+  /** What the caller authenticated with; absent for ECP's own services. */
+  credential?: Credential;
+}
+
+/**
+ * The credential behind a request: always an API key, used directly or through an access token minted
+ * from it. Whatever a request may mint (another token) is bound by it: the same key, and no later
+ * expiry than `expiresAt`.
+ */
+export interface Credential {
+  /** The API key the request was authenticated with, directly or through a token. */
+  apiKeyId: string;
+  /** When the access token used expires (seconds since the epoch); absent when the key was used directly. */
+  expiresAt?: number;
 }
 
 export function hasRole(principal: Principal | undefined, ...roles: Role[]): boolean {

@@ -3,6 +3,7 @@ import type { Logger } from '@ecp/logging/logger';
 import type { RequestScope } from '@ecp/service-kit/subgraph-server';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { AgentService } from './modules/agents/agent.service';
+import { ApiKeyService } from './modules/api-keys/api-key.service';
 import { AgentKeyService } from './modules/ledger/agent-key.service';
 import { DecisionService } from './modules/ledger/decision.service';
 import type { LedgerLog } from './modules/ledger/ledger-log';
@@ -21,6 +22,7 @@ export interface LedgerContext {
   logger: Logger;
   em: EntityManager;
   agents: AgentService;
+  apiKeys: ApiKeyService;
   agentKeys: AgentKeyService;
   decisions: DecisionService;
   proofs: ProofService;
@@ -38,6 +40,7 @@ export function createLedgerContext(
     ...scope,
     em,
     agents: new AgentService({ em, principal, logger, ...settings }),
+    apiKeys: new ApiKeyService({ em, principal, logger }),
     agentKeys: new AgentKeyService({ em, principal, logger }),
     decisions: new DecisionService({ em, principal, logger, log, maxEntryBytes: settings.maxEntryBytes }),
     proofs: new ProofService({ em }),

@@ -1,6 +1,7 @@
 import { federationLink, subscriptionTopics } from '@ecp/service-kit/pothos-options';
 import { builder } from './builder';
 import './modules/agents/agent.schema';
+import './modules/api-keys/api-key.schema';
 import './modules/ledger/ledger.schema';
 import './modules/ledger/decision.schema';
 import './modules/ledger/subscriptions.schema';

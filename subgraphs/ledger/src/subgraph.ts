@@ -5,8 +5,8 @@ import { Redis } from 'ioredis';
 import { createLedgerContext, type LedgerContext } from './context';
 import type { LedgerConfig } from './env';
 import { AgentEntity } from './modules/agents/agent.entity';
-import { ApiKeyEntity } from './modules/agents/api-key.entity';
-import { mountApiKeyLookup } from './modules/agents/api-key-lookup.route';
+import { ApiKeyEntity } from './modules/api-keys/api-key.entity';
+import { mountApiKeyLookup } from './modules/api-keys/api-key-lookup.route';
 import {
   AgentKeyEntity,
   CheckpointEntity,

@@ -23,7 +23,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LedgerConfig } from '../src/env';
 import { bootstrapAdmin, principalOf } from '../src/modules/agents/agent.service';
-import { API_KEY_LOOKUP_PATH } from '../src/modules/agents/api-key-lookup.route';
+import { API_KEY_LOOKUP_PATH } from '../src/modules/api-keys/api-key-lookup.route';
 import { ledgerSchema } from '../src/schema';
 import { ledgerSubgraph } from '../src/subgraph';
 
@@ -83,6 +83,15 @@ afterAll(async () => {
 const REGISTER = `mutation ($input: RegisterAgentInput!) {
   registerAgent(input: $input) { apiKey agent { id name roles jurisdictions createdAt } }
 }`;
+
+async function firstKeyId(agentId: string): Promise<string> {
+  const rows = (await built.orm.em
+    .getConnection()
+    .execute('select id from ledger.api_key where agent_id = ? order by created_at limit 1', [agentId])) as {
+    id: string;
+  }[];
+  return rows[0]!.id;
+}
 
 async function count(table: string): Promise<number> {
   const rows = await built.orm.em.getConnection().execute(`select count(*)::int as n from ledger.${table}`);
@@ -281,23 +290,66 @@ describe('reading agents', () => {
 });
 
 describe('access tokens', () => {
-  it('mints a token for the caller with its current roles', async () => {
+  it('mints a token for the caller, bound to the API key it used', async () => {
     const { agent } = await register({ name: 'token holder', roles: ['OPERATOR'] });
+    const apiKeyId = await firstKeyId(agent.id);
+    const as: Principal = {
+      kind: 'agent',
+      id: agent.id,
+      name: 'x',
+      roles: ['OPERATOR'],
+      jurisdictions: [],
+      credential: { apiKeyId },
+    };
     const res = await graphql<{ issueAccessToken: { token: string; expiresAt: string } }>(
       url,
       'mutation { issueAccessToken(ttlSeconds: 120) { token expiresAt } }',
       {},
-      { as: { kind: 'agent', id: agent.id, name: 'x', roles: ['OPERATOR'], jurisdictions: [] } },
+      { as },
     );
-    const { principal } = await verifyAccessToken(res.body.data!.issueAccessToken.token, [TEST_TOKEN_SECRET]);
-    expect(principal).toMatchObject({ id: agent.id, name: 'token holder', roles: ['OPERATOR'] });
+    const verified = await verifyAccessToken(res.body.data!.issueAccessToken.token, [TEST_TOKEN_SECRET]);
+    expect(verified).toMatchObject({ subject: agent.id, apiKeyId });
     const tooLong = await graphql(
       url,
       'mutation { issueAccessToken(ttlSeconds: 99999) { token } }',
       {},
-      { as: principal },
+      { as },
     );
     expect(errorCode(tooLong)).toBe('BAD_USER_INPUT');
+    // A caller without a credential (an ECP service) has nothing to bind a token to.
+    const { credential: _none, ...bare } = as;
+    const unbound = await graphql(url, 'mutation { issueAccessToken { token } }', {}, { as: bare });
+    expect(errorCode(unbound)).toBe('UNAUTHENTICATED');
+  });
+
+  it('mints with a token only tokens that expire no later than it', async () => {
+    const { agent } = await register({ name: 'chain' });
+    const apiKeyId = await firstKeyId(agent.id);
+    const parentExpiry = Math.floor(Date.now() / 1000) + 90;
+    const viaToken: Principal = {
+      kind: 'agent',
+      id: agent.id,
+      name: 'chain',
+      roles: ['AGENT'],
+      jurisdictions: ['EU'],
+      credential: { apiKeyId, expiresAt: parentExpiry },
+    };
+    const res = await graphql<{ issueAccessToken: { token: string; expiresAt: string } }>(
+      url,
+      'mutation { issueAccessToken(ttlSeconds: 3600) { token expiresAt } }',
+      {},
+      { as: viaToken },
+    );
+    expect(new Date(res.body.data!.issueAccessToken.expiresAt).getTime()).toBe(parentExpiry * 1000);
+    const verified = await verifyAccessToken(res.body.data!.issueAccessToken.token, [TEST_TOKEN_SECRET]);
+    expect(verified.expiresAt.getTime()).toBe(parentExpiry * 1000);
+    const expired = await graphql(
+      url,
+      'mutation { issueAccessToken { token } }',
+      {},
+      { as: { ...viaToken, credential: { apiKeyId, expiresAt: parentExpiry - 3600 } } },
+    );
+    expect(errorCode(expired)).toBe('UNAUTHENTICATED');
   });
 });
 
@@ -316,25 +368,38 @@ describe('the gateway boundary', () => {
     expect(forged.body.errors![0]!.message).toMatch(/bad signature/);
   });
 
-  it('resolves API key hashes for the gateway only', async () => {
+  it('resolves live API keys by hash or id for the gateway only, recording their last use', async () => {
     const { apiKey, agent } = await register({ name: 'key owner', jurisdictions: ['US'] });
-    const lookup = (as: Principal, keyHash: string) =>
+    const lookup = (as: Principal, query: Record<string, unknown>) =>
       fetch(`${served.url}${API_KEY_LOOKUP_PATH}`, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
           [IDENTITY_HEADER]: signIdentity(as, TEST_IDENTITY_SECRET),
         },
-        body: JSON.stringify({ keyHash }),
+        body: JSON.stringify(query),
       });
-    const found = await lookup(servicePrincipal('gateway'), hashApiKey(apiKey));
+    const gateway = servicePrincipal('gateway');
+    const found = await lookup(gateway, { keyHash: hashApiKey(apiKey) });
     expect(found.status).toBe(200);
-    expect(await found.json()).toEqual({
+    const answer = (await found.json()) as { apiKeyId: string };
+    expect(answer).toEqual({
       principal: { kind: 'agent', id: agent.id, name: 'key owner', roles: ['AGENT'], jurisdictions: ['US'] },
+      apiKeyId: expect.any(String),
     });
-    expect((await lookup(servicePrincipal('gateway'), hashApiKey('ecp_unknown'))).status).toBe(404);
-    expect((await lookup(admin, hashApiKey(apiKey))).status).toBe(403);
-    expect((await lookup(servicePrincipal('gateway'), 'not-hex')).status).toBe(400);
+    const byId = await lookup(gateway, { keyId: answer.apiKeyId });
+    expect(await byId.json()).toEqual(answer);
+    const used = (await built.orm.em
+      .getConnection()
+      .execute('select last_used_at from ledger.api_key where id = ?', [answer.apiKeyId])) as {
+      last_used_at: Date | null;
+    }[];
+    expect(Date.now() - new Date(used[0]!.last_used_at!).getTime()).toBeLessThan(60_000);
+    expect((await lookup(gateway, { keyHash: hashApiKey('ecp_unknown') })).status).toBe(404);
+    expect((await lookup(admin, { keyHash: hashApiKey(apiKey) })).status).toBe(403);
+    expect((await lookup(gateway, { keyHash: 'not-hex' })).status).toBe(400);
+    expect((await lookup(gateway, { keyId: 'not-a-uuid' })).status).toBe(400);
+    expect((await lookup(gateway, { keyHash: hashApiKey(apiKey), keyId: answer.apiKeyId })).status).toBe(400);
   });
 
   it('serves health, readiness and metrics', async () => {

@@ -1,15 +1,14 @@
 import { isUuid, newId } from '@ecp/db/ids';
 import { BadUserInputError, ForbiddenError, NotFoundError, UnauthenticatedError } from '@ecp/errors/errors';
-import { type IssuedToken, issueAccessToken } from '@ecp/identity/access-token';
-import { apiKeyHint, generateApiKey, hashApiKey } from '@ecp/identity/api-key';
+import { AccessTokenError, type IssuedToken, issueAccessToken } from '@ecp/identity/access-token';
 import { hasRole, type Principal, ROLES, type Role } from '@ecp/identity/principal';
 import type { Logger } from '@ecp/logging/logger';
 import { type KeysetPage, timeIdCursor, timeIdKeyset } from '@ecp/service-kit/keyset';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
 import { z } from 'zod';
+import { issueApiKey } from '../api-keys/api-key.service';
 import { type Agent, AgentEntity } from './agent.entity';
-import { ApiKeyEntity } from './api-key.entity';
 
 /** A jurisdiction is a path in the jurisdiction tree: `EU`, `EU/DE`, `US/CA/SF`. */
 export const JURISDICTION_PATTERN = /^[A-Z][A-Z0-9_-]{0,31}(\/[A-Z0-9][A-Z0-9_-]{0,31}){0,7}$/;
@@ -126,11 +125,14 @@ export class AgentService {
     return registered;
   }
 
-  /** Mints a short-lived bearer token for the caller itself. */
+  /**
+   * Mints a short-lived bearer token for the caller itself, bound to the API key the caller used: it
+   * stops working when that key is revoked, and a token minted with a token expires no later than it.
+   */
   async issueAccessToken(ttlSeconds: number | null | undefined): Promise<IssuedToken> {
     const { principal, tokenSecret, accessTokenMaxTtlSeconds } = this.deps;
-    if (principal.kind !== 'agent')
-      throw new UnauthenticatedError('Only agents and people can hold access tokens.');
+    if (principal.kind !== 'agent' || !principal.credential)
+      throw new UnauthenticatedError('Only agents and people holding an API key can mint access tokens.');
     const ttl = ttlSeconds ?? Math.min(900, accessTokenMaxTtlSeconds);
     if (!Number.isInteger(ttl) || ttl < 60 || ttl > accessTokenMaxTtlSeconds) {
       throw new BadUserInputError(`ttlSeconds must be between 60 and ${accessTokenMaxTtlSeconds}.`, [
@@ -138,7 +140,17 @@ export class AgentService {
       ]);
     }
     const agent = await this.get(principal.id);
-    return issueAccessToken(principalOf(agent), tokenSecret, ttl);
+    try {
+      return await issueAccessToken(
+        { ...principalOf(agent), credential: principal.credential },
+        tokenSecret,
+        ttl,
+      );
+    } catch (err) {
+      if (err instanceof AccessTokenError)
+        throw new UnauthenticatedError('The access token used has expired.');
+      throw err;
+    }
   }
 }
 
@@ -156,33 +168,13 @@ async function createAgentWithKey(
   em: EntityManager,
   fields: { name: string; roles: Role[]; jurisdictions: string[]; createdBy: string | null },
 ): Promise<RegisteredAgent> {
-  const apiKey = generateApiKey();
-  const agent = await em.transactional(async (tx) => {
-    const created = tx.create(AgentEntity, { id: newId(), ...fields, createdAt: new Date() });
+  return em.transactional(async (tx) => {
+    const agent = tx.create(AgentEntity, { id: newId(), ...fields, createdAt: new Date() });
     // The key references the agent; without a mapped relation the unit of work does not order them.
     await tx.flush();
-    tx.create(ApiKeyEntity, {
-      id: newId(),
-      agentId: created.id,
-      keyHash: hashApiKey(apiKey),
-      hint: apiKeyHint(apiKey),
-      createdAt: new Date(),
-      revokedAt: null,
-    });
-    return created;
+    const { apiKey } = await issueApiKey(tx, agent.id, null);
+    return { agent, apiKey };
   });
-  return { agent, apiKey };
-}
-
-/**
- * Finds who holds the API key with this SHA-256, if the key is live. Called on behalf of the gateway,
- * which sends the hash rather than the key.
- */
-export async function principalForApiKeyHash(em: EntityManager, keyHash: string): Promise<Principal | null> {
-  const key = await em.findOne(ApiKeyEntity, { keyHash, revokedAt: null });
-  if (!key) return null;
-  const agent = await em.findOne(AgentEntity, { id: key.agentId });
-  return agent ? principalOf(agent) : null;
 }
 
 /**
