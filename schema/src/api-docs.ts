@@ -92,6 +92,12 @@ const ERROR_CODES: readonly { code: string; meaning: string; action: string }[] 
     action: 'Ask for the latest checkpoint and stay within its tree size.',
   },
   {
+    code: 'CURSOR_EXPIRED',
+    meaning:
+      'A subscription resuming with `extensions.cursor` cannot be replayed: the events after the cursor are no longer kept.',
+    action: 'Refetch the current state with a query, then subscribe again without a cursor.',
+  },
+  {
     code: 'SERVICE_UNAVAILABLE',
     meaning: 'Something ECP depends on, such as its database, cannot answer right now.',
     action: 'Retry with exponential backoff.',

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { BadUserInputError, CursorExpiredError } from '@ecp/errors/errors';
 import { compareStreamIds, type EventEnvelope, STREAM_ID, streamKey } from '@ecp/events/event';
 import { hasRole, type Principal } from '@ecp/identity/principal';
 import type { Logger } from '@ecp/logging/logger';
@@ -63,7 +64,8 @@ export class SubscriptionHub {
 
   /**
    * Checks the request, then starts delivering. Resolves with a handle once the subscriber is live
-   * (after replaying what it missed, when it resumes); throws GraphQLErrors the client should see.
+   * (after replaying what it missed, when it resumes); throws GraphQLErrors and EcpErrors the client
+   * should see.
    */
   async subscribe(request: SubscribeRequest): Promise<{ done: Promise<void>; stop: () => void }> {
     const { planned, variables, principal } = request;
@@ -285,11 +287,8 @@ export class SubscriptionHub {
   /** Refuses a cursor that is not one, or one older than what the stream still holds. */
   private async checkCursor(key: string, cursor: string): Promise<void> {
     if (typeof cursor !== 'string' || !STREAM_ID.test(cursor)) {
-      throw new GraphQLError(
+      throw new BadUserInputError(
         'extensions.cursor is not a cursor: send back the extensions.cursor of a payload you received.',
-        {
-          extensions: { code: 'BAD_USER_INPUT' },
-        },
       );
     }
     let info: unknown[];
@@ -308,9 +307,8 @@ export class SubscriptionHub {
       (maxDeleted !== '0-0' && compareStreamIds(cursor, maxDeleted) < 0) ||
       (removed && first !== null && compareStreamIds(cursor, first[0]) < 0);
     if (trimmedPast) {
-      throw new GraphQLError(
+      throw new CursorExpiredError(
         'The cursor is older than the events the gateway still holds: refetch the current state with a query, then subscribe again without a cursor.',
-        { extensions: { code: 'CURSOR_EXPIRED' } },
       );
     }
   }

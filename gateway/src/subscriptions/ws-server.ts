@@ -1,4 +1,6 @@
 import type { Server } from 'node:http';
+import { type EcpError, isEcpError } from '@ecp/errors/errors';
+import { toGraphQLError } from '@ecp/errors/graphql-errors';
 import type { Principal } from '@ecp/identity/principal';
 import type { Logger } from '@ecp/logging/logger';
 import { GraphQLError } from 'graphql';
@@ -141,6 +143,7 @@ export function attachWebSocketServer(options: WebSocketServerOptions): { close:
           });
         } catch (err) {
           if (err instanceof GraphQLError) return [err];
+          if (isEcpError(err)) return [subscriptionError(err)];
           throw err;
         }
         // The hub writes `next` messages to the socket itself (one serialisation per group); graphql-ws
@@ -170,6 +173,12 @@ export function attachWebSocketServer(options: WebSocketServerOptions): { close:
       await cleanup.dispose();
     },
   };
+}
+
+/** A domain error as a subscriber sees it: its message and code (an HTTP status means nothing here). */
+function subscriptionError(err: EcpError): GraphQLError {
+  const { http: _http, ...extensions } = toGraphQLError(err).extensions;
+  return new GraphQLError(err.message, { extensions });
 }
 
 /** An async generator that yields nothing and ends when the hub's subscription ends, or stops it when returned. */

@@ -13,6 +13,7 @@ export const ERROR_CODES = [
   'INVALID_SIGNATURE',
   'UNKNOWN_PRECEDENT',
   'OUT_OF_RANGE',
+  'CURSOR_EXPIRED',
   'SERVICE_UNAVAILABLE',
   'INTERNAL_SERVER_ERROR',
 ] as const;
@@ -93,6 +94,16 @@ export class UnknownPrecedentError extends EcpError {
 export class OutOfRangeError extends EcpError {
   constructor(message: string, details: readonly ErrorDetail[] = []) {
     super('OUT_OF_RANGE', message, 400, details);
+  }
+}
+
+/**
+ * A subscription's resume cursor that cannot be replayed, because the events after it are no longer
+ * held. The client refetches with a query instead.
+ */
+export class CursorExpiredError extends EcpError {
+  constructor(message: string) {
+    super('CURSOR_EXPIRED', message, 410);
   }
 }
 
