@@ -131,6 +131,7 @@ export async function buildGateway(config: GatewayConfig, logger: Logger): Promi
     logger: logger.child({ module: 'subscriptions' }),
     maxQueue: config.SUBSCRIPTION_QUEUE_MAX,
     slowTimeoutMs: config.SUBSCRIPTION_SLOW_TIMEOUT_MS,
+    replayMaxEvents: config.SUBSCRIPTION_REPLAY_MAX_EVENTS,
     contextFor: (principal) => {
       const requestId = subscriptionRequestId();
       return {

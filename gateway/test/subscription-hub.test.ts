@@ -8,14 +8,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WebSocket } from 'ws';
 import type { GatewayContext } from '../src/context';
 import type { EventExecutor } from '../src/subscriptions/event-executor';
-import { CLOSE_TOO_SLOW, SubscriptionHub } from '../src/subscriptions/subscription-hub';
+import { CLOSE_TOO_SLOW, type HubOptions, SubscriptionHub } from '../src/subscriptions/subscription-hub';
 import { createSubscriptionMetrics } from '../src/subscriptions/subscription-metrics';
 import type { PlannedSubscription } from '../src/subscriptions/subscription-planner';
 
 /**
  * The hub's delivery rules with sockets whose send buffer the test controls: a socket that stops
  * draining gets a bounded queue (oldest dropped, counted) and is disconnected if it stays behind,
- * while the others keep receiving at once. Events come from a real Redis stream.
+ * while the others keep receiving at once; resuming with a cursor replays within bounds. Events come
+ * from real Redis streams.
  */
 const prefix = `ecp:test:${randomUUID()}:`;
 let redis: Redis;
@@ -40,24 +41,33 @@ class FakeSocket {
   }
 }
 
-const planned = {
-  field: 'decisionRecorded',
-  topic: 'decisionRecorded',
-  typename: 'Decision',
-  argumentNodes: [],
-  document: { loc: { source: { body: 'subscription { decisionRecorded { id } }' } } },
-  operation: { name: undefined },
-} as unknown as PlannedSubscription;
+/** A subscription to `decisionRecorded` as planned, read from the stream of `topic`. */
+function plannedOn(topic: string): PlannedSubscription {
+  return {
+    field: 'decisionRecorded',
+    topic,
+    typename: 'Decision',
+    argumentNodes: [],
+    document: { loc: { source: { body: 'subscription { decisionRecorded { id } }' } } },
+    operation: { name: undefined },
+  } as unknown as PlannedSubscription;
+}
 
+const planned = plannedOn('decisionRecorded');
+
+/** A topic of its own, for a test that must know everything its stream holds. */
+const freshTopic = () => `t-${randomUUID()}`;
+
+/** The events executed, as `topic/event key`. */
 const executions: string[] = [];
 const executor = {
-  execute: async (_p: PlannedSubscription, event: EventEnvelope) => {
-    executions.push(event.id);
+  execute: async (p: PlannedSubscription, event: EventEnvelope) => {
+    executions.push(`${p.topic}/${event.key.id}`);
     return { data: { decisionRecorded: { id: event.key.id } } };
   },
 } as unknown as EventExecutor;
 
-function hub(registry = new Registry()) {
+function hub(registry = new Registry(), options: Partial<HubOptions> = {}) {
   const metrics = createSubscriptionMetrics(registry);
   return {
     registry,
@@ -72,23 +82,34 @@ function hub(registry = new Registry()) {
       highWaterBytes: 1000,
       maxQueue: 3,
       slowTimeoutMs: 300,
+      ...options,
     }),
   };
 }
 
-async function publish(n: number): Promise<void> {
-  for (let i = 0; i < n; i++) {
+/** Appends `n` events to the topic's stream, keyed `from`, `from + 1`…; returns their stream ids. */
+async function publish(n: number, topic = 'decisionRecorded', from = 0): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = from; i < from + n; i++) {
     const event: EventEnvelope = {
       id: randomUUID(),
-      topic: 'decisionRecorded',
+      topic,
       typename: 'Decision',
       key: { id: String(i) },
       attributes: {},
       version: 1,
       occurredAt: new Date().toISOString(),
     };
-    await redis.xadd(streamKey(prefix, 'decisionRecorded'), '*', 'event', JSON.stringify(event));
+    ids.push((await redis.xadd(streamKey(prefix, topic), '*', 'event', JSON.stringify(event)))!);
   }
+  return ids;
+}
+
+/** The value of one series in a registry's exposition, 0 when absent. */
+async function metric(registry: Registry, series: string): Promise<number> {
+  const text = await registry.metrics();
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line ? Number(line.slice(series.length + 1)) : 0;
 }
 
 const until = async (check: () => boolean, ms = 5000) => {
@@ -104,7 +125,8 @@ beforeAll(() => {
 });
 
 afterAll(async () => {
-  await redis.del(streamKey(prefix, 'decisionRecorded'));
+  const keys = await redis.keys(`${prefix}*`);
+  if (keys.length > 0) await redis.del(...keys);
   redis.disconnect();
 });
 
@@ -211,6 +233,62 @@ describe('SubscriptionHub', () => {
         principal: agent,
       }),
     ).rejects.toMatchObject({ extensions: { code: 'FORBIDDEN' } });
+    await h.close();
+  });
+});
+
+describe('SubscriptionHub replays', () => {
+  it('refuses a cursor too far behind before sending or executing anything, and one that is not a cursor', async () => {
+    const { hub: h, registry } = hub(new Registry(), { replayMaxEvents: 20 });
+    const topic = freshTopic();
+    const ids = await publish(30, topic);
+    const socket = new FakeSocket();
+    const attempts = Array.from({ length: 20 }, (_, i) =>
+      h.subscribe({
+        id: String(i),
+        socket: socket as unknown as WebSocket,
+        planned: plannedOn(topic),
+        variables: {},
+        principal: alice,
+        cursor: '0-0',
+      }),
+    );
+    for (const attempt of attempts) {
+      await expect(attempt).rejects.toMatchObject({
+        code: 'CURSOR_EXPIRED',
+        message: expect.stringMatching(
+          /more than 20 events behind .* refetch the current state with a query/,
+        ),
+      });
+    }
+    await expect(
+      h.subscribe({
+        id: 'x',
+        socket: socket as unknown as WebSocket,
+        planned: plannedOn(topic),
+        variables: {},
+        principal: alice,
+        cursor: 'yesterday',
+      }),
+    ).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });
+    expect(socket.sent).toEqual([]);
+    expect(executions.filter((e) => e.startsWith(topic))).toEqual([]);
+    expect(await metric(registry, 'ecp_subscription_replays_refused_total{reason="too_far_behind"}')).toBe(
+      20,
+    );
+    expect(await metric(registry, 'ecp_subscription_replays_refused_total{reason="invalid_cursor"}')).toBe(1);
+
+    // Exactly as far back as allowed: replayed.
+    await h.subscribe({
+      id: 'ok',
+      socket: socket as unknown as WebSocket,
+      planned: plannedOn(topic),
+      variables: {},
+      principal: alice,
+      cursor: ids[9]!,
+    });
+    await until(() => socket.sent.length === 20);
+    expect(socket.cursors()).toEqual(ids.slice(10));
     await h.close();
   });
 });

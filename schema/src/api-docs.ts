@@ -94,7 +94,7 @@ const ERROR_CODES: readonly { code: string; meaning: string; action: string }[] 
   {
     code: 'CURSOR_EXPIRED',
     meaning:
-      'A subscription resuming with `extensions.cursor` cannot be replayed: the events after the cursor are no longer kept.',
+      'A subscription resuming with `extensions.cursor` cannot be replayed: the events after the cursor are no longer kept, or there are more of them than the gateway replays (the message says which).',
     action: 'Refetch the current state with a query, then subscribe again without a cursor.',
   },
   {

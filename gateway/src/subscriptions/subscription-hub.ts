@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { BadUserInputError, CursorExpiredError } from '@ecp/errors/errors';
-import { compareStreamIds, type EventEnvelope, STREAM_ID, streamKey } from '@ecp/events/event';
+import { compareStreamIds, type EventEnvelope, streamKey } from '@ecp/events/event';
 import { hasRole, type Principal } from '@ecp/identity/principal';
 import type { Logger } from '@ecp/logging/logger';
 import { GraphQLError, valueFromASTUntyped } from 'graphql';
@@ -9,6 +8,7 @@ import { LRUCache } from 'lru-cache';
 import type { WebSocket } from 'ws';
 import type { GatewayContext } from '../context';
 import type { EventExecutor } from './event-executor';
+import { cursorRefusal, cursorRefusalError } from './replay-window';
 import type { SubscriptionMetrics } from './subscription-metrics';
 import type { PlannedSubscription } from './subscription-planner';
 import { parseEntries, type StreamEvent, TopicReader } from './topic-reader';
@@ -27,6 +27,8 @@ export interface HubOptions {
   maxQueue?: number;
   /** How long a subscriber may stay behind before it is disconnected. */
   slowTimeoutMs?: number;
+  /** How many events behind the newest a resume cursor may be; further back it is refused. */
+  replayMaxEvents?: number;
 }
 
 export interface SubscribeRequest {
@@ -284,33 +286,13 @@ export class SubscriptionHub {
     }
   }
 
-  /** Refuses a cursor that is not one, or one older than what the stream still holds. */
+  /** Refuses a cursor that is not one, whose events are gone, or that is too far behind to replay. */
   private async checkCursor(key: string, cursor: string): Promise<void> {
-    if (typeof cursor !== 'string' || !STREAM_ID.test(cursor)) {
-      throw new BadUserInputError(
-        'extensions.cursor is not a cursor: send back the extensions.cursor of a payload you received.',
-      );
-    }
-    let info: unknown[];
-    try {
-      info = (await this.options.redis.call('XINFO', 'STREAM', key)) as unknown[];
-    } catch {
-      return; // no stream yet: nothing was ever trimmed
-    }
-    const field = (name: string) => info[info.indexOf(name) + 1];
-    const maxDeleted = String(field('max-deleted-entry-id') ?? '0-0');
-    const first = field('first-entry') as [string, string[]] | null;
-    const removed = Number(field('entries-added') ?? 0) > Number(field('length') ?? 0);
-    // Trimming removes the oldest entries; a cursor before the first one left may have missed some.
-    // (A cursor whose own entry was the last one trimmed is refused too: being safe beats guessing.)
-    const trimmedPast =
-      (maxDeleted !== '0-0' && compareStreamIds(cursor, maxDeleted) < 0) ||
-      (removed && first !== null && compareStreamIds(cursor, first[0]) < 0);
-    if (trimmedPast) {
-      throw new CursorExpiredError(
-        'The cursor is older than the events the gateway still holds: refetch the current state with a query, then subscribe again without a cursor.',
-      );
-    }
+    const maxEvents = this.options.replayMaxEvents ?? 500;
+    const refusal = await cursorRefusal(this.options.redis, key, cursor, maxEvents);
+    if (refusal === undefined) return;
+    this.options.metrics.replaysRefused.inc({ reason: refusal });
+    throw cursorRefusalError(refusal, maxEvents);
   }
 
   /** Sends every event after `cursor` (filtered and executed for this subscriber), then what arrived meanwhile. */

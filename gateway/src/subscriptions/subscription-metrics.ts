@@ -54,6 +54,12 @@ export function createSubscriptionMetrics(registry: Registry) {
       help: 'Connections closed because they stayed too slow.',
       registers: [registry],
     }),
+    replaysRefused: new Counter({
+      name: 'ecp_subscription_replays_refused_total',
+      help: 'Subscriptions resuming with a cursor that were refused before anything was sent, by reason: invalid_cursor, cursor_trimmed (the stream no longer holds the events), too_far_behind (more than the gateway replays).',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
     deliveryLatency: new Histogram({
       name: 'ecp_subscription_delivery_seconds',
       help: 'From the change being committed to its message being handed to the socket: once per event and group (when the last member was written), once per message for messages sent on their own (replays, drained queues).',

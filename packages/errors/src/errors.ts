@@ -98,8 +98,8 @@ export class OutOfRangeError extends EcpError {
 }
 
 /**
- * A subscription's resume cursor that cannot be replayed, because the events after it are no longer
- * held. The client refetches with a query instead.
+ * A subscription's resume cursor that cannot be replayed: the events after it are no longer held, or
+ * there are more of them than the gateway replays. The client refetches with a query instead.
  */
 export class CursorExpiredError extends EcpError {
   constructor(message: string) {
