@@ -132,6 +132,9 @@ export async function buildGateway(config: GatewayConfig, logger: Logger): Promi
     maxQueue: config.SUBSCRIPTION_QUEUE_MAX,
     slowTimeoutMs: config.SUBSCRIPTION_SLOW_TIMEOUT_MS,
     replayMaxEvents: config.SUBSCRIPTION_REPLAY_MAX_EVENTS,
+    replayConcurrency: config.SUBSCRIPTION_REPLAY_CONCURRENCY,
+    replayWaiting: config.SUBSCRIPTION_REPLAY_WAITING,
+    replayEventsPerSecond: config.SUBSCRIPTION_REPLAY_EVENTS_PER_SECOND,
     contextFor: (principal) => {
       const requestId = subscriptionRequestId();
       return {

@@ -181,11 +181,18 @@ function subscriptionError(err: EcpError): GraphQLError {
   return new GraphQLError(err.message, { extensions });
 }
 
-/** An async generator that yields nothing and ends when the hub's subscription ends, or stops it when returned. */
+/**
+ * An async generator that yields nothing and ends when the hub's subscription ends (throwing the error
+ * the hub ended it with, which graphql-ws sends as an `error` message), or stops it when returned.
+ */
 function subscriptionIterator(handle: { done: Promise<void>; stop: () => void }): AsyncGenerator<never> {
   const iterator: AsyncGenerator<never> = {
     next: async () => {
-      await handle.done;
+      try {
+        await handle.done;
+      } catch (err) {
+        throw isEcpError(err) ? subscriptionError(err) : err;
+      }
       return { done: true, value: undefined as never };
     },
     return: async () => {

@@ -14,6 +14,7 @@ export const ERROR_CODES = [
   'UNKNOWN_PRECEDENT',
   'OUT_OF_RANGE',
   'CURSOR_EXPIRED',
+  'RATE_LIMITED',
   'SERVICE_UNAVAILABLE',
   'INTERNAL_SERVER_ERROR',
 ] as const;
@@ -104,6 +105,13 @@ export class OutOfRangeError extends EcpError {
 export class CursorExpiredError extends EcpError {
   constructor(message: string) {
     super('CURSOR_EXPIRED', message, 410);
+  }
+}
+
+/** The caller already has as many requests of this kind running or waiting as it may. */
+export class RateLimitedError extends EcpError {
+  constructor(message: string) {
+    super('RATE_LIMITED', message, 429);
   }
 }
 
