@@ -476,4 +476,38 @@ describe('SubscriptionHub replays', () => {
     expect(stuck.sent).toEqual([]);
     await h.close();
   });
+
+  it('executes each event once for identical replays in one group, and for the live events they overlap', async () => {
+    const { hub: h, registry } = hub(new Registry(), { replayWaiting: 8, slowTimeoutMs: 5000 });
+    const topic = freshTopic();
+    await publish(30, topic);
+    const socket = new FakeSocket();
+    socket.bufferedAmount = 5000; // hold the first replays until every subscription is in
+    const subscriptions = Array.from({ length: 10 }, (_, i) => String(i));
+    // Sent together, as subscribe messages arriving on one socket are.
+    await Promise.all(
+      subscriptions.map((id) =>
+        h.subscribe({
+          id,
+          socket: socket as unknown as WebSocket,
+          planned: plannedOn(topic),
+          variables: {},
+          principal: alice,
+          cursor: '0-0',
+        }),
+      ),
+    );
+    const live = await publish(5, topic, 30);
+    socket.bufferedAmount = 0;
+    await until(() => subscriptions.every((id) => socket.keys(id).length === 35), 10_000);
+    const keys = Array.from({ length: 35 }, (_, i) => String(i));
+    for (const id of subscriptions) expect(socket.keys(id)).toEqual(keys);
+    expect(executions.filter((e) => e.startsWith(`${topic}/`)).sort()).toEqual(
+      keys.map((k) => `${topic}/${k}`).sort(),
+    );
+    expect(await metric(registry, 'ecp_subscription_replay_events_total{field="decisionRecorded"}')).toBe(
+      10 * 30 + 8 * live.length, // the first two had the live events sent after their replay
+    );
+    await h.close();
+  });
 });

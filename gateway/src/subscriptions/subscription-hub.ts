@@ -9,6 +9,7 @@ import { LRUCache } from 'lru-cache';
 import type { WebSocket } from 'ws';
 import type { GatewayContext } from '../context';
 import type { EventExecutor } from './event-executor';
+import { RenderedPayloads } from './rendered-payloads';
 import { Pace } from './replay-pace';
 import { type ReplayTurn, ReplayTurns } from './replay-turns';
 import { cursorRefusal, cursorRefusalError } from './replay-window';
@@ -38,6 +39,8 @@ export interface HubOptions {
   replayWaiting?: number;
   /** Events per second a replay is sent at, after a first second's worth at once. */
   replayEventsPerSecond?: number;
+  /** Bytes of rendered payloads a group keeps while several of its members are replayed. */
+  replaySharedBytes?: number;
 }
 
 export interface SubscribeRequest {
@@ -122,6 +125,7 @@ export class SubscriptionHub {
     const group = this.group(planned, variables, args, principal);
     const subscriber = new Subscriber(request.id, request.socket, group, turn);
     group.members.add(subscriber);
+    if (turn) this.startResuming(group);
     this.options.metrics.active.inc({ field: planned.field });
     if (turn && cursor !== undefined) void this.resume(subscriber, turn, key, cursor);
     return { done: subscriber.done, stop: () => this.end(subscriber) };
@@ -139,6 +143,7 @@ export class SubscriptionHub {
     const { group } = member;
     if (!group.members.delete(member)) return;
     member.turn?.leave();
+    if (member.state !== 'live') this.stopResuming(group);
     this.options.metrics.active.dec({ field: member.field });
     this.lagging.delete(member);
     if (group.members.size === 0) {
@@ -212,7 +217,7 @@ export class SubscriptionHub {
 
   private async deliver(group: Group, entry: StreamEvent): Promise<void> {
     if (!group.receiving()) return;
-    const message = await this.render(group, entry);
+    const message = await this.rendered(group, entry);
     let sent = 0;
     for (const member of group.members) {
       if (member.state === 'live') {
@@ -227,6 +232,13 @@ export class SubscriptionHub {
       this.options.metrics.messagesOut.inc({ field: group.planned.field }, sent);
       this.observeLatency(entry.event.occurredAt);
     }
+  }
+
+  /** The group's payload for one event: shared with its replays while there are several. */
+  private rendered(group: Group, entry: StreamEvent): Promise<string> {
+    return group.payloads
+      ? group.payloads.get(entry.streamId, () => this.render(group, entry))
+      : this.render(group, entry);
   }
 
   /** Executes the group's plan for one event and serialises the payload once, cursor included. */
@@ -387,7 +399,7 @@ export class SubscriptionHub {
       for (const entry of parseEntries(entries, this.options.logger)) {
         if (sent.has(entry.event.id) || !group.matches(entry.event)) continue;
         sent.add(entry.event.id);
-        const payload = await this.render(group, entry);
+        const payload = await this.rendered(group, entry);
         await pace.take();
         if (!(await this.writable(member))) return;
         member.socket.send(`${member.prefix}${payload}}`);
@@ -406,7 +418,22 @@ export class SubscriptionHub {
       if (!(await this.writable(member))) return;
       this.write(member, `${member.prefix}${next.payload}}`, next.occurredAt);
     }
+    if (member.ended) return;
     member.state = 'live';
+    this.stopResuming(group);
+  }
+
+  // A group shares rendered payloads only while two or more of its members resume: one replay alone
+  // would keep payloads nobody else reads.
+  private startResuming(group: Group): void {
+    group.resuming++;
+    if (group.resuming >= 2)
+      group.payloads ??= new RenderedPayloads(this.options.replaySharedBytes ?? 4 << 20);
+  }
+
+  private stopResuming(group: Group): void {
+    group.resuming--;
+    if (group.resuming === 0) group.payloads = undefined;
   }
 
   /**
@@ -432,6 +459,9 @@ export class SubscriptionHub {
 class Group {
   readonly members = new Set<Subscriber>();
   chain: Promise<void> = Promise.resolve();
+  /** Members waiting for their turn to be replayed or being replayed. */
+  resuming = 0;
+  payloads: RenderedPayloads | undefined;
 
   constructor(
     readonly key: string,
