@@ -107,11 +107,11 @@ export class SubscriptionHub {
     const { cursor } = request;
     let turn: ReplayTurn | undefined;
     if (cursor !== undefined) {
-      await this.checkCursor(key, cursor);
+      await this.checkCursor(planned, cursor, principal);
       try {
         turn = this.turns.enter(`${principal.kind}:${principal.id}`);
       } catch (err) {
-        this.options.metrics.replaysRefused.inc({ reason: 'too_many_replays' });
+        this.refused('too_many_replays', principal, planned.field);
         throw err;
       }
     }
@@ -347,12 +347,23 @@ export class SubscriptionHub {
   }
 
   /** Refuses a cursor that is not one, whose events are gone, or that is too far behind to replay. */
-  private async checkCursor(key: string, cursor: string): Promise<void> {
+  private async checkCursor(
+    planned: PlannedSubscription,
+    cursor: string,
+    principal: Principal,
+  ): Promise<void> {
     const maxEvents = this.options.replayMaxEvents ?? 500;
+    const key = streamKey(this.options.streamPrefix, planned.topic);
     const refusal = await cursorRefusal(this.options.redis, key, cursor, maxEvents);
     if (refusal === undefined) return;
-    this.options.metrics.replaysRefused.inc({ reason: refusal });
+    this.refused(refusal, principal, planned.field);
     throw cursorRefusalError(refusal, maxEvents);
+  }
+
+  // Counted, and logged at debug level only: refusals come in floods, and the log names who sent them.
+  private refused(reason: string, principal: Principal, field: string): void {
+    this.options.metrics.replaysRefused.inc({ reason });
+    this.options.logger.debug({ reason, actor: principal.id, field }, 'replay refused');
   }
 
   /** Waits for the member's turn, replays what it missed, and makes it live; ends it if that fails. */
