@@ -510,4 +510,27 @@ describe('SubscriptionHub replays', () => {
     );
     await h.close();
   });
+
+  it('ends a replay that cannot read the stream with SERVICE_UNAVAILABLE, after what it could send', async () => {
+    const own = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    const { hub: h } = hub(new Registry(), { redis: own, replayEventsPerSecond: 1000, slowTimeoutMs: 5000 });
+    const topic = freshTopic();
+    const ids = await publish(150, topic);
+    const socket = new FakeSocket();
+    socket.bufferedAmount = 5000; // the replay reads its first hundred, then waits to write them
+    const handle = await h.subscribe({
+      id: '1',
+      socket: socket as unknown as WebSocket,
+      planned: plannedOn(topic),
+      variables: {},
+      principal: alice,
+      cursor: ids[0]!,
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    own.disconnect(); // Redis is gone before it reads the rest
+    socket.bufferedAmount = 0;
+    await expect(handle.done).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+    expect(socket.cursors()).toEqual(ids.slice(1, 101));
+    await h.close();
+  });
 });
