@@ -43,6 +43,24 @@ export const gatewayEnvSchema = z
     SUBSCRIPTION_QUEUE_MAX: positiveInt(100),
     /** How long a subscriber may stay behind before it is disconnected. */
     SUBSCRIPTION_SLOW_TIMEOUT_MS: millis(10_000),
+    /**
+     * How far behind the newest event a resume cursor may be, in events on its topic's stream (whatever
+     * the filter). Further back the subscription is refused with CURSOR_EXPIRED before anything is sent:
+     * a query fetches the current state for less than replaying that many events would cost.
+     */
+    SUBSCRIPTION_REPLAY_MAX_EVENTS: positiveInt(500),
+    /**
+     * Replays (subscriptions resuming with a cursor) one principal may have running at once on a
+     * gateway. More wait their turn, in order: a dashboard resuming all its subscriptions gets them all.
+     */
+    SUBSCRIPTION_REPLAY_CONCURRENCY: positiveInt(2),
+    /** Replays of one principal that may wait for their turn; past them a resume is refused (RATE_LIMITED). */
+    SUBSCRIPTION_REPLAY_WAITING: z.coerce.number().int().min(0).default(8),
+    /**
+     * Missed events a replay sends per second, after a first second's worth at once: replays share the
+     * gateway with live delivery and must not flood a socket.
+     */
+    SUBSCRIPTION_REPLAY_EVENTS_PER_SECOND: positiveInt(100),
     /** Sockets are pinged this often; one that has not answered by the next ping is disconnected. */
     SUBSCRIPTION_PING_INTERVAL_MS: millis(15_000),
     /** Client connections held at once; past it new ones are closed at once rather than exhausting file descriptors. */

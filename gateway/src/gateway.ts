@@ -136,6 +136,10 @@ export async function buildGateway(config: GatewayConfig, logger: Logger): Promi
     logger: logger.child({ module: 'subscriptions' }),
     maxQueue: config.SUBSCRIPTION_QUEUE_MAX,
     slowTimeoutMs: config.SUBSCRIPTION_SLOW_TIMEOUT_MS,
+    replayMaxEvents: config.SUBSCRIPTION_REPLAY_MAX_EVENTS,
+    replayConcurrency: config.SUBSCRIPTION_REPLAY_CONCURRENCY,
+    replayWaiting: config.SUBSCRIPTION_REPLAY_WAITING,
+    replayEventsPerSecond: config.SUBSCRIPTION_REPLAY_EVENTS_PER_SECOND,
     contextFor: (principal) => {
       const requestId = subscriptionRequestId();
       return {

@@ -92,6 +92,18 @@ const ERROR_CODES: readonly { code: string; meaning: string; action: string }[] 
     action: 'Ask for the latest checkpoint and stay within its tree size.',
   },
   {
+    code: 'CURSOR_EXPIRED',
+    meaning:
+      'A subscription resuming with `extensions.cursor` cannot be replayed: the events after the cursor are no longer kept, or there are more of them than the gateway replays (the message says which).',
+    action: 'Refetch the current state with a query, then subscribe again without a cursor.',
+  },
+  {
+    code: 'RATE_LIMITED',
+    meaning:
+      'The caller already has as many requests of this kind running or waiting as it may, such as subscriptions resuming with a cursor.',
+    action: 'Retry later with exponential backoff; a subscription may resume with the same cursor.',
+  },
+  {
     code: 'SERVICE_UNAVAILABLE',
     meaning: 'Something ECP depends on, such as its database, cannot answer right now.',
     action: 'Retry with exponential backoff.',

@@ -11,8 +11,8 @@ import WebSocket from 'ws';
 
 /**
  * Live subscriptions through the gateway, with the official graphql-ws client: payloads resolved from
- * every subgraph, filters, resume with a cursor, refusals, two gateway replicas, and a slow client
- * that must not hold up a fast one.
+ * every subgraph, filters, resume with a cursor, replays held within bounds, refusals, two gateway
+ * replicas, and a slow client that must not hold up a fast one.
  */
 let stack: Stack;
 let analystKey: string;
@@ -30,6 +30,10 @@ beforeAll(async () => {
       SUBSCRIPTION_QUEUE_MAX: '20',
       SUBSCRIPTION_SLOW_TIMEOUT_MS: '1500',
       SUBSCRIPTION_PING_INTERVAL_MS: '700',
+      // Below the few hundred events the replay tests put on the stream; two replays per caller run
+      // at once (the default), three more may wait.
+      SUBSCRIPTION_REPLAY_MAX_EVENTS: '200',
+      SUBSCRIPTION_REPLAY_WAITING: '3',
     },
   });
   const register = async (input: string) =>
@@ -156,6 +160,49 @@ async function record(overrides: Record<string, unknown> = {}, key = agentKey) {
   return res.body.data!.recordDecision;
 }
 
+/** The sum of a metric's series on the gateway whose labels include every one of `labels`. */
+async function gatewayMetric(name: string, ...labels: string[]): Promise<number> {
+  const text = await (await fetch(`${stack.gatewayUrl}/metrics`)).text();
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    const match = /^(\w+)(?:\{([^}]*)\})? (\S+)$/.exec(line);
+    if (match?.[1] !== name || !labels.every((l) => match[2]?.includes(l))) continue;
+    sum += Number(match[3]);
+  }
+  return sum;
+}
+
+/** The ids of the decisions recorded after `cursor`, in stream order. */
+async function decisionsAfter(cursor: string): Promise<string[]> {
+  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  try {
+    const entries = await redis.xrange(`${stack.eventStreamPrefix}decisionRecorded`, `(${cursor}`, '+');
+    return entries.map(([, fields]) => JSON.parse(fields[fields.indexOf('event') + 1]!).key.id as string);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** The stream id `back` events before the newest decision: a cursor that missed exactly `back`. */
+async function cursorBack(back: number): Promise<string> {
+  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  try {
+    const newest = await redis.xrevrange(
+      `${stack.eventStreamPrefix}decisionRecorded`,
+      '+',
+      '-',
+      'COUNT',
+      back + 1,
+    );
+    expect(newest).toHaveLength(back + 1);
+    return newest[back]![0];
+  } finally {
+    redis.disconnect();
+  }
+}
+
+const idOf = (p: Payload) => (p.data!.decisionRecorded as { id: string }).id;
+
 const DECISIONS = `subscription ($filter: DecisionFilter) {
   decisionRecorded(filter: $filter) {
     id ledgerIndex leafHash category
@@ -237,6 +284,118 @@ describe('subscriptions through the gateway', () => {
     const cursors = resumed.received.map((p) => p.extensions!.cursor);
     expect([...cursors].sort()).toEqual(cursors);
     resumed.dispose();
+  });
+
+  describe('replays of 20 subscribe messages with a cursor on one socket', () => {
+    const FLOOD = 20;
+
+    beforeAll(async () => {
+      // A stream holding a few hundred decisions.
+      for (let i = 0; i < 300; i += 20) await Promise.all(Array.from({ length: 20 }, () => record()));
+      await new Promise((r) => setTimeout(r, 500));
+    }, 120_000);
+
+    it('refuses cursor "0-0" beyond SUBSCRIPTION_REPLAY_MAX_EVENTS before sending or executing anything', async () => {
+      const executions = await gatewayMetric('ecp_subscription_executions_total', 'field="decisionRecorded"');
+      const flooder = client(analystKey);
+      const subs = Array.from({ length: FLOOD }, () => collect(flooder, DECISIONS, {}, { cursor: '0-0' }));
+      for (const sub of subs) {
+        const [errors] = await sub.failed();
+        expect(errors).toMatchObject([
+          {
+            extensions: { code: 'CURSOR_EXPIRED' },
+            message: expect.stringMatching(
+              /more than 200 events behind .*refetch the current state with a query/,
+            ),
+          },
+        ]);
+      }
+      await new Promise((r) => setTimeout(r, 300));
+      expect(subs.flatMap((s) => s.received)).toEqual([]);
+      expect(await gatewayMetric('ecp_subscription_executions_total', 'field="decisionRecorded"')).toBe(
+        executions,
+      );
+      expect(
+        await gatewayMetric('ecp_subscription_replays_refused_total', 'reason="too_far_behind"'),
+      ).toBeGreaterThanOrEqual(FLOOD);
+    });
+
+    it('runs a few at a time, refuses the rest with RATE_LIMITED, and shares the executions of the missed events', async () => {
+      const missed = 150;
+      const cursor = await cursorBack(missed);
+      const ids = await decisionsAfter(cursor);
+      const executions = await gatewayMetric('ecp_subscription_executions_total', 'field="decisionRecorded"');
+      const ledgerFetches = await gatewayMetric(
+        'gateway_subgraph_request_duration_seconds_count',
+        'subgraph="ledger"',
+      );
+      const flooder = client(analystKey);
+      const subs = Array.from({ length: FLOOD }, () => collect(flooder, DECISIONS, {}, { cursor }));
+      // Two run and three wait their turn; the fifteen others are refused before anything is sent.
+      for (let i = 0; i < 100 && subs.filter((s) => s.errors.length > 0).length < FLOOD - 5; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await new Promise((r) => setTimeout(r, 300));
+      const refused = subs.filter((s) => s.errors.length > 0);
+      const served = subs.filter((s) => s.errors.length === 0);
+      expect(refused).toHaveLength(FLOOD - 5);
+      for (const sub of refused) {
+        expect(sub.errors[0]).toMatchObject([
+          {
+            extensions: { code: 'RATE_LIMITED' },
+            message: expect.stringMatching(/2 replays running .* 3 waiting/),
+          },
+        ]);
+        expect(sub.received).toEqual([]);
+      }
+      await Promise.all(served.map((s) => s.next(missed, 60_000)));
+      for (const sub of served) {
+        expect(sub.received.map(idOf)).toEqual(ids);
+        expect(sub.received.every((p) => p.errors === undefined)).toBe(true);
+      }
+      // Then live ones, for each of them.
+      const live = await record();
+      await Promise.all(served.map((s) => s.next(missed + 1)));
+      await new Promise((r) => setTimeout(r, 300));
+      for (const sub of served) expect(sub.received.map(idOf).at(-1)).toBe(live.decision.id);
+      expect(subs.reduce((n, s) => n + s.received.length, 0)).toBe(5 * (missed + 1));
+      // About one execution per missed event (and one for the live one), where each replay executing
+      // for itself would make five: the five share one group.
+      const executed =
+        (await gatewayMetric('ecp_subscription_executions_total', 'field="decisionRecorded"')) - executions;
+      expect(executed).toBeGreaterThanOrEqual(missed + 1);
+      expect(executed).toBeLessThan(2 * (missed + 1));
+      const fetched =
+        (await gatewayMetric('gateway_subgraph_request_duration_seconds_count', 'subgraph="ledger"')) -
+        ledgerFetches;
+      expect(fetched).toBeLessThanOrEqual(2 * (missed + 1));
+      expect(await gatewayMetric('ecp_subscription_replays', 'state="running"')).toBe(0);
+      for (const sub of subs) sub.dispose();
+    }, 120_000);
+
+    it('still gives a dashboard resuming five subscriptions every missed event, in order, then live ones', async () => {
+      const cursor = await cursorBack(0);
+      const missed = [await record(), await record(), await record()].map((m) => m.decision.id);
+      const dashboard = client(analystKey);
+      const views = [
+        DECISIONS,
+        'subscription { decisionRecorded { id } }',
+        'subscription { decisionRecorded { id ledgerIndex } }',
+        'subscription { decisionRecorded(filter: { category: "pricing" }) { id category } }',
+        'subscription { decisionRecorded { id agent { name } } }',
+      ].map((query) => collect(dashboard, query, {}, { cursor }));
+      await Promise.all(views.map((v) => v.next(3)));
+      const live = await record();
+      await Promise.all(views.map((v) => v.next(4)));
+      await new Promise((r) => setTimeout(r, 300));
+      for (const view of views) {
+        expect(view.errors).toEqual([]);
+        expect(view.received.map(idOf)).toEqual([...missed, live.decision.id]);
+        const cursors = view.received.map((p) => p.extensions!.cursor);
+        expect([...cursors].sort()).toEqual(cursors);
+        view.dispose();
+      }
+    });
   });
 
   it('refuses a cursor that is not one, and one older than the stream holds', async () => {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { compareStreamIds, type EventEnvelope, STREAM_ID, streamKey } from '@ecp/events/event';
+import { ServiceUnavailableError } from '@ecp/errors/errors';
+import { compareStreamIds, type EventEnvelope, streamKey } from '@ecp/events/event';
 import { hasRole, type Principal } from '@ecp/identity/principal';
 import type { Logger } from '@ecp/logging/logger';
 import { GraphQLError, valueFromASTUntyped } from 'graphql';
@@ -8,6 +9,10 @@ import { LRUCache } from 'lru-cache';
 import type { WebSocket } from 'ws';
 import type { GatewayContext } from '../context';
 import type { EventExecutor } from './event-executor';
+import { RenderedPayloads } from './rendered-payloads';
+import { Pace } from './replay-pace';
+import { type ReplayTurn, ReplayTurns } from './replay-turns';
+import { cursorRefusal, cursorRefusalError } from './replay-window';
 import type { SubscriptionMetrics } from './subscription-metrics';
 import type { PlannedSubscription } from './subscription-planner';
 import { parseEntries, type StreamEvent, TopicReader } from './topic-reader';
@@ -26,6 +31,16 @@ export interface HubOptions {
   maxQueue?: number;
   /** How long a subscriber may stay behind before it is disconnected. */
   slowTimeoutMs?: number;
+  /** How many events behind the newest a resume cursor may be; further back it is refused. */
+  replayMaxEvents?: number;
+  /** Replays one principal may have running at once; more wait their turn. */
+  replayConcurrency?: number;
+  /** Replays of one principal that may wait for a turn; beyond them a resume is refused. */
+  replayWaiting?: number;
+  /** Events per second a replay is sent at, after a first second's worth at once. */
+  replayEventsPerSecond?: number;
+  /** Bytes of rendered payloads a group keeps while several of its members are replayed. */
+  replaySharedBytes?: number;
 }
 
 export interface SubscribeRequest {
@@ -42,12 +57,20 @@ export interface SubscribeRequest {
 /** A WebSocket close code of ECP's own: the client reads too slowly to keep up. */
 export const CLOSE_TOO_SLOW = 4429;
 
+/** Stream entries a replay reads at a time. */
+const REPLAY_BATCH = 100;
+
 /**
  * Delivers events to subscribers. One reader per topic feeds groups of subscribers that sent the same
  * operation and variables with the same identity: each group runs the query plan once per event and
  * every member gets the same pre-serialised payload. A member that reads too slowly queues (bounded:
  * the oldest messages are dropped and counted) and, if it stays behind, is disconnected; it never holds
  * up anyone else. Events are de-duplicated by id, since the relay delivers at least once.
+ *
+ * A subscriber resuming with a cursor is replayed what it missed within bounds, so that resuming cannot
+ * be made to cost without end: its cursor may be only so far behind, each principal has only so many
+ * replays running (more wait their turn, up to a limit), and each replay is paced and waits for its
+ * socket to drain rather than queueing.
  */
 export class SubscriptionHub {
   private readonly readers = new Map<string, Promise<TopicReader>>();
@@ -55,59 +78,79 @@ export class SubscriptionHub {
   private readonly seen = new Map<string, LRUCache<string, true>>();
   private readonly lagging = new Set<Subscriber>();
   private readonly pump: NodeJS.Timeout;
+  private readonly turns: ReplayTurns;
 
   constructor(private readonly options: HubOptions) {
     this.pump = setInterval(() => this.drainLagging(), 25);
     this.pump.unref();
+    const { metrics } = options;
+    this.turns = new ReplayTurns(
+      { concurrency: options.replayConcurrency ?? 2, waiting: options.replayWaiting ?? 8 },
+      () => {
+        metrics.replays.set({ state: 'running' }, this.turns.running);
+        metrics.replays.set({ state: 'waiting' }, this.turns.waiting);
+      },
+    );
   }
 
   /**
-   * Checks the request, then starts delivering. Resolves with a handle once the subscriber is live
-   * (after replaying what it missed, when it resumes); throws GraphQLErrors the client should see.
+   * Checks the request, then starts delivering: resolves with a handle once the subscription is
+   * accepted (a resuming one is then replayed what it missed, in its turn); throws GraphQLErrors and
+   * EcpErrors the client should see. `done` settles when the subscription ends, rejecting when the hub
+   * ended it on a failure the client should see.
    */
   async subscribe(request: SubscribeRequest): Promise<{ done: Promise<void>; stop: () => void }> {
     const { planned, variables, principal } = request;
     const args = argumentValues(planned, variables);
     authorize(planned, args, principal);
     const key = streamKey(this.options.streamPrefix, planned.topic);
-    if (request.cursor !== undefined) await this.checkCursor(key, request.cursor);
-    await this.reader(planned.topic);
-
-    const group = this.group(planned, variables, args, principal);
-    const subscriber = new Subscriber(
-      request.id,
-      request.socket,
-      planned.field,
-      request.cursor !== undefined,
-    );
-    group.members.add(subscriber);
-    this.options.metrics.active.inc({ field: planned.field });
-    const stop = () => {
-      if (!group.members.delete(subscriber)) return;
-      this.options.metrics.active.dec({ field: planned.field });
-      this.lagging.delete(subscriber);
-      if (group.members.size === 0) {
-        this.groups.delete(group.key);
-        this.options.metrics.groups.set(this.groups.size);
-      }
-      subscriber.finish();
-    };
-    if (request.cursor !== undefined) {
+    const { cursor } = request;
+    let turn: ReplayTurn | undefined;
+    if (cursor !== undefined) {
+      await this.checkCursor(planned, cursor, principal);
       try {
-        await this.replay(group, subscriber, key, request.cursor);
+        turn = this.turns.enter(`${principal.kind}:${principal.id}`);
       } catch (err) {
-        stop();
+        this.refused('too_many_replays', principal, planned.field);
         throw err;
       }
     }
-    return { done: subscriber.done, stop };
+    try {
+      await this.reader(planned.topic);
+    } catch (err) {
+      turn?.leave();
+      throw err;
+    }
+
+    const group = this.group(planned, variables, args, principal);
+    const subscriber = new Subscriber(request.id, request.socket, group, turn);
+    group.members.add(subscriber);
+    if (turn) this.startResuming(group);
+    this.options.metrics.active.inc({ field: planned.field });
+    if (turn && cursor !== undefined) void this.resume(subscriber, turn, key, cursor);
+    return { done: subscriber.done, stop: () => this.end(subscriber) };
   }
 
   async close(): Promise<void> {
     clearInterval(this.pump);
     const readers = await Promise.all(this.readers.values());
     await Promise.all(readers.map((r) => r.stop()));
-    for (const group of this.groups.values()) for (const s of group.members) s.finish();
+    for (const group of this.groups.values()) for (const s of group.members) this.end(s);
+  }
+
+  /** Ends a subscription, with the error its client should see if it failed. Again does nothing. */
+  private end(member: Subscriber, error?: Error): void {
+    const { group } = member;
+    if (!group.members.delete(member)) return;
+    member.turn?.leave();
+    if (member.state !== 'live') this.stopResuming(group);
+    this.options.metrics.active.dec({ field: member.field });
+    this.lagging.delete(member);
+    if (group.members.size === 0) {
+      this.groups.delete(group.key);
+      this.options.metrics.groups.set(this.groups.size);
+    }
+    member.settle(error);
   }
 
   private reader(topic: string): Promise<TopicReader> {
@@ -173,25 +216,29 @@ export class SubscriptionHub {
   }
 
   private async deliver(group: Group, entry: StreamEvent): Promise<void> {
-    if (group.members.size === 0) return;
-    const message = await this.render(group, entry);
+    if (!group.receiving()) return;
+    const message = await this.rendered(group, entry);
     let sent = 0;
     for (const member of group.members) {
-      if (member.replaying) {
-        member.buffered.push({
-          streamId: entry.streamId,
-          occurredAt: entry.event.occurredAt,
-          payload: message,
-        });
-      } else if (this.send(member, message, entry.event.occurredAt, false)) {
-        sent++;
+      if (member.state === 'live') {
+        if (this.send(member, message, entry.event.occurredAt)) sent++;
+      } else if (member.state === 'replaying') {
+        this.buffer(member, entry, message);
       }
+      // A member waiting for its turn to replay gets nothing yet: its replay reads the stream.
     }
     // Counted once per delivery, not per socket: at thousands of members that is measurable.
     if (sent > 0) {
       this.options.metrics.messagesOut.inc({ field: group.planned.field }, sent);
       this.observeLatency(entry.event.occurredAt);
     }
+  }
+
+  /** The group's payload for one event: shared with its replays while there are several. */
+  private rendered(group: Group, entry: StreamEvent): Promise<string> {
+    return group.payloads
+      ? group.payloads.get(entry.streamId, () => this.render(group, entry))
+      : this.render(group, entry);
   }
 
   /** Executes the group's plan for one event and serialises the payload once, cursor included. */
@@ -215,18 +262,14 @@ export class SubscriptionHub {
     return JSON.stringify({ ...result, extensions: { cursor: entry.streamId } });
   }
 
-  /** Writes (or queues) one message; true when it was written now. `count` records it in the metrics. */
-  private send(member: Subscriber, payload: string, occurredAt: string, count = true): boolean {
+  /** Writes (or queues) one message; true when it was written now. The caller counts what was written. */
+  private send(member: Subscriber, payload: string, occurredAt: string): boolean {
     const { socket } = member;
     if (socket.readyState !== socket.OPEN) return false;
     const message = `${member.prefix}${payload}}`;
     const highWater = this.options.highWaterBytes ?? 256 * 1024;
     if (member.queue.length === 0 && socket.bufferedAmount < highWater) {
       socket.send(message);
-      if (count) {
-        this.options.metrics.messagesOut.inc({ field: member.field });
-        this.observeLatency(occurredAt);
-      }
       return true;
     }
     member.queue.push({ message, occurredAt });
@@ -245,6 +288,32 @@ export class SubscriptionHub {
     member.socket.send(message);
     this.options.metrics.messagesOut.inc({ field: member.field });
     this.observeLatency(occurredAt);
+  }
+
+  /** Keeps a live event for a member being replayed, to send once the replay has caught up. */
+  private buffer(member: Subscriber, entry: StreamEvent, payload: string): void {
+    if (member.socket.readyState !== member.socket.OPEN) return;
+    // Live events pile up only while a replay runs, which is paced and bounded; a member that still
+    // gathers more than a replay may send is behind for good.
+    if (member.buffered.length >= (this.options.replayMaxEvents ?? 500)) {
+      this.disconnectSlow(member, `Too slow: still replaying after ${member.buffered.length} new events`);
+      return;
+    }
+    member.buffered.push({
+      streamId: entry.streamId,
+      eventId: entry.event.id,
+      occurredAt: entry.event.occurredAt,
+      payload,
+    });
+  }
+
+  private disconnectSlow(member: Subscriber, reason: string): void {
+    this.options.metrics.slowDisconnects.inc();
+    this.options.logger.warn(
+      { field: member.field, dropped: member.dropped },
+      'disconnecting a subscriber that stayed too slow',
+    );
+    member.socket.close(CLOSE_TOO_SLOW, reason);
   }
 
   /** From the change being committed to now (the last of a delivery's writes, when counted per delivery). */
@@ -272,81 +341,138 @@ export class SubscriptionHub {
         this.lagging.delete(member);
       } else if (Date.now() - member.laggingSince > slowTimeout) {
         this.lagging.delete(member);
-        this.options.metrics.slowDisconnects.inc();
-        this.options.logger.warn(
-          { field: member.field, dropped: member.dropped },
-          'disconnecting a subscriber that stayed too slow',
-        );
-        socket.close(CLOSE_TOO_SLOW, `Too slow: ${member.dropped} messages dropped and still behind`);
+        this.disconnectSlow(member, `Too slow: ${member.dropped} messages dropped and still behind`);
       }
     }
   }
 
-  /** Refuses a cursor that is not one, or one older than what the stream still holds. */
-  private async checkCursor(key: string, cursor: string): Promise<void> {
-    if (typeof cursor !== 'string' || !STREAM_ID.test(cursor)) {
-      throw new GraphQLError(
-        'extensions.cursor is not a cursor: send back the extensions.cursor of a payload you received.',
-        {
-          extensions: { code: 'BAD_USER_INPUT' },
-        },
-      );
-    }
-    let info: unknown[];
+  /** Refuses a cursor that is not one, whose events are gone, or that is too far behind to replay. */
+  private async checkCursor(
+    planned: PlannedSubscription,
+    cursor: string,
+    principal: Principal,
+  ): Promise<void> {
+    const maxEvents = this.options.replayMaxEvents ?? 500;
+    const key = streamKey(this.options.streamPrefix, planned.topic);
+    const refusal = await cursorRefusal(this.options.redis, key, cursor, maxEvents);
+    if (refusal === undefined) return;
+    this.refused(refusal, principal, planned.field);
+    throw cursorRefusalError(refusal, maxEvents);
+  }
+
+  // Counted, and logged at debug level only: refusals come in floods, and the log names who sent them.
+  private refused(reason: string, principal: Principal, field: string): void {
+    this.options.metrics.replaysRefused.inc({ reason });
+    this.options.logger.debug({ reason, actor: principal.id, field }, 'replay refused');
+  }
+
+  /** Waits for the member's turn, replays what it missed, and makes it live; ends it if that fails. */
+  private async resume(member: Subscriber, turn: ReplayTurn, key: string, cursor: string): Promise<void> {
     try {
-      info = (await this.options.redis.call('XINFO', 'STREAM', key)) as unknown[];
-    } catch {
-      return; // no stream yet: nothing was ever trimmed
-    }
-    const field = (name: string) => info[info.indexOf(name) + 1];
-    const maxDeleted = String(field('max-deleted-entry-id') ?? '0-0');
-    const first = field('first-entry') as [string, string[]] | null;
-    const removed = Number(field('entries-added') ?? 0) > Number(field('length') ?? 0);
-    // Trimming removes the oldest entries; a cursor before the first one left may have missed some.
-    // (A cursor whose own entry was the last one trimmed is refused too: being safe beats guessing.)
-    const trimmedPast =
-      (maxDeleted !== '0-0' && compareStreamIds(cursor, maxDeleted) < 0) ||
-      (removed && first !== null && compareStreamIds(cursor, first[0]) < 0);
-    if (trimmedPast) {
-      throw new GraphQLError(
-        'The cursor is older than the events the gateway still holds: refetch the current state with a query, then subscribe again without a cursor.',
-        { extensions: { code: 'CURSOR_EXPIRED' } },
+      if (!(await turn.ready) || member.ended) return;
+      this.options.metrics.replaysStarted.inc({ field: member.field });
+      await this.replay(member, key, cursor);
+    } catch (err) {
+      this.options.logger.warn({ err, field: member.field }, 'replaying missed events failed');
+      this.end(
+        member,
+        new ServiceUnavailableError(
+          'Replaying the events after your cursor failed: subscribe again with the same cursor.',
+        ),
       );
+    } finally {
+      turn.leave();
     }
   }
 
-  /** Sends every event after `cursor` (filtered and executed for this subscriber), then what arrived meanwhile. */
-  private async replay(group: Group, member: Subscriber, key: string, cursor: string): Promise<void> {
+  /**
+   * Sends every event after `cursor`, up to the newest when the replay starts (read from the stream,
+   * filtered and executed for this member), then the live events that arrived meanwhile, then makes
+   * the member live. Replayed events are paced; every message waits for the socket to drain instead of
+   * queueing, so a replay never drops what it was asked for.
+   */
+  private async replay(member: Subscriber, key: string, cursor: string): Promise<void> {
+    const { group } = member;
+    // From here on live events are kept for the member; the replay ends at the newest event of now, so
+    // it ends however fast events keep coming.
+    member.state = 'replaying';
+    const [newest] = (await this.options.redis.xrevrange(key, '+', '-', 'COUNT', 1)) as [string, string[]][];
+    const head = newest && compareStreamIds(newest[0], cursor) > 0 ? newest[0] : cursor;
+    const pace = new Pace(this.options.replayEventsPerSecond ?? 100);
+    const sent = new Set<string>(); // event ids: the relay may have published one twice
     let from = cursor;
-    let last = cursor;
-    const replayed = new Set<string>();
-    for (;;) {
-      const entries = (await this.options.redis.xrange(key, `(${from}`, '+', 'COUNT', 500)) as [
+    while (compareStreamIds(from, head) < 0) {
+      const entries = (await this.options.redis.xrange(key, `(${from}`, head, 'COUNT', REPLAY_BATCH)) as [
         string,
         string[],
       ][];
       if (entries.length === 0) break;
       for (const entry of parseEntries(entries, this.options.logger)) {
-        last = entry.streamId;
-        if (replayed.has(entry.event.id) || !group.matches(entry.event)) continue;
-        replayed.add(entry.event.id);
-        this.send(member, await this.render(group, entry), entry.event.occurredAt);
+        if (sent.has(entry.event.id) || !group.matches(entry.event)) continue;
+        sent.add(entry.event.id);
+        const payload = await this.rendered(group, entry);
+        await pace.take();
+        if (!(await this.writable(member))) return;
+        member.socket.send(`${member.prefix}${payload}}`);
+        this.options.metrics.messagesOut.inc({ field: member.field });
+        this.options.metrics.replayEvents.inc({ field: member.field });
       }
       from = entries[entries.length - 1]![0];
     }
-    // Live events that arrived during the replay, minus those the replay already sent.
-    await group.chain;
-    for (const b of member.buffered) {
-      if (compareStreamIds(b.streamId, last) > 0) this.send(member, b.payload, b.occurredAt);
+    // Live events that arrived meanwhile, minus those the replay read from the stream. The loop ends
+    // with nothing kept and no pending delivery, so that going live keeps stream order.
+    for (;;) {
+      await group.chain;
+      const next = member.buffered.shift();
+      if (next === undefined) break;
+      if (compareStreamIds(next.streamId, head) <= 0 || sent.has(next.eventId)) continue;
+      if (!(await this.writable(member))) return;
+      this.write(member, `${member.prefix}${next.payload}}`, next.occurredAt);
     }
-    member.buffered = [];
-    member.replaying = false;
+    if (member.ended) return;
+    member.state = 'live';
+    this.stopResuming(group);
+  }
+
+  // A group shares rendered payloads only while two or more of its members resume: one replay alone
+  // would keep payloads nobody else reads.
+  private startResuming(group: Group): void {
+    group.resuming++;
+    if (group.resuming >= 2)
+      group.payloads ??= new RenderedPayloads(this.options.replaySharedBytes ?? 4 << 20);
+  }
+
+  private stopResuming(group: Group): void {
+    group.resuming--;
+    if (group.resuming === 0) group.payloads = undefined;
+  }
+
+  /**
+   * Waits until the member's socket takes more without queueing. False when the subscription ended or
+   * the socket closed, or when it stayed full for longer than a subscriber may stay behind (it is then
+   * disconnected, as a slow live subscriber would be).
+   */
+  private async writable(member: Subscriber): Promise<boolean> {
+    const { socket } = member;
+    const highWater = this.options.highWaterBytes ?? 256 * 1024;
+    const since = Date.now();
+    while (!member.ended && socket.readyState === socket.OPEN && socket.bufferedAmount >= highWater) {
+      if (Date.now() - since > (this.options.slowTimeoutMs ?? 10_000)) {
+        this.disconnectSlow(member, 'Too slow: the replay of missed events could not be written');
+        return false;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    return !member.ended && socket.readyState === socket.OPEN;
   }
 }
 
 class Group {
   readonly members = new Set<Subscriber>();
   chain: Promise<void> = Promise.resolve();
+  /** Members waiting for their turn to be replayed or being replayed. */
+  resuming = 0;
+  payloads: RenderedPayloads | undefined;
 
   constructor(
     readonly key: string,
@@ -355,28 +481,47 @@ class Group {
     readonly matches: (event: EventEnvelope) => boolean,
     readonly context: GatewayContext,
   ) {}
+
+  /** Whether any member takes live events now (members waiting to be replayed read the stream later). */
+  receiving(): boolean {
+    for (const member of this.members) if (member.state !== 'waiting') return true;
+    return false;
+  }
 }
 
 class Subscriber {
   readonly queue: { message: string; occurredAt: string }[] = [];
   /** The start of every `next` message for this subscription, up to the payload. */
   readonly prefix: string;
-  buffered: { streamId: string; occurredAt: string; payload: string }[] = [];
+  readonly field: string;
+  /** waiting: for its turn to be replayed what it missed; replaying: being sent it; live. */
+  state: 'waiting' | 'replaying' | 'live';
+  /** Live events kept while the member is replayed. */
+  buffered: { streamId: string; eventId: string; occurredAt: string; payload: string }[] = [];
   dropped = 0;
   laggingSince = 0;
   readonly done: Promise<void>;
-  finish: () => void = () => {};
+  settle: (error?: Error) => void = () => {};
 
   constructor(
     readonly id: string,
     readonly socket: WebSocket,
-    readonly field: string,
-    public replaying: boolean,
+    readonly group: Group,
+    /** Its place in its principal's line of replays, when it resumes with a cursor. */
+    readonly turn?: ReplayTurn,
   ) {
     this.prefix = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
-    this.done = new Promise((resolve) => {
-      this.finish = resolve;
+    this.field = group.planned.field;
+    this.state = turn ? 'waiting' : 'live';
+    this.done = new Promise((resolve, reject) => {
+      this.settle = (error) => (error ? reject(error) : resolve());
     });
+    // Whoever holds the handle sees a rejection; one nobody observes is no crash.
+    this.done.catch(() => {});
+  }
+
+  get ended(): boolean {
+    return !this.group.members.has(this);
   }
 }
 

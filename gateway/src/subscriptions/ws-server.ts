@@ -1,4 +1,6 @@
 import type { Server } from 'node:http';
+import { type EcpError, isEcpError } from '@ecp/errors/errors';
+import { toGraphQLError } from '@ecp/errors/graphql-errors';
 import type { Principal } from '@ecp/identity/principal';
 import type { Logger } from '@ecp/logging/logger';
 import { GraphQLError } from 'graphql';
@@ -141,6 +143,7 @@ export function attachWebSocketServer(options: WebSocketServerOptions): { close:
           });
         } catch (err) {
           if (err instanceof GraphQLError) return [err];
+          if (isEcpError(err)) return [subscriptionError(err)];
           throw err;
         }
         // The hub writes `next` messages to the socket itself (one serialisation per group); graphql-ws
@@ -172,11 +175,24 @@ export function attachWebSocketServer(options: WebSocketServerOptions): { close:
   };
 }
 
-/** An async generator that yields nothing and ends when the hub's subscription ends, or stops it when returned. */
+/** A domain error as a subscriber sees it: its message and code (an HTTP status means nothing here). */
+function subscriptionError(err: EcpError): GraphQLError {
+  const { http: _http, ...extensions } = toGraphQLError(err).extensions;
+  return new GraphQLError(err.message, { extensions });
+}
+
+/**
+ * An async generator that yields nothing and ends when the hub's subscription ends (throwing the error
+ * the hub ended it with, which graphql-ws sends as an `error` message), or stops it when returned.
+ */
 function subscriptionIterator(handle: { done: Promise<void>; stop: () => void }): AsyncGenerator<never> {
   const iterator: AsyncGenerator<never> = {
     next: async () => {
-      await handle.done;
+      try {
+        await handle.done;
+      } catch (err) {
+        throw isEcpError(err) ? subscriptionError(err) : err;
+      }
       return { done: true, value: undefined as never };
     },
     return: async () => {

@@ -13,6 +13,8 @@ export const ERROR_CODES = [
   'INVALID_SIGNATURE',
   'UNKNOWN_PRECEDENT',
   'OUT_OF_RANGE',
+  'CURSOR_EXPIRED',
+  'RATE_LIMITED',
   'SERVICE_UNAVAILABLE',
   'INTERNAL_SERVER_ERROR',
 ] as const;
@@ -93,6 +95,23 @@ export class UnknownPrecedentError extends EcpError {
 export class OutOfRangeError extends EcpError {
   constructor(message: string, details: readonly ErrorDetail[] = []) {
     super('OUT_OF_RANGE', message, 400, details);
+  }
+}
+
+/**
+ * A subscription's resume cursor that cannot be replayed: the events after it are no longer held, or
+ * there are more of them than the gateway replays. The client refetches with a query instead.
+ */
+export class CursorExpiredError extends EcpError {
+  constructor(message: string) {
+    super('CURSOR_EXPIRED', message, 410);
+  }
+}
+
+/** The caller already has as many requests of this kind running or waiting as it may. */
+export class RateLimitedError extends EcpError {
+  constructor(message: string) {
+    super('RATE_LIMITED', message, 429);
   }
 }
 
