@@ -239,6 +239,7 @@ export async function buildGateway(config: GatewayConfig, logger: Logger): Promi
         logger: logger.child({ module: 'graphql-ws' }),
         maxPayloadBytes: config.MAX_BODY_BYTES,
         pingIntervalMs: config.SUBSCRIPTION_PING_INTERVAL_MS,
+        recheckIntervalMs: config.AUTH_CACHE_TTL_MS,
       });
     },
     async stop() {

@@ -443,12 +443,13 @@ describe('subscriptions through the gateway', () => {
   });
 
   it('ends the subscriptions of a connection whose access token expires', async () => {
-    const me = await graphql<{ me: { id: string; name: string } }>(
+    const me = await graphql<{ me: { id: string; name: string; apiKeys: { id: string }[] } }>(
       stack.graphqlUrl,
-      '{ me { id name } }',
+      '{ me { id name apiKeys { id } } }',
       {},
       bearer(analystKey),
     );
+    // Minted here rather than through the API, which gives at least a minute.
     const { token } = await issueAccessToken(
       {
         kind: 'agent',
@@ -456,6 +457,7 @@ describe('subscriptions through the gateway', () => {
         name: me.body.data!.me.name,
         roles: ['ANALYST'],
         jurisdictions: [],
+        credential: { apiKeyId: me.body.data!.me.apiKeys[0]!.id },
       },
       stack.secrets.tokenSecret,
       2,

@@ -54,6 +54,11 @@ export function createSubscriptionMetrics(registry: Registry) {
       help: 'Connections closed because they stayed too slow.',
       registers: [registry],
     }),
+    revokedDisconnects: new Counter({
+      name: 'ecp_ws_credential_revoked_disconnects_total',
+      help: 'Connections closed (4401) because their credential was revoked or their roles changed.',
+      registers: [registry],
+    }),
     replays: new Gauge({
       name: 'ecp_subscription_replays',
       help: 'Replays of missed events (subscriptions resuming with a cursor), by state: running, or waiting for their turn.',

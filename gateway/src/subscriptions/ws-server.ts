@@ -9,6 +9,7 @@ import { CloseCode, type Context } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { Authenticator } from '../auth/authenticator';
+import { CredentialRecheck } from './credential-recheck';
 import { CLOSE_TOO_SLOW, type SubscriptionHub } from './subscription-hub';
 import type { SubscriptionMetrics } from './subscription-metrics';
 import type { SubscriptionPlanner } from './subscription-planner';
@@ -34,13 +35,16 @@ export interface WebSocketServerOptions {
    * is too slow — its pong waits behind everything it has not read — and is disconnected.
    */
   pingIntervalMs: number;
+  /** How often open connections' credentials are checked again (the auth cache's TTL), so revocation reaches them. */
+  recheckIntervalMs: number;
 }
 
 /**
  * The graphql-ws socket adapter on the gateway's own port and path. It authenticates in
  * `connection_init` (`{ "authorization": "Bearer <key or token>" }`; 4401 without valid credentials),
- * ends the connection when an access token expires, plans each subscription on the supergraph and
- * hands it to the hub. Queries and mutations go over HTTP.
+ * ends the connection when an access token expires or its credential is revoked (re-checked every
+ * `recheckIntervalMs`), plans each subscription on the supergraph and hands it to the hub. Queries
+ * and mutations go over HTTP.
  */
 export function attachWebSocketServer(options: WebSocketServerOptions): { close: () => Promise<void> } {
   const { authenticator, planner, hub, metrics, logger } = options;
@@ -75,6 +79,12 @@ export function attachWebSocketServer(options: WebSocketServerOptions): { close:
   };
   const heartbeat = setInterval(() => pingSlice([...wss.clients], 0), options.pingIntervalMs);
   heartbeat.unref();
+  const recheck = new CredentialRecheck({
+    authenticator,
+    logger,
+    intervalMs: options.recheckIntervalMs,
+    onRevoked: () => metrics.revokedDisconnects.inc(),
+  });
 
   const cleanup = useServer<Record<string, unknown>, Extra>(
     {
@@ -83,11 +93,10 @@ export function attachWebSocketServer(options: WebSocketServerOptions): { close:
         ctx.extra.state = state;
         const authorization = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
         try {
-          const { principal, expiresAt } = await authenticator.authenticate(
-            typeof authorization === 'string' ? authorization : undefined,
-            undefined,
-          );
+          const credential = typeof authorization === 'string' ? authorization : undefined;
+          const { principal, expiresAt } = await authenticator.authenticate(credential, undefined);
           state.principal = principal;
+          recheck.watch(ctx.extra.socket, credential!, principal);
           if (expiresAt) {
             const ms = Math.max(0, expiresAt.getTime() - Date.now());
             state.expiry = setTimeout(
@@ -169,6 +178,7 @@ export function attachWebSocketServer(options: WebSocketServerOptions): { close:
   return {
     close: async () => {
       clearInterval(heartbeat);
+      recheck.stop();
       for (const client of wss.clients) client.close(1001, 'Server shutting down');
       await cleanup.dispose();
     },
