@@ -1,5 +1,5 @@
 import { createLogger } from '@ecp/logging/logger';
-import { closeServer, createHttpApp, listen } from '@ecp/service-kit/http-app';
+import { createHttpShell } from '@ecp/service-kit/http-app';
 import { createMetrics } from '@ecp/service-kit/metrics';
 import { createShutdown, exitOnSignals } from '@ecp/shutdown/shutdown';
 import { loadWorkersConfig } from './env';
@@ -20,13 +20,13 @@ try {
   redis.on('error', (err) => logger.warn({ err }, 'redis connection error'));
   shutdown.register('redis', () => redis.quit());
   const metrics = createMetrics('workers');
-  const app = createHttpApp({
+  const http = createHttpShell({
     logger,
     metrics,
     readiness: [{ name: 'redis', check: async () => void (await redis.ping()) }],
   });
-  const { server, port } = await listen(app, config.PORT, config.HOST);
-  shutdown.register('http', () => closeServer(server));
+  const port = await http.listen(config.PORT, config.HOST);
+  shutdown.register('http', () => http.close());
   logger.info({ port }, 'workers running');
 } catch (err) {
   logger.fatal({ err }, 'workers failed to start');

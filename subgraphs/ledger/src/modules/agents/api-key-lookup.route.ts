@@ -1,6 +1,6 @@
 import { IDENTITY_HEADER, IdentityHeaderError, verifyIdentity } from '@ecp/identity/identity-header';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import express, { type Express } from 'express';
+import express, { type Router } from 'express';
 import { principalForApiKeyHash } from './agent.service';
 
 export const API_KEY_LOOKUP_PATH = '/internal/principals/by-api-key-hash';
@@ -9,8 +9,8 @@ export const API_KEY_LOOKUP_PATH = '/internal/principals/by-api-key-hash';
  * How the gateway learns who holds an API key: it sends the key's SHA-256 (never the key) under its
  * own signed service identity, and gets the principal back, or 404. Not part of the public graph.
  */
-export function mountApiKeyLookup(app: Express, orm: MikroORM, identitySecrets: readonly string[]): void {
-  app.post(API_KEY_LOOKUP_PATH, express.json({ limit: 1024 }), async (req, res) => {
+export function mountApiKeyLookup(routes: Router, orm: MikroORM, identitySecrets: readonly string[]): void {
+  routes.post(API_KEY_LOOKUP_PATH, express.json({ limit: 1024 }), async (req, res) => {
     try {
       const caller = verifyIdentity(req.header(IDENTITY_HEADER), identitySecrets);
       if (caller.kind !== 'service' || caller.id !== 'service:gateway') {
