@@ -11,6 +11,7 @@ import type { Logger } from '@ecp/logging/logger';
 import { metricsPlugin, unexpectedErrorLoggingPlugin } from '@ecp/service-kit/apollo-plugins';
 import { createHttpShell, type HttpShell } from '@ecp/service-kit/http-app';
 import { createMetrics } from '@ecp/service-kit/metrics';
+import { drainGraceMs } from '@ecp/service-kit/server-drain';
 import { strictJsonBody } from '@ecp/service-kit/strict-json-body';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import express from 'express';
@@ -32,6 +33,10 @@ export interface BuiltGateway {
   /** Queries and mutations over HTTP, and subscriptions (graphql-ws) on the same server's /graphql. */
   http: HttpShell;
   authenticator: Authenticator;
+  /**
+   * Drains first — new connections refused, requests in flight answered, subscribers told to go
+   * elsewhere (1001) — and only then closes Apollo, the subscription hub, the subgraph pools and Redis.
+   */
   stop(): Promise<void>;
 }
 
@@ -94,6 +99,9 @@ export async function buildGateway(config: GatewayConfig, logger: Logger): Promi
     gateway,
     introspection: true,
     includeStacktraceInErrorResponses: false,
+    // The process's shutdown routine owns SIGTERM/SIGINT: it drains HTTP first and stops Apollo after.
+    // Apollo's own handlers would stop it at once and fail every request still arriving with a 500.
+    stopOnTerminationSignals: false,
     validationRules: [depthLimit],
     formatError: (formatted, error) => formatGraphQLError(formatted, error, () => {}),
     plugins: [
@@ -231,7 +239,7 @@ export async function buildGateway(config: GatewayConfig, logger: Logger): Promi
     http,
     authenticator,
     async stop() {
-      await sockets.close();
+      await Promise.all([http.drain(drainGraceMs(config.SHUTDOWN_DEADLINE_MS)), sockets.close()]);
       await hub.close();
       await apollo.stop();
       await Promise.all([...dataSources.values()].map((d) => d.close()));

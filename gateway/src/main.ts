@@ -12,7 +12,6 @@ try {
   const gateway = await buildGateway(config, logger);
   shutdown.register('gateway', () => gateway.stop());
   const port = await gateway.http.listen(config.PORT, config.HOST);
-  shutdown.register('http', () => gateway.http.close());
   logger.info({ url: `http://${config.HOST}:${port}/graphql`, port }, 'gateway listening');
 } catch (err) {
   logger.fatal({ err }, 'gateway failed to start');

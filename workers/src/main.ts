@@ -1,6 +1,7 @@
 import { createLogger } from '@ecp/logging/logger';
 import { createHttpShell } from '@ecp/service-kit/http-app';
 import { createMetrics } from '@ecp/service-kit/metrics';
+import { drainGraceMs } from '@ecp/service-kit/server-drain';
 import { createShutdown, exitOnSignals } from '@ecp/shutdown/shutdown';
 import { loadWorkersConfig } from './env';
 import { workerConnection } from './redis';
@@ -25,8 +26,8 @@ try {
     metrics,
     readiness: [{ name: 'redis', check: async () => void (await redis.ping()) }],
   });
+  shutdown.register('http', () => http.drain(drainGraceMs(config.SHUTDOWN_DEADLINE_MS)));
   const port = await http.listen(config.PORT, config.HOST);
-  shutdown.register('http', () => http.close());
   logger.info({ port }, 'workers running');
 } catch (err) {
   logger.fatal({ err }, 'workers failed to start');

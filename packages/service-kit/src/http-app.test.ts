@@ -1,12 +1,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { type Agent, type IncomingHttpHeaders, request } from 'node:http';
+import { Agent, type IncomingHttpHeaders, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { createLogger } from '@ecp/logging/logger';
 import express from 'express';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createHttpShell, type HttpShell } from './http-app';
 import { createMetrics } from './metrics';
 import { strictJsonBody } from './strict-json-body';
@@ -93,7 +93,7 @@ describe.each(['development', 'production'])('errors with NODE_ENV=%s', (nodeEnv
   });
 
   afterAll(async () => {
-    await shell?.close();
+    await shell?.drain(1000);
     rmSync(dir, { recursive: true, force: true });
     process.env.NODE_ENV = previousEnv;
   });
@@ -202,5 +202,98 @@ describe.each(['development', 'production'])('errors with NODE_ENV=%s', (nodeEnv
     ]);
     expect((logged[0]!.err as { stack: string }).stack).toMatch(/a bug that mentions[\s\S]*\bat /);
     expect(logged[1]).toMatchObject({ status: 500, code: 'INTERNAL_SERVER_ERROR' });
+  });
+});
+
+describe('drain', () => {
+  const shells: HttpShell[] = [];
+  afterEach(async () => {
+    await Promise.all(shells.splice(0).map((s) => s.drain(0)));
+  });
+
+  /** A shell with an upload route whose requests the test can see arriving. */
+  async function start() {
+    const { logger } = captureLogs();
+    const shell = createHttpShell({ logger, metrics: createMetrics('test'), readiness: [] });
+    shells.push(shell);
+    let arrived: () => void = () => {};
+    const uploadArrived = new Promise<void>((resolve) => {
+      arrived = resolve;
+    });
+    shell.routes.post(
+      '/upload',
+      (_req, _res, next) => {
+        arrived();
+        next();
+      },
+      express.text({ type: '*/*' }),
+      (req, res) => res.json({ bytes: String(req.body).length }),
+    );
+    shell.routes.get('/never', () => {});
+    const port = await shell.listen(0, '127.0.0.1');
+    return { shell, port, uploadArrived };
+  }
+
+  it('refuses new connections, answers what is in flight and says Connection: close on kept-alive ones', async () => {
+    const { shell, port, uploadArrived } = await start();
+    const keptAlive = new Agent({ keepAlive: true, maxSockets: 1 });
+    expect((await send(port, { path: '/healthz' }, keptAlive)).headers.connection).toBe('keep-alive');
+
+    // An upload whose headers are in and whose body is still on its way.
+    const upload = new Promise<Answer>((resolve, reject) => {
+      const headers = { 'content-type': 'text/plain' };
+      const req = request(
+        { host: '127.0.0.1', port, method: 'POST', path: '/upload', headers, agent: false },
+        (res) => {
+          let text = '';
+          res.on('data', (c) => {
+            text += c;
+          });
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, text, reusedSocket: false }),
+          );
+        },
+      );
+      req.on('error', reject);
+      req.write('first half,');
+      setTimeout(() => req.end('second half'), 400);
+    });
+    await uploadArrived;
+
+    const drained = shell.drain(5000);
+    await expect(send(port, { path: '/healthz' })).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    const ready = await send(port, { path: '/readyz' }, keptAlive);
+    expect(ready).toMatchObject({ status: 503, reusedSocket: true, headers: { connection: 'close' } });
+    expect(JSON.parse(ready.text)).toEqual({ status: 'draining', checks: {} });
+
+    const uploaded = await upload;
+    expect(uploaded).toMatchObject({ status: 200, headers: { connection: 'close' } });
+    expect(JSON.parse(uploaded.text)).toEqual({ bytes: 'first half,second half'.length });
+    expect(await drained).toBe(true);
+    keptAlive.destroy();
+  });
+
+  it('closes idle kept-alive connections after a moment, and ends as soon as nothing is open', async () => {
+    const { shell, port } = await start();
+    const keptAlive = new Agent({ keepAlive: true, maxSockets: 1 });
+    await send(port, { path: '/healthz' }, keptAlive);
+    const started = performance.now();
+    expect(await shell.drain(5000)).toBe(true);
+    expect(performance.now() - started).toBeLessThan(1000);
+    // Once the agent has seen the close, its next request needs a new connection, which is refused.
+    await vi.waitFor(() => expect(Object.keys(keptAlive.freeSockets)).toEqual([]));
+    await expect(send(port, { path: '/healthz' }, keptAlive)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    keptAlive.destroy();
+  });
+
+  it('cuts what is still running when the grace period ends', async () => {
+    const { shell, port } = await start();
+    const never = send(port, { path: '/never' });
+    never.catch(() => {});
+    await new Promise((r) => setTimeout(r, 100));
+    const started = performance.now();
+    expect(await shell.drain(300)).toBe(false);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(290);
+    await expect(never).rejects.toMatchObject({ code: 'ECONNRESET' });
   });
 });

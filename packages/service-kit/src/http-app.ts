@@ -6,6 +6,7 @@ import { answerErrors, notFound } from './error-handler';
 import type { ServiceMetrics } from './metrics';
 import { checkReadiness, type ReadinessCheck } from './readiness';
 import { REQUEST_ID_HEADER, requestIdFrom } from './request-id';
+import { ServerDrain } from './server-drain';
 
 declare global {
   namespace Express {
@@ -35,8 +36,12 @@ export interface HttpShell {
   readonly server: Server;
   /** Listens on `port` (0 for any free one) and resolves with the bound port. */
   listen(port: number, host: string): Promise<number>;
-  /** Stops accepting, lets in-flight requests finish, then drops idle keep-alive sockets. */
-  close(): Promise<void>;
+  /**
+   * Stops taking connections and lets what was accepted finish: /readyz answers 503 from the first
+   * moment, every response carries `Connection: close`, and what is still open after `graceMs` is
+   * cut. Resolves true when nothing had to be cut. Only the first call drains; later ones wait for it.
+   */
+  drain(graceMs: number): Promise<boolean>;
 }
 
 /**
@@ -49,7 +54,9 @@ export function createHttpShell({ logger, metrics, readiness }: HttpAppOptions):
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  const server = createServer(app);
+  const server = createServer();
+  const drain = new ServerDrain(server, logger);
+  server.on('request', app);
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
 
@@ -88,7 +95,13 @@ export function createHttpShell({ logger, metrics, readiness }: HttpAppOptions):
   });
 
   app.get('/readyz', async (_req, res) => {
-    const report = await checkReadiness(readiness);
+    const report = drain.draining ? undefined : await checkReadiness(readiness);
+    // A process that is stopping takes no new work, whatever its dependencies say — also when it
+    // began to stop while the checks ran.
+    if (!report || drain.draining) {
+      res.status(503).json({ status: 'draining', checks: {} });
+      return;
+    }
     res
       .status(report.ready ? 200 : 503)
       .json({ status: report.ready ? 'ready' : 'not ready', checks: report.checks });
@@ -115,10 +128,6 @@ export function createHttpShell({ logger, metrics, readiness }: HttpAppOptions):
           resolve((server.address() as AddressInfo).port);
         });
       }),
-    close: () =>
-      new Promise((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeIdleConnections();
-      }),
+    drain: (graceMs) => drain.drain(graceMs),
   };
 }

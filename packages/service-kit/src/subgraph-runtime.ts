@@ -7,6 +7,7 @@ import type { Router } from 'express';
 import type { GraphQLSchema } from 'graphql';
 import type { HttpShell } from './http-app';
 import { createMetrics, type ServiceMetrics } from './metrics';
+import { drainGraceMs } from './server-drain';
 import { identitySecrets, type SubgraphConfig } from './subgraph-env';
 import { createSubgraphServer, type RequestScope } from './subgraph-server';
 
@@ -29,6 +30,10 @@ export interface BuiltSubgraph {
   http: HttpShell;
   orm: MikroORM;
   metrics: ServiceMetrics;
+  /**
+   * Drains HTTP first — requests in flight, such as the gateway's, are answered — and only then stops
+   * Apollo, the subgraph's own machinery and the ORM, so that no request meets a stopped server.
+   */
   stop(): Promise<void>;
 }
 
@@ -65,6 +70,7 @@ export async function buildSubgraph<C extends BaseContext & { logger: Logger }>(
     orm,
     metrics,
     async stop() {
+      await http.drain(drainGraceMs(config.SHUTDOWN_DEADLINE_MS));
       await apollo.stop();
       await teardown();
       await orm.close();
@@ -84,7 +90,6 @@ export async function runSubgraph<C extends BaseContext & { logger: Logger }>(
     const built = await buildSubgraph(definition, config, logger);
     shutdown.register('subgraph', () => built.stop());
     const port = await built.http.listen(config.PORT, config.HOST);
-    shutdown.register('http', () => built.http.close());
     logger.info({ url: `http://${config.HOST}:${port}/graphql`, port }, 'subgraph listening');
   } catch (err) {
     logger.fatal({ err }, 'subgraph failed to start');

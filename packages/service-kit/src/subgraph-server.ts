@@ -63,6 +63,9 @@ export async function createSubgraphServer<C extends BaseContext & { logger: Log
     schema,
     introspection: true,
     includeStacktraceInErrorResponses: false,
+    // The process's shutdown routine owns SIGTERM/SIGINT: it drains HTTP first and stops Apollo after.
+    // Apollo's own handlers would stop it at once and fail every request still arriving with a 500.
+    stopOnTerminationSignals: false,
     formatError: (formatted, error) => formatGraphQLError(formatted, error, () => {}),
     plugins: [
       ApolloServerPluginLandingPageDisabled(),

@@ -38,7 +38,7 @@ export function testSubgraphConfig(databaseUrl: string): SubgraphConfig {
 
 /**
  * Runs one subgraph in this process on a fresh migrated database, served on a free port: the same
- * assembly as in production, minus the other processes.
+ * assembly as in production, minus the other processes. `stop()` shuts it down as SIGTERM would.
  */
 export async function startSubgraph<C extends BaseContext & { logger: Logger }>(
   define: (databaseUrl: string) => SubgraphDefinition<C>,
@@ -66,7 +66,6 @@ export async function startSubgraph<C extends BaseContext & { logger: Logger }>(
     origin,
     em: () => built.orm.em.fork(),
     async stop() {
-      await built.http.close();
       await built.stop();
       await db.drop();
     },

@@ -72,7 +72,6 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await built?.http.close();
   await built?.stop();
   await db?.drop();
 });
