@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
@@ -14,11 +13,12 @@ import {
   operationResolutionPlugin,
   unexpectedErrorLoggingPlugin,
 } from '@ecp/service-kit/apollo-plugins';
-import { createHttpApp } from '@ecp/service-kit/http-app';
+import { createHttpShell, type HttpShell } from '@ecp/service-kit/http-app';
 import { createMetrics } from '@ecp/service-kit/metrics';
+import { drainGraceMs } from '@ecp/service-kit/server-drain';
 import { strictJsonBody } from '@ecp/service-kit/strict-json-body';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
-import express, { type Express } from 'express';
+import express from 'express';
 import { Redis } from 'ioredis';
 import { Counter, Histogram } from 'prom-client';
 import { request } from 'undici';
@@ -34,10 +34,13 @@ import { SubscriptionPlanner } from './subscriptions/subscription-planner';
 import { attachWebSocketServer } from './subscriptions/ws-server';
 
 export interface BuiltGateway {
-  app: Express;
+  /** Queries and mutations over HTTP, and subscriptions (graphql-ws) on the same server's /graphql. */
+  http: HttpShell;
   authenticator: Authenticator;
-  /** Serves subscriptions (graphql-ws) on the server's /graphql, beside HTTP. */
-  attachWebSockets(server: Server): void;
+  /**
+   * Drains first — new connections refused, requests in flight answered, subscribers told to go
+   * elsewhere (1001) — and only then closes Apollo, the subscription hub, the subgraph pools and Redis.
+   */
   stop(): Promise<void>;
 }
 
@@ -100,6 +103,9 @@ export async function buildGateway(config: GatewayConfig, logger: Logger): Promi
     gateway,
     introspection: true,
     includeStacktraceInErrorResponses: false,
+    // The process's shutdown routine owns SIGTERM/SIGINT: it drains HTTP first and stops Apollo after.
+    // Apollo's own handlers would stop it at once and fail every request still arriving with a 500.
+    stopOnTerminationSignals: false,
     validationRules: [depthLimit],
     formatError: (formatted, error) => formatGraphQLError(formatted, error, () => {}),
     plugins: [
@@ -151,9 +157,8 @@ export async function buildGateway(config: GatewayConfig, logger: Logger): Promi
       };
     },
   });
-  let sockets: { close: () => Promise<void> } | undefined;
 
-  const app = createHttpApp({
+  const http = createHttpShell({
     logger,
     metrics,
     readiness: [
@@ -169,8 +174,23 @@ export async function buildGateway(config: GatewayConfig, logger: Logger): Promi
     ],
   });
 
+  http.server.maxConnections = config.MAX_CONNECTIONS;
+  const sockets = attachWebSocketServer({
+    server: http.server,
+    path: '/graphql',
+    authenticator,
+    planner,
+    hub,
+    metrics: subscriptionMetrics,
+    logger: logger.child({ module: 'graphql-ws' }),
+    maxPayloadBytes: config.MAX_BODY_BYTES,
+    pingIntervalMs: config.SUBSCRIPTION_PING_INTERVAL_MS,
+    recheckIntervalMs: config.AUTH_CACHE_TTL_MS,
+  });
+
+  const { routes } = http;
   // The log's public key, for anyone to verify checkpoints without an account.
-  app.get('/ledger/public-key', async (_req, res) => {
+  routes.get('/ledger/public-key', async (_req, res) => {
     try {
       const answer = await request(new URL('/ledger/public-key', config.LEDGER_URL), {
         headersTimeout: 2000,
@@ -185,17 +205,17 @@ export async function buildGateway(config: GatewayConfig, logger: Logger): Promi
       res.status(503).type('text/plain').send('the ledger subgraph is unavailable\n');
     }
   });
-  app.get('/', (_req, res) => res.sendFile(join(config.DASHBOARD_DIR, 'index.html')));
-  app.get('/playground', (_req, res) => res.sendFile(join(config.DASHBOARD_DIR, 'playground.html')));
-  app.use('/assets', express.static(join(config.DASHBOARD_DIR, 'assets'), { fallthrough: false }));
+  routes.get('/', (_req, res) => res.sendFile(join(config.DASHBOARD_DIR, 'index.html')));
+  routes.get('/playground', (_req, res) => res.sendFile(join(config.DASHBOARD_DIR, 'playground.html')));
+  routes.use('/assets', express.static(join(config.DASHBOARD_DIR, 'assets'), { fallthrough: false }));
   // A browser opening the endpoint itself is sent to the playground.
-  app.get('/graphql', (req, res, next) => {
+  routes.get('/graphql', (req, res, next) => {
     if (req.query.query === undefined && req.accepts(['html', 'json']) === 'html')
       return res.redirect('/playground');
     next();
   });
 
-  app.use(
+  routes.use(
     '/graphql',
     ...strictJsonBody(config.MAX_BODY_BYTES),
     expressMiddleware(apollo, {
@@ -226,24 +246,10 @@ export async function buildGateway(config: GatewayConfig, logger: Logger): Promi
   );
 
   return {
-    app,
+    http,
     authenticator,
-    attachWebSockets(server) {
-      sockets = attachWebSocketServer({
-        server,
-        path: '/graphql',
-        authenticator,
-        planner,
-        hub,
-        metrics: subscriptionMetrics,
-        logger: logger.child({ module: 'graphql-ws' }),
-        maxPayloadBytes: config.MAX_BODY_BYTES,
-        pingIntervalMs: config.SUBSCRIPTION_PING_INTERVAL_MS,
-        recheckIntervalMs: config.AUTH_CACHE_TTL_MS,
-      });
-    },
     async stop() {
-      await sockets?.close();
+      await Promise.all([http.drain(drainGraceMs(config.SHUTDOWN_DEADLINE_MS)), sockets.close()]);
       await hub.close();
       await apollo.stop();
       await Promise.all([...dataSources.values()].map((d) => d.close()));

@@ -1,5 +1,4 @@
 import { createLogger } from '@ecp/logging/logger';
-import { closeServer, listen } from '@ecp/service-kit/http-app';
 import { createShutdown, exitOnSignals } from '@ecp/shutdown/shutdown';
 import { loadGatewayConfig } from './env';
 import { buildGateway } from './gateway';
@@ -12,10 +11,7 @@ exitOnSignals(shutdown);
 try {
   const gateway = await buildGateway(config, logger);
   shutdown.register('gateway', () => gateway.stop());
-  const { server, port } = await listen(gateway.app, config.PORT, config.HOST);
-  server.maxConnections = config.MAX_CONNECTIONS;
-  gateway.attachWebSockets(server);
-  shutdown.register('http', () => closeServer(server));
+  const port = await gateway.http.listen(config.PORT, config.HOST);
   logger.info({ url: `http://${config.HOST}:${port}/graphql`, port }, 'gateway listening');
 } catch (err) {
   logger.fatal({ err }, 'gateway failed to start');

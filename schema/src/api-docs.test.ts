@@ -137,7 +137,6 @@ describe('the API docs in docs/api', () => {
       ...ERROR_CODES,
       'GRAPHQL_PARSE_FAILED',
       'GRAPHQL_VALIDATION_FAILED',
-      'BAD_REQUEST',
       'OPERATION_RESOLUTION_FAILURE',
       'SUBGRAPH_UNAVAILABLE',
     ]) {

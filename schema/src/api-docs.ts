@@ -44,6 +44,12 @@ const GENERATED_NOTICE =
 /** The codes clients branch on, in `extensions.code`, with what they mean and what to do about them. */
 const ERROR_CODES: readonly { code: string; meaning: string; action: string }[] = [
   {
+    code: 'BAD_REQUEST',
+    meaning:
+      'The request itself cannot be read: the body is not valid JSON or not what its `Content-Encoding` says, the URL is malformed, or no operation was sent.',
+    action: 'Fix the request; sending it again unchanged fails again.',
+  },
+  {
     code: 'BAD_USER_INPUT',
     meaning:
       'An argument or input value is invalid, or the JSON body repeats an object key. `extensions.details` lists each problem as `{ path, reason }`.',
@@ -73,6 +79,11 @@ const ERROR_CODES: readonly { code: string; meaning: string; action: string }[] 
     code: 'PAYLOAD_TOO_LARGE',
     meaning: 'The request, or one of the values in it, is larger than allowed.',
     action: 'Send less at a time.',
+  },
+  {
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+    meaning: 'The body is sent in a `Content-Encoding` or charset the endpoint does not read.',
+    action: 'Send UTF-8 JSON, uncompressed or compressed with gzip, deflate or br.',
   },
   {
     code: 'INVALID_SIGNATURE',
@@ -117,11 +128,6 @@ const ERROR_CODES: readonly { code: string; meaning: string; action: string }[] 
     code: 'GRAPHQL_PARSE_FAILED',
     meaning: 'The document is not valid GraphQL syntax.',
     action: 'Fix the document.',
-  },
-  {
-    code: 'BAD_REQUEST',
-    meaning: 'The request body is not valid JSON, or not a GraphQL request.',
-    action: 'Send `{"query": …, "variables": …}` as `application/json`.',
   },
   {
     code: 'OPERATION_RESOLUTION_FAILURE',

@@ -1,6 +1,7 @@
 import { createLogger } from '@ecp/logging/logger';
-import { closeServer, createHttpApp, listen } from '@ecp/service-kit/http-app';
+import { createHttpShell } from '@ecp/service-kit/http-app';
 import { createMetrics } from '@ecp/service-kit/metrics';
+import { drainGraceMs } from '@ecp/service-kit/server-drain';
 import { createShutdown, exitOnSignals } from '@ecp/shutdown/shutdown';
 import { loadWorkersConfig } from './env';
 import { workerConnection } from './redis';
@@ -20,13 +21,13 @@ try {
   redis.on('error', (err) => logger.warn({ err }, 'redis connection error'));
   shutdown.register('redis', () => redis.quit());
   const metrics = createMetrics('workers');
-  const app = createHttpApp({
+  const http = createHttpShell({
     logger,
     metrics,
     readiness: [{ name: 'redis', check: async () => void (await redis.ping()) }],
   });
-  const { server, port } = await listen(app, config.PORT, config.HOST);
-  shutdown.register('http', () => closeServer(server));
+  shutdown.register('http', () => http.drain(drainGraceMs(config.SHUTDOWN_DEADLINE_MS)));
+  const port = await http.listen(config.PORT, config.HOST);
   logger.info({ port }, 'workers running');
 } catch (err) {
   logger.fatal({ err }, 'workers failed to start');

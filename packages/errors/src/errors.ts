@@ -4,12 +4,14 @@
  * Anything that is not an EcpError is a bug: logged once and reported as INTERNAL_SERVER_ERROR.
  */
 export const ERROR_CODES = [
+  'BAD_REQUEST',
   'BAD_USER_INPUT',
   'UNAUTHENTICATED',
   'FORBIDDEN',
   'NOT_FOUND',
   'CONFLICT',
   'PAYLOAD_TOO_LARGE',
+  'UNSUPPORTED_MEDIA_TYPE',
   'INVALID_SIGNATURE',
   'UNKNOWN_PRECEDENT',
   'OUT_OF_RANGE',
@@ -38,6 +40,13 @@ export class EcpError extends Error {
     this.code = code;
     this.httpStatus = httpStatus;
     this.details = details;
+  }
+}
+
+/** The request itself cannot be read: a malformed body, URL or encoding, before any operation is looked at. */
+export class BadRequestError extends EcpError {
+  constructor(message: string, httpStatus = 400) {
+    super('BAD_REQUEST', message, httpStatus);
   }
 }
 
@@ -74,6 +83,13 @@ export class ConflictError extends EcpError {
 export class PayloadTooLargeError extends EcpError {
   constructor(message: string, details: readonly ErrorDetail[] = []) {
     super('PAYLOAD_TOO_LARGE', message, 413, details);
+  }
+}
+
+/** A body sent in a media type, charset or content encoding the endpoint does not read. */
+export class UnsupportedMediaTypeError extends EcpError {
+  constructor(message: string) {
+    super('UNSUPPORTED_MEDIA_TYPE', message, 415);
   }
 }
 

@@ -1,9 +1,12 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Logger } from '@ecp/logging/logger';
-import express, { type Express as ExpressApp, type NextFunction, type Request, type Response } from 'express';
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import { answerErrors, notFound } from './error-handler';
 import type { ServiceMetrics } from './metrics';
 import { checkReadiness, type ReadinessCheck } from './readiness';
 import { REQUEST_ID_HEADER, requestIdFrom } from './request-id';
+import { ServerDrain } from './server-drain';
 
 declare global {
   namespace Express {
@@ -23,15 +26,39 @@ export interface HttpAppOptions {
   readiness: readonly ReadinessCheck[];
 }
 
+export interface HttpShell {
+  /**
+   * Where the process adds its routes, at any time before it listens. The shell's final handlers sit
+   * after this router, so whatever is added here is covered: no route can end up behind them.
+   */
+  readonly routes: Router;
+  /** The HTTP server, created without listening so that what needs it (graphql-ws) can attach first. */
+  readonly server: Server;
+  /** Listens on `port` (0 for any free one) and resolves with the bound port. */
+  listen(port: number, host: string): Promise<number>;
+  /**
+   * Stops taking connections and lets what was accepted finish: /readyz answers 503 from the first
+   * moment, every response carries `Connection: close`, and what is still open after `graceMs` is
+   * cut. Resolves true when nothing had to be cut. Only the first call drains; later ones wait for it.
+   */
+  drain(graceMs: number): Promise<boolean>;
+}
+
 /**
  * The HTTP shell every ECP process shares: request ids, one structured log line per request,
- * request metrics, and the operational endpoints /healthz (alive), /readyz (dependencies answer)
- * and /metrics (Prometheus).
+ * request metrics, the operational endpoints /healthz (alive), /readyz (dependencies answer) and
+ * /metrics (Prometheus), then the process's own routes, then one 404 and one error handler that
+ * answer JSON with a code — never Express's HTML page, never a stack or a path, in any environment.
  */
-export function createHttpApp({ logger, metrics, readiness }: HttpAppOptions): ExpressApp {
+export function createHttpShell({ logger, metrics, readiness }: HttpAppOptions): HttpShell {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  const server = createServer();
+  const drain = new ServerDrain(server, logger);
+  server.on('request', app);
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
 
   app.use((req: Request, res: Response, next: NextFunction) => {
     const started = performance.now();
@@ -47,12 +74,13 @@ export function createHttpApp({ logger, metrics, readiness }: HttpAppOptions): E
         { method: req.method, route, status_code: String(res.statusCode) },
         seconds,
       );
-      if (!OPERATIONAL_PATHS.has(req.path)) {
+      if (!OPERATIONAL_PATHS.has(path)) {
         req.log.info(
           {
             method: req.method,
-            path: req.path,
+            path,
             status: res.statusCode,
+            ...(res.locals.errorCode ? { code: res.locals.errorCode } : {}),
             ms: Math.round(seconds * 10_000) / 10,
           },
           'request',
@@ -67,7 +95,13 @@ export function createHttpApp({ logger, metrics, readiness }: HttpAppOptions): E
   });
 
   app.get('/readyz', async (_req, res) => {
-    const report = await checkReadiness(readiness);
+    const report = drain.draining ? undefined : await checkReadiness(readiness);
+    // A process that is stopping takes no new work, whatever its dependencies say — also when it
+    // began to stop while the checks ran.
+    if (!report || drain.draining) {
+      res.status(503).json({ status: 'draining', checks: {} });
+      return;
+    }
     res
       .status(report.ready ? 200 : 503)
       .json({ status: report.ready ? 'ready' : 'not ready', checks: report.checks });
@@ -78,30 +112,22 @@ export function createHttpApp({ logger, metrics, readiness }: HttpAppOptions): E
     res.send(await metrics.registry.metrics());
   });
 
-  return app;
-}
+  const routes = express.Router();
+  app.use(routes);
+  app.use(notFound);
+  app.use(answerErrors);
 
-/** Listens on `port` (0 for any free one) and resolves with the bound port. */
-export function listen(
-  app: ExpressApp,
-  port: number,
-  host: string,
-): Promise<{ server: Server; port: number }> {
-  return new Promise((resolve, reject) => {
-    const server = app.listen(port, host, (err?: Error) => {
-      if (err) return reject(err);
-      const address = server.address();
-      resolve({ server, port: typeof address === 'object' && address ? address.port : port });
-    });
-    server.keepAliveTimeout = 65_000;
-    server.headersTimeout = 66_000;
-  });
-}
-
-/** Closes an HTTP server: stops accepting, lets in-flight requests finish, then drops idle keep-alive sockets. */
-export function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.close((err) => (err ? reject(err) : resolve()));
-    server.closeIdleConnections();
-  });
+  return {
+    routes,
+    server,
+    listen: (port, host) =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          resolve((server.address() as AddressInfo).port);
+        });
+      }),
+    drain: (graceMs) => drain.drain(graceMs),
+  };
 }

@@ -3,10 +3,11 @@ import { openOrm } from '@ecp/db/orm';
 import { createLogger, type Logger } from '@ecp/logging/logger';
 import { createShutdown, exitOnSignals } from '@ecp/shutdown/shutdown';
 import type { MikroORM, Options } from '@mikro-orm/postgresql';
-import type { Express } from 'express';
+import type { Router } from 'express';
 import type { GraphQLSchema } from 'graphql';
-import { closeServer, listen } from './http-app';
+import type { HttpShell } from './http-app';
 import { createMetrics, type ServiceMetrics } from './metrics';
+import { drainGraceMs } from './server-drain';
 import { identitySecrets, type SubgraphConfig } from './subgraph-env';
 import { createSubgraphServer, type RequestScope } from './subgraph-server';
 
@@ -18,7 +19,7 @@ export interface SubgraphDefinition<C extends BaseContext & { logger: Logger }> 
   entities: NonNullable<Options['entities']>;
   schema: GraphQLSchema;
   createContext: (scope: RequestScope, orm: MikroORM) => C;
-  mount?: (app: Express, orm: MikroORM) => void;
+  mount?: (routes: Router, orm: MikroORM) => void;
   /** A role the subgraph's database connections take on open (SET ROLE), limiting what it may do. */
   sessionRole?: string;
   /** Starts process-wide machinery (e.g. the ledger's append loop) before serving; returns its teardown. */
@@ -26,9 +27,13 @@ export interface SubgraphDefinition<C extends BaseContext & { logger: Logger }> 
 }
 
 export interface BuiltSubgraph {
-  app: Express;
+  http: HttpShell;
   orm: MikroORM;
   metrics: ServiceMetrics;
+  /**
+   * Drains HTTP first — requests in flight, such as the gateway's, are answered — and only then stops
+   * Apollo, the subgraph's own machinery and the ORM, so that no request meets a stopped server.
+   */
   stop(): Promise<void>;
 }
 
@@ -48,7 +53,7 @@ export async function buildSubgraph<C extends BaseContext & { logger: Logger }>(
     sessionRole: definition.sessionRole,
   });
   const teardown = definition.setup ? await definition.setup(orm, logger, metrics) : async () => {};
-  const { app, apollo } = await createSubgraphServer<C>({
+  const { http, apollo } = await createSubgraphServer<C>({
     schema: definition.schema,
     logger,
     metrics,
@@ -58,13 +63,14 @@ export async function buildSubgraph<C extends BaseContext & { logger: Logger }>(
       { name: 'postgres', check: async () => void (await orm.em.getConnection().execute('select 1')) },
     ],
     createContext: (scope) => definition.createContext(scope, orm),
-    mount: definition.mount ? (a) => definition.mount?.(a, orm) : undefined,
+    mount: definition.mount ? (routes) => definition.mount?.(routes, orm) : undefined,
   });
   return {
-    app,
+    http,
     orm,
     metrics,
     async stop() {
+      await http.drain(drainGraceMs(config.SHUTDOWN_DEADLINE_MS));
       await apollo.stop();
       await teardown();
       await orm.close();
@@ -83,8 +89,7 @@ export async function runSubgraph<C extends BaseContext & { logger: Logger }>(
   try {
     const built = await buildSubgraph(definition, config, logger);
     shutdown.register('subgraph', () => built.stop());
-    const { server, port } = await listen(built.app, config.PORT, config.HOST);
-    shutdown.register('http', () => closeServer(server));
+    const port = await built.http.listen(config.PORT, config.HOST);
     logger.info({ url: `http://${config.HOST}:${port}/graphql`, port }, 'subgraph listening');
   } catch (err) {
     logger.fatal({ err }, 'subgraph failed to start');

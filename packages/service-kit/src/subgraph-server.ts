@@ -4,14 +4,15 @@ import {
   ApolloServerPluginLandingPageDisabled,
 } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
+import { UnauthenticatedError } from '@ecp/errors/errors';
 import { formatGraphQLError } from '@ecp/errors/graphql-errors';
 import { IDENTITY_HEADER, IdentityHeaderError, verifyIdentity } from '@ecp/identity/identity-header';
 import type { Principal } from '@ecp/identity/principal';
 import type { Logger } from '@ecp/logging/logger';
-import type { Express } from 'express';
+import type { Router } from 'express';
 import type { GraphQLSchema } from 'graphql';
 import { metricsPlugin, unexpectedErrorLoggingPlugin } from './apollo-plugins';
-import { createHttpApp } from './http-app';
+import { createHttpShell, type HttpShell } from './http-app';
 import type { ServiceMetrics } from './metrics';
 import type { ReadinessCheck } from './readiness';
 import { strictJsonBody } from './strict-json-body';
@@ -33,11 +34,11 @@ export interface SubgraphServerOptions<C extends BaseContext & { logger: Logger 
   createContext: (scope: RequestScope) => Promise<C> | C;
   maxBodyBytes?: number;
   /** Extra routes mounted before /graphql (internal endpoints that carry their own checks). */
-  mount?: (app: Express) => void;
+  mount?: (routes: Router) => void;
 }
 
 export interface SubgraphServer<C extends BaseContext> {
-  app: Express;
+  http: HttpShell;
   apollo: ApolloServer<C>;
 }
 
@@ -62,6 +63,9 @@ export async function createSubgraphServer<C extends BaseContext & { logger: Log
     schema,
     introspection: true,
     includeStacktraceInErrorResponses: false,
+    // The process's shutdown routine owns SIGTERM/SIGINT: it drains HTTP first and stops Apollo after.
+    // Apollo's own handlers would stop it at once and fail every request still arriving with a 500.
+    stopOnTerminationSignals: false,
     formatError: (formatted, error) => formatGraphQLError(formatted, error, () => {}),
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
@@ -73,9 +77,9 @@ export async function createSubgraphServer<C extends BaseContext & { logger: Log
   });
   await apollo.start();
 
-  const app = createHttpApp({ logger, metrics, readiness });
-  options.mount?.(app);
-  app.use(
+  const http = createHttpShell({ logger, metrics, readiness });
+  options.mount?.(http.routes);
+  http.routes.use(
     '/graphql',
     (req, res, next) => {
       try {
@@ -84,14 +88,11 @@ export async function createSubgraphServer<C extends BaseContext & { logger: Log
       } catch (err) {
         if (!(err instanceof IdentityHeaderError)) return next(err);
         req.log.warn({ failure: err.failure }, 'refused a request without a valid gateway identity');
-        res.status(401).json({
-          errors: [
-            {
-              message: `Refused: ${err.message}. Subgraphs only answer requests forwarded by the ECP gateway.`,
-              extensions: { code: 'UNAUTHENTICATED' },
-            },
-          ],
-        });
+        next(
+          new UnauthenticatedError(
+            `Refused: ${err.message}. Subgraphs only answer requests forwarded by the ECP gateway.`,
+          ),
+        );
       }
     },
     ...strictJsonBody(maxBodyBytes),
@@ -107,5 +108,5 @@ export async function createSubgraphServer<C extends BaseContext & { logger: Log
       },
     }),
   );
-  return { app, apollo };
+  return { http, apollo };
 }

@@ -1,36 +1,13 @@
-import type { AddressInfo } from 'node:net';
+import { type Agent, type IncomingHttpHeaders, request } from 'node:http';
 import { IDENTITY_HEADER, signIdentity } from '@ecp/identity/identity-header';
 import type { Principal } from '@ecp/identity/principal';
 import { formatSignerKey } from '@ecp/merkle/signed-note';
-import type { Express } from 'express';
 
 export const TEST_IDENTITY_SECRET = 'test-identity-secret-for-ecp-test-suites-only';
 export const TEST_TOKEN_SECRET = 'test-token-secret-for-ecp-test-suites-only-00';
 export const TEST_LEDGER_ORIGIN = 'ecp.test/ledger';
 /** A fixed checkpoint signing key for in-process tests (seed 0x01…); stacks generate their own. */
 export const TEST_LEDGER_SIGNING_KEY = formatSignerKey(TEST_LEDGER_ORIGIN, new Uint8Array(32).fill(1));
-
-export interface Served {
-  url: string;
-  close(): Promise<void>;
-}
-
-/** Serves an Express app on a free loopback port for the duration of a test file. */
-export function serve(app: Express): Promise<Served> {
-  return new Promise((resolve) => {
-    const server = app.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      resolve({
-        url: `http://127.0.0.1:${port}`,
-        close: () =>
-          new Promise<void>((done) => {
-            server.close(() => done());
-            server.closeAllConnections();
-          }),
-      });
-    });
-  });
-}
 
 export interface GraphQLResponse<D = Record<string, unknown>> {
   status: number;
@@ -72,4 +49,59 @@ export async function graphql<D = Record<string, unknown>>(
 /** The first error's code, for terse assertions. */
 export function errorCode(res: GraphQLResponse<unknown>): unknown {
   return res.body.errors?.[0]?.extensions?.code;
+}
+
+export interface RawResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  text: string;
+  /** Whether the request went out on a kept-alive connection that had carried an earlier one. */
+  reusedSocket: boolean;
+}
+
+export interface RawRequestOptions {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string | Buffer;
+  /** A keep-alive agent to reuse connections; a new connection per request by default. */
+  agent?: Agent | false;
+}
+
+/**
+ * One request over node:http, the path sent exactly as written (fetch would normalise `%2e%2e` and
+ * the like). Rejects with the socket's error, with `reusedSocket` set on it as on a response.
+ */
+export function rawRequest(
+  origin: string,
+  path: string,
+  options: RawRequestOptions = {},
+): Promise<RawResponse> {
+  const { hostname, port } = new URL(origin);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: hostname,
+        port,
+        path,
+        method: options.method ?? 'GET',
+        headers: options.headers,
+        agent: options.agent ?? false,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            text: Buffer.concat(chunks).toString(),
+            reusedSocket: req.reusedSocket,
+          }),
+        );
+        res.on('error', (err) => reject(Object.assign(err, { reusedSocket: req.reusedSocket })));
+      },
+    );
+    req.on('error', (err) => reject(Object.assign(err, { reusedSocket: req.reusedSocket })));
+    req.end(options.body);
+  });
 }

@@ -9,7 +9,7 @@ import {
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { createTestDatabase, type TestDatabase } from './database';
 import { testEnv } from './env';
-import { type Served, serve, TEST_IDENTITY_SECRET } from './http';
+import { TEST_IDENTITY_SECRET } from './http';
 
 export interface SubgraphUnderTest {
   db: TestDatabase;
@@ -38,7 +38,7 @@ export function testSubgraphConfig(databaseUrl: string): SubgraphConfig {
 
 /**
  * Runs one subgraph in this process on a fresh migrated database, served on a free port: the same
- * assembly as in production, minus the other processes.
+ * assembly as in production, minus the other processes. `stop()` shuts it down as SIGTERM would.
  */
 export async function startSubgraph<C extends BaseContext & { logger: Logger }>(
   define: (databaseUrl: string) => SubgraphDefinition<C>,
@@ -51,9 +51,9 @@ export async function startSubgraph<C extends BaseContext & { logger: Logger }>(
     config(db.url),
     createLogger({ service: definition.name, level: testEnv.logLevel }),
   );
-  let served: Served;
+  let origin: string;
   try {
-    served = await serve(built.app);
+    origin = `http://127.0.0.1:${await built.http.listen(0, '127.0.0.1')}`;
   } catch (err) {
     await built.stop();
     await db.drop();
@@ -62,11 +62,10 @@ export async function startSubgraph<C extends BaseContext & { logger: Logger }>(
   return {
     db,
     built,
-    url: `${served.url}/graphql`,
-    origin: served.url,
+    url: `${origin}/graphql`,
+    origin,
     em: () => built.orm.em.fork(),
     async stop() {
-      await served.close();
       await built.stop();
       await db.drop();
     },

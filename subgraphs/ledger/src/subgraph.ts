@@ -80,9 +80,9 @@ export function ledgerSubgraph(config: LedgerConfig): SubgraphDefinition<LedgerC
       if (!log) throw new Error('the ledger log has not started');
       return createLedgerContext(scope, orm, settings, log);
     },
-    mount: (app, orm) => {
-      mountApiKeyLookup(app, orm, identitySecrets(config));
-      mountPublicKey(app, keys);
+    mount: (routes, orm) => {
+      mountApiKeyLookup(routes, orm, identitySecrets(config));
+      mountPublicKey(routes, keys);
     },
   };
 }

@@ -13,8 +13,6 @@ import {
   errorCode,
   type GraphQLResponse,
   graphql,
-  type Served,
-  serve,
   TEST_IDENTITY_SECRET,
   TEST_LEDGER_ORIGIN,
   TEST_LEDGER_SIGNING_KEY,
@@ -29,7 +27,7 @@ import { ledgerSubgraph } from '../src/subgraph';
 
 let db: TestDatabase;
 let built: BuiltSubgraph;
-let served: Served;
+let origin: string;
 let url: string;
 let admin: Principal;
 let adminKey: string;
@@ -66,8 +64,8 @@ beforeAll(async () => {
     { ...config, DATABASE_URL: db.url },
     logger,
   );
-  served = await serve(built.app);
-  url = `${served.url}/graphql`;
+  origin = `http://127.0.0.1:${await built.http.listen(0, '127.0.0.1')}`;
+  url = `${origin}/graphql`;
   const boot = await bootstrapAdmin(built.orm.em.fork());
   if (!boot) throw new Error('expected a fresh database to get an admin');
   admin = principalOf(boot.agent);
@@ -75,7 +73,6 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await served?.close();
   await built?.stop();
   await db?.drop();
 });
@@ -371,7 +368,7 @@ describe('the gateway boundary', () => {
   it('resolves live API keys by hash or id for the gateway only, recording their last use', async () => {
     const { apiKey, agent } = await register({ name: 'key owner', jurisdictions: ['US'] });
     const lookup = (as: Principal, query: Record<string, unknown>) =>
-      fetch(`${served.url}${API_KEY_LOOKUP_PATH}`, {
+      fetch(`${origin}${API_KEY_LOOKUP_PATH}`, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
@@ -403,11 +400,11 @@ describe('the gateway boundary', () => {
   });
 
   it('serves health, readiness and metrics', async () => {
-    expect((await fetch(`${served.url}/healthz`)).status).toBe(200);
-    const ready = await fetch(`${served.url}/readyz`);
+    expect((await fetch(`${origin}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${origin}/readyz`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({ status: 'ready', checks: { postgres: { ok: true } } });
-    const metrics = await (await fetch(`${served.url}/metrics`)).text();
+    const metrics = await (await fetch(`${origin}/metrics`)).text();
     expect(metrics).toMatch(
       /graphql_operations_total\{operation_type="mutation",outcome="ok",service="ledger"\} \d+/,
     );

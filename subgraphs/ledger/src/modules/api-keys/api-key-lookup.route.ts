@@ -1,7 +1,7 @@
 import { isUuid } from '@ecp/db/ids';
 import { IDENTITY_HEADER, IdentityHeaderError, verifyIdentity } from '@ecp/identity/identity-header';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import express, { type Express } from 'express';
+import express, { type Router } from 'express';
 import { resolveLiveApiKey } from './api-key.service';
 
 export const API_KEY_LOOKUP_PATH = '/internal/principals/by-api-key';
@@ -12,8 +12,8 @@ export const API_KEY_LOOKUP_PATH = '/internal/principals/by-api-key';
  * principal and key id back, or 404 when no live key matches. Each answer records the key's last use.
  * Not part of the public graph.
  */
-export function mountApiKeyLookup(app: Express, orm: MikroORM, identitySecrets: readonly string[]): void {
-  app.post(API_KEY_LOOKUP_PATH, express.json({ limit: 1024 }), async (req, res) => {
+export function mountApiKeyLookup(routes: Router, orm: MikroORM, identitySecrets: readonly string[]): void {
+  routes.post(API_KEY_LOOKUP_PATH, express.json({ limit: 1024 }), async (req, res) => {
     try {
       const caller = verifyIdentity(req.header(IDENTITY_HEADER), identitySecrets);
       if (caller.kind !== 'service' || caller.id !== 'service:gateway') {
