@@ -120,13 +120,13 @@ describe('access tokens', () => {
     const grandchild = (await mint(child.body.data!.issueAccessToken.token, 3600)).body.data!
       .issueAccessToken;
     expect(Date.parse(grandchild.expiresAt)).toBeLessThanOrEqual(Date.parse(parent.expiresAt));
-    const escape = await graphql(
+    const mintedKey = await graphql(
       stack.graphqlUrl,
       'mutation { createApiKey { apiKey } }',
       {},
       bearer(grandchild.token),
     );
-    expect(errorCode(escape)).toBe('FORBIDDEN');
+    expect(errorCode(mintedKey)).toBe('FORBIDDEN');
   });
 
   it('stop working, whole chains of them, within the auth cache period once their API key is revoked', async () => {
