@@ -1,5 +1,6 @@
 import { Agent, request } from 'node:http';
 import { IDENTITY_HEADER, signIdentity } from '@ecp/identity/identity-header';
+import { agentInput } from '@ecp/test-kit/fixtures';
 import { graphql, type RawResponse, rawRequest } from '@ecp/test-kit/http';
 import { type Stack, startStack } from '@ecp/test-kit/stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,7 +21,7 @@ beforeAll(async () => {
     const res = await graphql<{ registerAgent: { apiKey: string; agent: { id: string } } }>(
       stack.graphqlUrl,
       'mutation ($input: RegisterAgentInput!) { registerAgent(input: $input) { apiKey agent { id } } }',
-      { input: { name, roles: analyst ? ['ANALYST'] : ['AGENT'] } },
+      { input: agentInput({ name, roles: analyst ? ['ANALYST'] : ['AGENT'] }) },
       { headers: { authorization: `Bearer ${stack.adminKey}` } },
     );
     const { apiKey, agent } = res.body.data!.registerAgent;
