@@ -60,7 +60,7 @@ async function ecp(...args: string[]): Promise<{ code: number; stdout: string; s
       [join(REPO_ROOT, 'packages/cli/bin/ecp.js'), ...args],
       {
         cwd: REPO_ROOT,
-        env: { PATH: process.env.PATH, ECP_GATEWAY_URL: stack.gatewayUrl, ECP_API_KEY: agents[0]!.key },
+        env: { PATH: process.env.PATH, ECP_GATEWAY_URL: stack.gatewayUrl, ECP_API_KEY: stack.adminKey },
         maxBuffer: 64 * 1024 * 1024,
       },
     );

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { newId } from '@ecp/db/ids';
 import { REPO_ROOT } from '@ecp/platform/repo';
+import { decisionInput } from '@ecp/test-kit/fixtures';
 import { errorCode, graphql } from '@ecp/test-kit/http';
 import { type Stack, startStack } from '@ecp/test-kit/stack';
 import pg from 'pg';
@@ -23,13 +24,20 @@ const dir = mkdtempSync(join(tmpdir(), 'ecp-audit-'));
 const bearer = (key: string) => ({ headers: { authorization: `Bearer ${key}` } });
 
 async function ecp(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return ecpAs(agentKey, ...args);
+}
+
+async function ecpAs(
+  key: string,
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await promisify(execFile)(
       process.execPath,
       [join(REPO_ROOT, 'packages/cli/bin/ecp.js'), ...args],
       {
         cwd: REPO_ROOT,
-        env: { PATH: process.env.PATH, ECP_GATEWAY_URL: stack.gatewayUrl, ECP_API_KEY: agentKey },
+        env: { PATH: process.env.PATH, ECP_GATEWAY_URL: stack.gatewayUrl, ECP_API_KEY: key },
         maxBuffer: 64 * 1024 * 1024,
       },
     );
@@ -268,6 +276,29 @@ describe('the Transparency Ledger through the gateway', () => {
       join(dir, 'export-1.jsonl'),
     );
     expect(named.stdout).toMatch(/FAIL entry 2 differs from the previous export/);
+  });
+
+  it('exports the whole log for people only, once it holds another agent’s records', async () => {
+    const peer = await graphql<{ registerAgent: { apiKey: string } }>(
+      stack.graphqlUrl,
+      'mutation { registerAgent(input: { name: "peer", jurisdictions: ["EU"] }) { apiKey } }',
+      {},
+      bearer(stack.adminKey),
+    );
+    const peerKey = peer.body.data!.registerAgent.apiKey;
+    const res = await graphql(
+      stack.graphqlUrl,
+      'mutation ($i: RecordDecisionInput!) { recordDecision(input: $i) { ledgerIndex } }',
+      { i: decisionInput({ context: { private: 'of the peer' } }) },
+      bearer(peerKey),
+    );
+    expect(res.body.errors).toBeUndefined();
+    const byAgent = await ecp('ledger', 'export', '--out', join(dir, 'export-agent.jsonl'));
+    expect(byAgent.code).not.toBe(0);
+    expect(byAgent.stderr).toMatch(/another agent's record, whose bytes are withheld from this key/);
+    const byAdmin = await ecpAs(stack.adminKey, 'ledger', 'export', '--out', join(dir, 'export-admin.jsonl'));
+    expect(byAdmin.code, byAdmin.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'export-admin.jsonl'), 'utf8')).toContain('of the peer');
   });
 
   it('answers bad proof requests with typed errors through the gateway', async () => {

@@ -418,7 +418,7 @@ describe('subscriptions through the gateway', () => {
     }
   });
 
-  it('refuses connections without valid credentials (4401), and what a role may not subscribe to', async () => {
+  it('refuses connections without valid credentials (4401), unknown fields and bad variables', async () => {
     for (const key of [null, 'ecp_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', 'garbage']) {
       const closed = await new Promise<number>((resolve) => {
         const ws = new WebSocket(stack.websocketUrl, 'graphql-transport-ws');
@@ -434,12 +434,46 @@ describe('subscriptions through the gateway', () => {
       });
       expect(closed).toBe(4401);
     }
-    const other = collect(client(agentKey), DECISIONS, { filter: { agentId: newId() } });
-    expect(JSON.stringify(await other.failed())).toMatch(/FORBIDDEN|needs the ANALYST/);
     const unknown = collect(client(analystKey), 'subscription { decisionDeleted { id } }');
     expect(JSON.stringify(await unknown.failed())).toMatch(/Cannot query field .{0,2}decisionDeleted/);
     const badVariables = collect(client(analystKey), DECISIONS, { filter: { category: 12 } });
     expect(JSON.stringify(await badVariables.failed())).toMatch(/category/);
+  });
+
+  it('shows another agent’s decisions without their context, filtered by that agent or not; people see it', async () => {
+    const peer = (
+      await graphql<{ registerAgent: { apiKey: string } }>(
+        stack.graphqlUrl,
+        'mutation { registerAgent(input: { name: "peer", jurisdictions: ["EU"] }) { apiKey } }',
+        {},
+        bearer(stack.adminKey),
+      )
+    ).body.data!.registerAgent.apiKey;
+    const WITH_CONTEXT = `subscription ($filter: DecisionFilter) {
+      decisionRecorded(filter: $filter) { id context agent { id } entry { canonicalJson } } }`;
+    const following = collect(client(peer), WITH_CONTEXT, { filter: { agentId } });
+    const unfiltered = collect(client(peer), WITH_CONTEXT);
+    const byCategory = collect(client(peer), WITH_CONTEXT, { filter: { category: 'visibility' } });
+    const person = collect(client(analystKey), WITH_CONTEXT, { filter: { category: 'visibility' } });
+    const own = collect(client(agentKey), WITH_CONTEXT, { filter: { agentId } });
+    await settled();
+    await record({ category: 'visibility', context: { customer: 'ACME Corp' } });
+    await Promise.all([following, unfiltered, byCategory, person, own].map((s) => s.next(1)));
+    for (const sub of [following, unfiltered, byCategory]) {
+      const decision = sub.received.at(-1)!.data!.decisionRecorded as Record<string, unknown>;
+      expect(sub.received.at(-1)!.errors).toBeUndefined();
+      expect(decision).toMatchObject({
+        context: null,
+        agent: { id: agentId },
+        entry: { canonicalJson: null },
+      });
+    }
+    for (const sub of [person, own]) {
+      const decision = sub.received.at(-1)!.data!.decisionRecorded as Record<string, unknown>;
+      expect(decision.context).toEqual({ customer: 'ACME Corp' });
+      expect(JSON.stringify(decision.entry)).toContain('ACME Corp');
+    }
+    for (const sub of [following, unfiltered, byCategory, person, own]) sub.dispose();
   });
 
   it('ends the subscriptions of a connection whose access token expires', async () => {

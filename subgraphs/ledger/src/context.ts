@@ -43,6 +43,6 @@ export function createLedgerContext(
     apiKeys: new ApiKeyService({ em, principal, logger }),
     agentKeys: new AgentKeyService({ em, principal, logger }),
     decisions: new DecisionService({ em, principal, logger, log, maxEntryBytes: settings.maxEntryBytes }),
-    proofs: new ProofService({ em }),
+    proofs: new ProofService({ em, principal }),
   };
 }

@@ -412,6 +412,99 @@ describe('what the ledger keeps is what was sent', () => {
   });
 });
 
+describe('what another agent sees of a decision', () => {
+  const READ = `query ($id: ID!) { decision(id: $id) { id agent { id } chosenOption rationale context
+    entry { index leafHash canonicalJson } } }`;
+  type Read = {
+    decision: {
+      id: string;
+      context: Record<string, unknown> | null;
+      rationale: string;
+      entry: { index: string; leafHash: string; canonicalJson: string | null };
+    };
+  };
+
+  it('is everything but the context and the entry bytes, on queries, lists and entity fetches alike', async () => {
+    const secret = { customer: 'ACME Corp', margin: 0.31 };
+    const mine = (await record(decisionInput({ context: secret }))).body.data!.recordDecision;
+    const id = mine.decision.id;
+    const analyst: Principal = { ...other, roles: ['ANALYST'] };
+
+    const own = await graphql<Read>(sg.url, READ, { id }, { as: agent });
+    expect(own.body.data!.decision.context).toEqual(secret);
+    expect(own.body.data!.decision.entry.canonicalJson).toContain('ACME Corp');
+    const person = await graphql<Read>(sg.url, READ, { id }, { as: analyst });
+    expect(person.body.data!.decision.context).toEqual(secret);
+    expect(person.body.data!.decision.entry.canonicalJson).toContain('ACME Corp');
+
+    const stranger = await graphql<Read>(sg.url, READ, { id }, { as: other });
+    expect(stranger.body.errors).toBeUndefined();
+    expect(stranger.body.data!.decision).toMatchObject({
+      id,
+      rationale: 'Demand exceeds supply.',
+      context: null,
+      entry: { index: mine.ledgerIndex, leafHash: mine.leafHash, canonicalJson: null },
+    });
+    expect(JSON.stringify(stranger.body)).not.toContain('ACME');
+
+    const list = await graphql<{ decisions: { edges: { node: { id: string; context: unknown } }[] } }>(
+      sg.url,
+      'query ($f: DecisionFilter) { decisions(filter: $f, first: 5) { edges { node { id context } } } }',
+      { f: { agentId: agent.id } },
+      { as: other },
+    );
+    expect(list.body.errors).toBeUndefined();
+    expect(list.body.data!.decisions.edges.map((e) => e.node.context)).toEqual(
+      list.body.data!.decisions.edges.map(() => null),
+    );
+    const entity = await graphql<{ _entities: { context: unknown }[] }>(
+      sg.url,
+      'query ($r: [_Any!]!) { _entities(representations: $r) { ... on Decision { context } } }',
+      { r: [{ __typename: 'Decision', id }] },
+      { as: other },
+    );
+    expect(entity.body.data!._entities).toEqual([{ context: null }]);
+    const entry = await graphql<{ ledgerEntry: { canonicalJson: string | null; leafHash: string } }>(
+      sg.url,
+      'query ($i: String!) { ledgerEntry(index: $i) { leafHash canonicalJson } }',
+      { i: mine.ledgerIndex },
+      { as: other },
+    );
+    expect(entry.body.data!.ledgerEntry).toEqual({ leafHash: mine.leafHash, canonicalJson: null });
+    const exported = await graphql<{ ledgerEntries: { index: string; canonicalJson: string | null }[] }>(
+      sg.url,
+      'query ($f: String!) { ledgerEntries(fromIndex: $f, first: 1) { index canonicalJson } }',
+      { f: mine.ledgerIndex },
+      { as: other },
+    );
+    expect(exported.body.data!.ledgerEntries).toEqual([{ index: mine.ledgerIndex, canonicalJson: null }]);
+  });
+
+  it('can still prove the entry is in the log, but gets no bundle of its bytes', async () => {
+    const mine = (await record(decisionInput())).body.data!.recordDecision;
+    await new Promise((r) => setTimeout(r, 400)); // a checkpoint covering it (every 200 ms here)
+    const proof = await graphql<{ inclusionProof: { hashes: string[] } }>(
+      sg.url,
+      'query ($i: String!) { inclusionProof(index: $i) { hashes } }',
+      { i: mine.ledgerIndex },
+      { as: other },
+    );
+    expect(proof.body.errors).toBeUndefined();
+    const bundle = (as: Principal) =>
+      graphql<{ proofBundle: string }>(
+        sg.url,
+        'query ($i: String!) { proofBundle(index: $i) }',
+        { i: mine.ledgerIndex },
+        { as },
+      );
+    expect(errorCode(await bundle(other))).toBe('FORBIDDEN');
+    const own = await bundle(agent);
+    expect(own.body.errors).toBeUndefined();
+    expect(own.body.data!.proofBundle).toContain(TEST_LEDGER_ORIGIN);
+    expect((await bundle({ ...other, roles: ['ANALYST'] })).body.errors).toBeUndefined();
+  });
+});
+
 describe('malformed arguments', () => {
   it('are typed errors naming the argument, never INTERNAL_SERVER_ERROR', async () => {
     const huge = '9223372036854775808'; // 2^63: past what a bigint holds
@@ -485,6 +578,8 @@ describe('reading decisions', () => {
 
 describe('checkpoints and proofs', () => {
   it('publishes signed checkpoints that verify with the served public key, and proofs that verify against them', async () => {
+    // Entries' bytes hold other agents' contexts: reading them all is for people, e.g. an auditor.
+    const auditor: Principal = { ...other, roles: ['ANALYST'] };
     for (let i = 0; i < 7; i++) await record(decisionInput());
     await new Promise((r) => setTimeout(r, 400));
     const vkeys = (await (await fetch(`${sg.origin}/ledger/public-key`)).text()).trim().split('\n');
@@ -501,7 +596,7 @@ describe('checkpoints and proofs', () => {
 
     const entries = await graphql<{
       ledgerEntries: { index: string; leafHash: string; canonicalJson: string }[];
-    }>(sg.url, '{ ledgerEntries(first: 1000) { index leafHash canonicalJson } }', {}, { as: other });
+    }>(sg.url, '{ ledgerEntries(first: 1000) { index leafHash canonicalJson } }', {}, { as: auditor });
     for (const e of entries.body.data!.ledgerEntries) {
       const proof = await graphql<{ inclusionProof: { hashes: string[]; treeSize: string } }>(
         sg.url,
@@ -547,7 +642,7 @@ describe('checkpoints and proofs', () => {
       sg.url,
       '{ proofBundle(index: "1") }',
       {},
-      { as: other },
+      { as: auditor },
     );
     const verified = verifyProofBundle(bundle.body.data!.proofBundle, verifiers, TEST_LEDGER_ORIGIN);
     expect(verified.index).toBe(1n);

@@ -91,14 +91,20 @@ export async function exportLedger(
     }
     for (let from = 0n; from < total; ) {
       const { ledgerEntries } = await gateway.query<{
-        ledgerEntries: { index: string; leafHash: string; canonicalJson: string }[];
+        ledgerEntries: { index: string; leafHash: string; canonicalJson: string | null }[];
       }>(
         'query ($f: String!, $n: Int!) { ledgerEntries(fromIndex: $f, first: $n) { index leafHash canonicalJson } }',
         { f: from.toString(), n: Number(total - from < BigInt(PAGE) ? total - from : BigInt(PAGE)) },
       );
       if (ledgerEntries.length === 0) throw new Error(`the ledger returned no entries from ${from}`);
-      for (const e of ledgerEntries)
+      for (const e of ledgerEntries) {
+        if (e.canonicalJson === null) {
+          throw new Error(
+            `entry ${e.index} is another agent's record, whose bytes are withheld from this key: export the whole log with the key of a person (ANALYST, OPERATOR or ADMIN)`,
+          );
+        }
         await write({ index: e.index, leafHash: e.leafHash, canonical: e.canonicalJson });
+      }
       from += BigInt(ledgerEntries.length);
       bar.update(Number(from));
     }

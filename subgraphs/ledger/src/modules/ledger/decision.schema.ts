@@ -6,6 +6,7 @@ import { AgentRef } from '../agents/agent.schema';
 import type { DecisionView } from './decision.service';
 import type { AgentKey, Entry } from './ledger.entities';
 import { LedgerEntryRef } from './ledger.schema';
+import { mayReadContents } from './visibility';
 
 export const AgentKeyRef = builder.objectRef<AgentKey>('AgentKey').implement({
   description: 'An agent’s Ed25519 public key, with which it may sign the records it appends.',
@@ -86,8 +87,10 @@ DecisionRef.implement({
     }),
     context: t.field({
       type: 'JSONObject',
-      description: 'The situation the agent decided in.',
-      resolve: (d) => d.entry.body.context,
+      nullable: true,
+      description:
+        'The situation the agent decided in. Seen by the agent that recorded it and by people (ANALYST, OPERATOR, ADMIN); null for other agents.',
+      resolve: (d, _args, ctx) => (mayReadContents(ctx.principal, d.agentId) ? d.entry.body.context : null),
     }),
     options: t.field({
       type: [DecisionOptionRef],

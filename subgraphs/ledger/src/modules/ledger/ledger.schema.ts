@@ -3,6 +3,7 @@ import { builder } from '../../builder';
 import type { CheckpointRow, Entry } from './ledger.entities';
 import { parseLedgerNumber } from './numbers';
 import type { ConsistencyProofView, InclusionProofView } from './proof.service';
+import { entryOwner, mayReadContents } from './visibility';
 
 export const LedgerEntryRef = builder.objectRef<Entry>('LedgerEntry').implement({
   description: 'One entry of the Transparency Ledger: the exact bytes that were hashed into the tree.',
@@ -17,8 +18,11 @@ export const LedgerEntryRef = builder.objectRef<Entry>('LedgerEntry').implement(
       resolve: (e) => toHex(new Uint8Array(e.leafHash)),
     }),
     canonicalJson: t.string({
-      description: 'The entry in RFC 8785 canonical JSON: these UTF-8 bytes are what the leaf hash covers.',
-      resolve: (e) => Buffer.from(e.canonical).toString('utf8'),
+      nullable: true,
+      description:
+        'The entry in RFC 8785 canonical JSON: these UTF-8 bytes are what the leaf hash covers. Null for another agent’s entry unless the caller is a person (ANALYST, OPERATOR, ADMIN): it holds the decision’s context.',
+      resolve: (e, _args, ctx) =>
+        mayReadContents(ctx.principal, entryOwner(e)) ? Buffer.from(e.canonical).toString('utf8') : null,
     }),
     treeSize: t.string({
       description: 'Size of the tree once the batch holding this entry was appended.',
@@ -148,7 +152,7 @@ builder.queryFields((t) => ({
   }),
   proofBundle: t.string({
     description:
-      'A self-contained text file proving entry `index` is in the log: the entry, its index, the inclusion path and the latest signed checkpoint. Check it with `ecp verify bundle`.',
+      'A self-contained text file proving entry `index` is in the log: the entry, its index, the inclusion path and the latest signed checkpoint. Check it with `ecp verify bundle`. Holds the entry’s bytes, so another agent’s entry is FORBIDDEN unless the caller is a person.',
     args: { index: t.arg.string({ required: true, description: 'Decimal index of the entry.' }) },
     resolve: (_root, { index }, ctx) => ctx.proofs.bundle(index),
   }),

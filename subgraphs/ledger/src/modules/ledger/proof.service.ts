@@ -1,4 +1,5 @@
-import { NotFoundError, OutOfRangeError } from '@ecp/errors/errors';
+import { ForbiddenError, NotFoundError, OutOfRangeError } from '@ecp/errors/errors';
+import type { Principal } from '@ecp/identity/principal';
 import { formatProofBundle } from '@ecp/merkle/proof-bundle';
 import {
   consistencyProof,
@@ -13,6 +14,7 @@ import { CheckpointEntity, type CheckpointRow, type Entry, EntryEntity } from '.
 import { ledgerStore, nodeKey } from './ledger-store';
 import { parseLedgerNumber } from './numbers';
 import { withPgClient } from './pg-client';
+import { entryOwner, mayReadContents } from './visibility';
 
 export interface InclusionProofView {
   index: bigint;
@@ -29,10 +31,11 @@ export interface ConsistencyProofView {
 /**
  * What auditors ask of the ledger: entries, signed checkpoints, inclusion and consistency proofs (from
  * stored nodes, never by rebuilding the tree) and self-contained proof bundles. Readable by any
- * authenticated caller; the checks themselves need nothing but the log's public key.
+ * authenticated caller, but for entries' bytes (see visibility.ts); the checks themselves need
+ * nothing but the log's public key.
  */
 export class ProofService {
-  constructor(private readonly deps: { em: EntityManager }) {}
+  constructor(private readonly deps: { em: EntityManager; principal: Principal }) {}
 
   async entry(indexText: string): Promise<Entry | null> {
     const index = parseLedgerNumber(indexText, 'index');
@@ -121,6 +124,11 @@ export class ProofService {
       throw new OutOfRangeError(`No entry has index ${indexText}.`, [
         { path: 'index', reason: 'beyond the tree' },
       ]);
+    if (!mayReadContents(this.deps.principal, entryOwner(entry))) {
+      throw new ForbiddenError(
+        `Entry ${indexText} is another agent's record: its bytes (and so its bundle) are for that agent and for people. Its inclusion proof needs only its leaf hash: ask for inclusionProof.`,
+      );
+    }
     const proof = await this.inclusion(indexText, checkpoint.treeSize);
     return formatProofBundle({
       index: proof.index,
