@@ -1,6 +1,6 @@
 import { newId } from '@ecp/db/ids';
 import { IDENTITY_HEADER, signIdentity } from '@ecp/identity/identity-header';
-import { agentInput } from '@ecp/test-kit/fixtures';
+import { agentInput, decisionInput } from '@ecp/test-kit/fixtures';
 import { errorCode, graphql } from '@ecp/test-kit/http';
 import { type Stack, startStack } from '@ecp/test-kit/stack';
 import pg from 'pg';
@@ -268,6 +268,50 @@ describe('bad input', () => {
       'select (select count(*) from ledger.agent)::int as a, (select count(*) from ledger.api_key)::int as k',
     );
     expect(after.rows).toEqual(before.rows);
+  });
+});
+
+describe('appends from many callers', () => {
+  const RECORD = 'mutation ($i: RecordDecisionInput!) { recordDecision(input: $i) { ledgerIndex } }';
+
+  it('refuse what the ledger cannot keep, naming the path, and never fail another caller’s append', async () => {
+    const mallory = await registerAgent({ name: 'mallory' });
+    const bob = await registerAgent({ name: 'bob' });
+    const before = await db.query('select count(*)::int as n from ledger.entry');
+    // Sent as raw JSON: the escapes must reach the gateway as written.
+    const poisoned = (i: number) => {
+      const input = JSON.stringify(decisionInput({ context: { i } }));
+      const value = ['"\\u0000"', '"\\ud800"', '1e400', '12345678901234567890'][i % 4];
+      return fetch(stack.graphqlUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${mallory.apiKey}` },
+        body: `{"query":${JSON.stringify(RECORD)},"variables":{"i":${input.replace('"context":{', `"context":{"probe":${value},`)}}}`,
+      });
+    };
+    const results = await Promise.all(
+      Array.from({ length: 60 }, (_, i) =>
+        i % 2
+          ? poisoned(i).then(async (res) => ({ from: 'mallory', status: res.status, body: await res.json() }))
+          : graphql(
+              stack.graphqlUrl,
+              RECORD,
+              { i: decisionInput({ context: { i } }) },
+              bearer(bob.apiKey),
+            ).then((res) => ({ from: 'bob', status: res.status, body: res.body })),
+      ),
+    );
+    for (const r of results.filter((r) => r.from === 'bob')) {
+      expect((r.body as { errors?: unknown }).errors, JSON.stringify(r.body)).toBeUndefined();
+    }
+    for (const r of results.filter((r) => r.from === 'mallory')) {
+      expect(r.status).toBe(400);
+      const error = (r.body as { errors: { extensions: { code: string; details: { path: string }[] } }[] })
+        .errors[0]!;
+      expect(error.extensions.code).toBe('BAD_USER_INPUT');
+      expect(error.extensions.details[0]!.path).toBe('/variables/i/context/probe');
+    }
+    const after = await db.query('select count(*)::int as n from ledger.entry');
+    expect(after.rows[0].n - before.rows[0].n).toBe(30);
   });
 });
 
