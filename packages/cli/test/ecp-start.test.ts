@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -142,6 +142,8 @@ describe('ecp start', () => {
         },
       });
       expect((await fetch(`http://127.0.0.1:${ports.WORKERS_PORT}/readyz`)).status).toBe(200);
+      // The generated secrets are readable by their owner only.
+      expect(statSync(join(home, 'secrets.json')).mode & 0o777).toBe(0o600);
     } finally {
       if (ecp.child.exitCode === null) process.kill(-ecp.child.pid!, 'SIGINT');
     }
