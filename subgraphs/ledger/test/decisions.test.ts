@@ -1,5 +1,6 @@
 import { createHash, generateKeyPairSync, sign } from 'node:crypto';
 import { newId } from '@ecp/db/ids';
+import { IDENTITY_HEADER, signIdentity } from '@ecp/identity/identity-header';
 import type { Principal } from '@ecp/identity/principal';
 import { canonicalJson } from '@ecp/ledger-format/canonical-json';
 import { decisionSigningMessage } from '@ecp/ledger-format/decision-entry';
@@ -10,7 +11,7 @@ import { verifyProofBundle } from '@ecp/merkle/proof-bundle';
 import { verifyConsistency, verifyInclusion } from '@ecp/merkle/proofs';
 import { verifierFromKey } from '@ecp/merkle/signed-note';
 import { decisionInput } from '@ecp/test-kit/fixtures';
-import { errorCode, graphql, TEST_LEDGER_ORIGIN } from '@ecp/test-kit/http';
+import { errorCode, graphql, TEST_IDENTITY_SECRET, TEST_LEDGER_ORIGIN } from '@ecp/test-kit/http';
 import { type SubgraphUnderTest, startSubgraph } from '@ecp/test-kit/subgraph';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ledgerSubgraph } from '../src/subgraph';
@@ -70,6 +71,26 @@ async function record(input: Record<string, unknown>, as: Principal = agent) {
   return graphql<Recorded>(sg.url, RECORD, { input }, { as });
 }
 
+/** Posts a raw JSON body as the agent, so that what is sent is exactly what the test wrote. */
+async function post(body: string) {
+  const res = await fetch(sg.url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      [IDENTITY_HEADER]: signIdentity(agent, TEST_IDENTITY_SECRET),
+    },
+    body,
+  });
+  return {
+    status: res.status,
+    body: (await res.json()) as {
+      errors?: {
+        message: string;
+        extensions: { code: string; details?: { path: string; reason: string }[] };
+      }[];
+    },
+  };
+}
 async function size(): Promise<number> {
   const rows = await sg.em().getConnection().execute('select count(*)::int as n from ledger.entry');
   return (rows[0] as { n: number }).n;
@@ -312,50 +333,19 @@ describe('recordDecision', () => {
   it('refuses a request body with a duplicate key anywhere, before anything runs', async () => {
     const before = await size();
     const input = decisionInput();
-    const body = `{"query":${JSON.stringify(RECORD)},"variables":{"input":${JSON.stringify(input).replace('"confidence":0.8', '"confidence":0.8,"confidence":0.1')}}}`;
-    const { IDENTITY_HEADER, signIdentity } = await import('@ecp/identity/identity-header');
-    const { TEST_IDENTITY_SECRET } = await import('@ecp/test-kit/http');
-    const res = await fetch(sg.url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        [IDENTITY_HEADER]: signIdentity(agent, TEST_IDENTITY_SECRET),
-      },
-      body,
-    });
+    const res = await post(
+      `{"query":${JSON.stringify(RECORD)},"variables":{"input":${JSON.stringify(input).replace('"confidence":0.8', '"confidence":0.8,"confidence":0.1')}}}`,
+    );
     expect(res.status).toBe(400);
-    const json = (await res.json()) as {
-      errors: { message: string; extensions: { code: string; details: unknown[] } }[];
-    };
-    expect(json.errors[0]!.extensions.code).toBe('BAD_USER_INPUT');
-    expect(json.errors[0]!.message).toMatch(/duplicate key "confidence" in the object at \/variables\/input/);
+    expect(res.body.errors![0]!.extensions.code).toBe('BAD_USER_INPUT');
+    expect(res.body.errors![0]!.message).toMatch(
+      /duplicate key "confidence" in the object at \/variables\/input/,
+    );
     expect(await size()).toBe(before);
   });
 });
 
 describe('what the ledger keeps is what was sent', () => {
-  async function post(body: string) {
-    const { IDENTITY_HEADER, signIdentity } = await import('@ecp/identity/identity-header');
-    const { TEST_IDENTITY_SECRET } = await import('@ecp/test-kit/http');
-    const res = await fetch(sg.url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        [IDENTITY_HEADER]: signIdentity(agent, TEST_IDENTITY_SECRET),
-      },
-      body,
-    });
-    return {
-      status: res.status,
-      body: (await res.json()) as {
-        errors?: {
-          message: string;
-          extensions: { code: string; details?: { path: string; reason: string }[] };
-        }[];
-      },
-    };
-  }
-
   it('refuses U+0000, lone surrogates, 1e400 and unsafe integers in variables, naming the JSON path', async () => {
     const before = await size();
     const input = JSON.stringify(decisionInput());
