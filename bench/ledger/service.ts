@@ -1,6 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openOrm } from '@ecp/db/orm';
+import { Outbox } from '@ecp/events/outbox';
 import type { Logger } from '@ecp/logging/logger';
+import { LEDGER_TOPICS } from '@ecp/subgraph-ledger/modules/ledger/ledger.topics';
 import { type AppendRequest, LedgerLog } from '@ecp/subgraph-ledger/modules/ledger/ledger-log';
 import type { LogKeys } from '@ecp/subgraph-ledger/modules/ledger/log-keys';
 import { LEDGER_ENTITIES, LEDGER_SERVICE_ROLE } from '@ecp/subgraph-ledger/subgraph';
@@ -39,7 +41,13 @@ export async function startLog(
   logger: Logger,
   settings: LogSettings,
 ): Promise<LedgerLog> {
-  const log = new LedgerLog({ knex: orm.em.getConnection().getKnex(), keys, logger, ...settings });
+  const log = new LedgerLog({
+    knex: orm.em.getConnection().getKnex(),
+    outbox: new Outbox({ schema: 'ledger', topics: LEDGER_TOPICS }),
+    keys,
+    logger,
+    ...settings,
+  });
   await log.start();
   return log;
 }

@@ -1,12 +1,15 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261127090000_votes } from '../advisory/Migration20261127090000_votes';
+import { Migration20261201150000_events as AdvisoryEvents } from '../advisory/Migration20261201150000_events';
 import { Migration20261127090000_outcomes } from '../learning-consortium/Migration20261127090000_outcomes';
+import { Migration20261201150000_events as LearningEvents } from '../learning-consortium/Migration20261201150000_events';
 import { Migration20261127090000_agents } from '../ledger/Migration20261127090000_agents';
 import { Migration20261127120000_transparency_ledger } from '../ledger/Migration20261127120000_transparency_ledger';
 import { Migration20261127150000_outbox } from '../ledger/Migration20261127150000_outbox';
 import { Migration20261201120000_api_key_lifecycle } from '../ledger/Migration20261201120000_api_key_lifecycle';
+import { Migration20261201150000_events as LedgerEvents } from '../ledger/Migration20261201150000_events';
 import { Migration20261127090000_break_glass } from '../operations/Migration20261127090000_break_glass';
-
+import { Migration20261201150000_events as OperationsEvents } from '../operations/Migration20261201150000_events';
 /**
  * Each subgraph owns one PostgreSQL schema and its own ordered list of migrations.
  * A new migration is a file in the subgraph's folder, appended to its list here.
@@ -30,21 +33,31 @@ export const SUBGRAPH_SCHEMAS: readonly {
         name: 'Migration20261201120000_api_key_lifecycle',
         class: Migration20261201120000_api_key_lifecycle,
       },
+      { name: 'Migration20261201150000_events', class: LedgerEvents },
     ],
   },
   {
     subgraph: 'advisory',
     schema: 'advisory',
-    migrations: [{ name: 'Migration20261127090000_votes', class: Migration20261127090000_votes }],
+    migrations: [
+      { name: 'Migration20261127090000_votes', class: Migration20261127090000_votes },
+      { name: 'Migration20261201150000_events', class: AdvisoryEvents },
+    ],
   },
   {
     subgraph: 'learning-consortium',
     schema: 'learning',
-    migrations: [{ name: 'Migration20261127090000_outcomes', class: Migration20261127090000_outcomes }],
+    migrations: [
+      { name: 'Migration20261127090000_outcomes', class: Migration20261127090000_outcomes },
+      { name: 'Migration20261201150000_events', class: LearningEvents },
+    ],
   },
   {
     subgraph: 'operations',
     schema: 'operations',
-    migrations: [{ name: 'Migration20261127090000_break_glass', class: Migration20261127090000_break_glass }],
+    migrations: [
+      { name: 'Migration20261127090000_break_glass', class: Migration20261127090000_break_glass },
+      { name: 'Migration20261201150000_events', class: OperationsEvents },
+    ],
   },
 ];

@@ -12,9 +12,12 @@ export interface EventEnvelope {
   typename: string;
   key: Record<string, string>;
   attributes: Record<string, string>;
-  version: 1;
+  /** The topic's envelope version (its schema: `schema/events/<topic>.v<version>.schema.json`). */
+  version: number;
   /** When the change was committed, ISO 8601. */
   occurredAt: string;
+  /** W3C traceparent of the request that caused the event, when it was traced. */
+  trace?: string;
 }
 
 /** The default prefix of event streams; tests and side-by-side installations use their own. */

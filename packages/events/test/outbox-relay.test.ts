@@ -1,19 +1,50 @@
 import { randomUUID } from 'node:crypto';
+import { type MikroORM, openOrm } from '@ecp/db/orm';
 import { createLogger } from '@ecp/logging/logger';
 import { createTestDatabase, type TestDatabase } from '@ecp/test-kit/database';
 import { testEnv } from '@ecp/test-kit/env';
+import { defineEntity } from '@mikro-orm/postgresql';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type EventEnvelope, streamKey } from '../src/event';
-import { writeOutbox } from '../src/outbox';
+import { EventSchemaError, Outbox } from '../src/outbox';
 import { OutboxRelay } from '../src/outbox-relay';
+import { defineTopic } from '../src/topic';
 
 let db: TestDatabase;
 let redis: Redis;
 const prefix = `ecp:test:${randomUUID()}:`;
 const logger = createLogger({ service: 'test', level: 'silent' });
 const relays: OutboxRelay[] = [];
+
+/** A topic of the test's own, refining the published envelope schema as every topic does. */
+function thingsSchema(topic: string) {
+  return {
+    $id: `https://ecp.dev/schema/events/test-${topic}.v1.schema.json`,
+    $ref: 'envelope.v1.schema.json',
+    type: 'object',
+    properties: {
+      topic: { const: topic },
+      typename: { const: 'Thing' },
+      version: { const: 1 },
+      key: {
+        type: 'object',
+        required: ['id'],
+        additionalProperties: false,
+        properties: { id: { type: 'string' } },
+      },
+      attributes: {
+        type: 'object',
+        required: ['n'],
+        additionalProperties: false,
+        properties: { n: { type: 'string', pattern: '^[0-9]+$' } },
+      },
+    },
+  };
+}
+const THINGS = defineTopic(thingsSchema('things'));
+const outbox = new Outbox({ schema: 'evt', topics: [THINGS] });
 
 beforeAll(async () => {
   db = await createTestDatabase({ migrated: false });
@@ -49,15 +80,9 @@ async function transaction(events: { n: number }[], commit = true): Promise<void
   await client.connect();
   try {
     await client.query('begin');
-    await writeOutbox(
+    await outbox.write(
       client,
-      'evt',
-      events.map((e) => ({
-        topic: 'things',
-        typename: 'Thing',
-        key: { id: String(e.n) },
-        attributes: { n: String(e.n) },
-      })),
+      events.map((e) => ({ topic: THINGS, key: { id: String(e.n) }, attributes: { n: String(e.n) } })),
     );
     await client.query(commit ? 'commit' : 'rollback');
   } finally {
@@ -142,5 +167,75 @@ describe('outbox and relay', () => {
     await transaction([{ n: 200 }]);
     await c.flush();
     expect((await published()).at(-1)?.key.id).toBe('200');
+  });
+});
+
+describe('the outbox inside a MikroORM transaction', () => {
+  const ThingEntity = defineEntity({
+    name: 'Thing',
+    tableName: 'thing',
+    properties: (p) => ({ id: p.text().primary(), n: p.integer() }),
+  });
+  let orm: MikroORM;
+
+  beforeAll(async () => {
+    await sql('create table evt.thing (id text primary key, n integer not null)');
+    orm = await openOrm({ databaseUrl: db.url, schema: 'evt', entities: [ThingEntity], logger, poolMax: 2 });
+  });
+
+  afterAll(async () => {
+    await orm?.close(true);
+  });
+
+  async function things(): Promise<string[]> {
+    const rows = await orm.em.fork().getConnection().execute('select id from evt.thing order by id');
+    return (rows as { id: string }[]).map((r) => r.id);
+  }
+
+  it('commits the change and its event together, or neither', async () => {
+    const r = relay();
+    await r.start();
+    const before = (await published()).length;
+    await orm.em.fork().transactional(async (tx) => {
+      tx.create(ThingEntity, { id: 'orm-1', n: 1 });
+      await tx.flush();
+      await outbox.write(tx, [{ topic: THINGS, key: { id: 'orm-1' }, attributes: { n: '1' } }]);
+    });
+    await expect(
+      orm.em.fork().transactional(async (tx) => {
+        tx.create(ThingEntity, { id: 'orm-2', n: 2 });
+        await tx.flush();
+        await outbox.write(tx, [{ topic: THINGS, key: { id: 'orm-2' }, attributes: { n: '2' } }]);
+        throw new Error('the change fails after its event was written');
+      }),
+    ).rejects.toThrow(/the change fails/);
+    await r.flush();
+    expect((await published()).slice(before).map((e) => e.key.id)).toEqual(['orm-1']);
+    expect(await things()).toEqual(['orm-1']);
+  });
+
+  it('refuses an event that fails its topic’s schema, or a topic not declared, failing the transaction', async () => {
+    const attempt = (event: Parameters<Outbox['write']>[1][number], id: string) =>
+      orm.em.fork().transactional(async (tx) => {
+        tx.create(ThingEntity, { id, n: 3 });
+        await tx.flush();
+        await outbox.write(tx, [event]);
+      });
+    const bad = attempt({ topic: THINGS, key: { id: 'x' }, attributes: { n: 'three' } }, 'bad-1');
+    await expect(bad).rejects.toBeInstanceOf(EventSchemaError);
+    await expect(bad).rejects.toMatchObject({
+      problems: [{ path: '/attributes/n', reason: expect.any(String) }],
+    });
+    const other = defineTopic(thingsSchema('others'));
+    await expect(attempt({ topic: other, key: { id: 'x' } }, 'bad-2')).rejects.toThrow(
+      /not a topic this subgraph declares/,
+    );
+    await expect(attempt({ topic: THINGS, key: {}, attributes: { n: '1' } }, 'bad-3')).rejects.toThrow(/key/);
+    expect(await things()).not.toContain('bad-1');
+    expect(await things()).not.toContain('bad-3');
+    // Outside a transaction the event could commit without its change: refused.
+    await expect(
+      outbox.write(orm.em.fork(), [{ topic: THINGS, key: { id: 'y' }, attributes: { n: '1' } }]),
+    ).rejects.toThrow(/inside em.transactional/);
   });
 });

@@ -48,7 +48,7 @@ export function platformLayout(options: {
     name,
     entry: join(repoRoot, 'subgraphs', name, 'src/main.ts'),
     port,
-    env: { ...common, DATABASE_URL: databaseUrl },
+    env: { ...common, DATABASE_URL: databaseUrl, REDIS_URL: redisUrl },
   });
   const url = (port: number) => `http://${host}:${port}/graphql`;
   return {
@@ -59,7 +59,6 @@ export function platformLayout(options: {
           ...subgraph('ledger', 0).env,
           ECP_TOKEN_SECRET: secrets.tokenSecret,
           LEDGER_SIGNING_KEY: secrets.ledgerSigningKey,
-          REDIS_URL: redisUrl,
         },
       },
       subgraph('advisory', ports.advisory),

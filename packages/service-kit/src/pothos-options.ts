@@ -40,6 +40,14 @@ export const federationLink = { linkUrl: 'https://specs.apollo.dev/federation/v2
  */
 export const TOPIC_SPEC_URL = 'https://specs.ecp.dev/events/v1.0';
 
+/**
+ * The directives every subgraph's Pothos builder knows (`SchemaBuilder<{ Directives: EcpDirectives }>`),
+ * matching `topicDirective` below: one definition for all of them.
+ */
+export type EcpDirectives = {
+  topic: { locations: 'FIELD_DEFINITION'; args: { name: string } };
+};
+
 export const topicDirective = new GraphQLDirective({
   name: 'topic',
   description: 'The event topic (Redis Stream) that feeds this subscription field.',

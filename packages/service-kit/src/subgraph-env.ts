@@ -1,4 +1,5 @@
-import { port, postgresUrl, secret, serviceCommon } from '@ecp/config/schemas';
+import { port, postgresUrl, redisUrl, secret, serviceCommon } from '@ecp/config/schemas';
+import { DEFAULT_STREAM_PREFIX } from '@ecp/events/event';
 import { z } from 'zod';
 
 /** The environment every subgraph reads; each subgraph's env.ts extends it with its own options. */
@@ -12,19 +13,15 @@ export const subgraphEnvShape = (defaultPort: number) => ({
   /** The secret being rotated out: still accepted on incoming requests, never used to sign. */
   ECP_IDENTITY_SECRET_PREVIOUS: secret('ECP_IDENTITY_SECRET_PREVIOUS').optional(),
   MAX_BODY_BYTES: z.coerce.number().int().positive().default(1_048_576),
+  /** Where a subgraph that declares topics publishes its events (Redis Streams, fed from its outbox). */
+  REDIS_URL: redisUrl,
+  EVENT_STREAM_PREFIX: z.string().min(1).default(DEFAULT_STREAM_PREFIX),
+  /** Events kept per stream (approximately): how far back subscribers and consumers can go. */
+  EVENT_STREAM_MAX_LENGTH: z.coerce.number().int().min(100).default(100_000),
 });
 
-export interface SubgraphConfig {
-  HOST: string;
-  PORT: number;
-  DATABASE_URL: string;
-  DB_POOL_MAX: number;
-  ECP_IDENTITY_SECRET: string;
-  ECP_IDENTITY_SECRET_PREVIOUS?: string | undefined;
-  MAX_BODY_BYTES: number;
-  LOG_LEVEL: string;
-  SHUTDOWN_DEADLINE_MS: number;
-}
+/** What every subgraph's configuration holds, whatever it adds. */
+export type SubgraphConfig = z.output<z.ZodObject<ReturnType<typeof subgraphEnvShape>>>;
 
 export function identitySecrets(
   config: Pick<SubgraphConfig, 'ECP_IDENTITY_SECRET' | 'ECP_IDENTITY_SECRET_PREVIOUS'>,

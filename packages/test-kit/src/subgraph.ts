@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { BaseContext } from '@apollo/server';
 import { createLogger, type Logger } from '@ecp/logging/logger';
 import type { SubgraphConfig } from '@ecp/service-kit/subgraph-env';
@@ -31,7 +32,12 @@ export function testSubgraphConfig(databaseUrl: string): SubgraphConfig {
     DB_POOL_MAX: 5,
     ECP_IDENTITY_SECRET: TEST_IDENTITY_SECRET,
     MAX_BODY_BYTES: 1_048_576,
+    REDIS_URL: testEnv.redisUrl,
+    // Streams of its own per subgraph under test, so test files never see each other's events.
+    EVENT_STREAM_PREFIX: `ecp:test:${randomUUID()}:`,
+    EVENT_STREAM_MAX_LENGTH: 10_000,
     LOG_LEVEL: 'silent',
+    LOG_FORMAT: 'json',
     SHUTDOWN_DEADLINE_MS: 1000,
   };
 }

@@ -1,5 +1,5 @@
 import { StrictJSONObjectResolver } from '@ecp/service-kit/json-scalar';
-import { relayOptions } from '@ecp/service-kit/pothos-options';
+import { type EcpDirectives, relayOptions } from '@ecp/service-kit/pothos-options';
 import SchemaBuilder from '@pothos/core';
 import DirectivesPlugin from '@pothos/plugin-directives';
 import FederationPlugin from '@pothos/plugin-federation';
@@ -10,9 +10,7 @@ import type { LedgerContext } from './context';
 export const builder = new SchemaBuilder<{
   Context: LedgerContext;
   DefaultFieldNullability: false;
-  Directives: {
-    topic: { locations: 'FIELD_DEFINITION'; args: { name: string } };
-  };
+  Directives: EcpDirectives;
   Scalars: {
     DateTime: { Input: Date; Output: Date };
     JSONObject: { Input: Record<string, unknown>; Output: Record<string, unknown> };

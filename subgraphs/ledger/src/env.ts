@@ -1,6 +1,5 @@
 import { loadEnvOrExit } from '@ecp/config/env';
-import { redisUrl, secret } from '@ecp/config/schemas';
-import { DEFAULT_STREAM_PREFIX } from '@ecp/events/event';
+import { secret } from '@ecp/config/schemas';
 import { subgraphEnvShape } from '@ecp/service-kit/subgraph-env';
 import { z } from 'zod';
 
@@ -37,11 +36,6 @@ export const ledgerEnvSchema = z.object({
   CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(50).default(1000),
   /** …and whenever this many entries were appended since the last one. */
   CHECKPOINT_EVERY_ENTRIES: z.coerce.number().int().min(1).default(10_000),
-  /** Where events go (Redis Streams, fed from the outbox). */
-  REDIS_URL: redisUrl,
-  EVENT_STREAM_PREFIX: z.string().min(1).default(DEFAULT_STREAM_PREFIX),
-  /** Events kept per stream (approximately): how far back a subscriber can resume. */
-  EVENT_STREAM_MAX_LENGTH: z.coerce.number().int().min(100).default(100_000),
 });
 
 export type LedgerConfig = z.output<typeof ledgerEnvSchema>;

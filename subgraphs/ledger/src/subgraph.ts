@@ -1,7 +1,5 @@
-import { OutboxRelay } from '@ecp/events/outbox-relay';
 import { identitySecrets } from '@ecp/service-kit/subgraph-env';
 import type { SubgraphDefinition } from '@ecp/service-kit/subgraph-runtime';
-import { Redis } from 'ioredis';
 import { createLedgerContext, type LedgerContext } from './context';
 import type { LedgerConfig } from './env';
 import { AgentEntity } from './modules/agents/agent.entity';
@@ -13,6 +11,7 @@ import {
   DecisionEntity,
   EntryEntity,
 } from './modules/ledger/ledger.entities';
+import { LEDGER_TOPICS } from './modules/ledger/ledger.topics';
 import { LedgerLog } from './modules/ledger/ledger-log';
 import { logKeys } from './modules/ledger/log-keys';
 import { mountPublicKey } from './modules/ledger/public-key.route';
@@ -44,37 +43,24 @@ export function ledgerSubgraph(config: LedgerConfig): SubgraphDefinition<LedgerC
     entities: LEDGER_ENTITIES,
     schema: ledgerSchema,
     sessionRole: LEDGER_SERVICE_ROLE,
-    setup: async (orm, logger, metrics) => {
-      const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
-      redis.on('error', (err) => logger.warn({ err }, 'redis connection error'));
-      const relay = new OutboxRelay({
-        databaseUrl: config.DATABASE_URL,
-        schema: 'ledger',
-        sessionRole: LEDGER_SERVICE_ROLE,
-        redis,
-        streamPrefix: config.EVENT_STREAM_PREFIX,
-        streamMaxLength: config.EVENT_STREAM_MAX_LENGTH,
-        logger: logger.child({ module: 'outbox-relay' }),
-      });
+    events: { topics: LEDGER_TOPICS },
+    setup: async ({ orm, logger, metrics, outbox, publishEvents }) => {
+      if (!outbox) throw new Error('the ledger declares topics, so it has an outbox');
       log = new LedgerLog({
         knex: orm.em.getConnection().getKnex(),
+        outbox,
         keys,
         logger: logger.child({ module: 'ledger-log' }),
         batchMax: config.LEDGER_BATCH_MAX,
         checkpointIntervalMs: config.CHECKPOINT_INTERVAL_MS,
         checkpointEveryEntries: config.CHECKPOINT_EVERY_ENTRIES,
         registry: metrics.registry,
-        onEvents: () => relay.kick(),
+        // Publish at once rather than wait for the commit's notification to come round.
+        onEvents: publishEvents,
       });
       await log.start();
-      await relay.start();
       const started = log;
-      return async () => {
-        await started.close();
-        await relay.flush();
-        await relay.stop();
-        redis.disconnect();
-      };
+      return () => started.close();
     },
     createContext: (scope, orm) => {
       if (!log) throw new Error('the ledger log has not started');

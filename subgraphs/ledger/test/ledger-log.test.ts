@@ -1,5 +1,6 @@
 import { newId } from '@ecp/db/ids';
 import { openOrm } from '@ecp/db/orm';
+import { Outbox } from '@ecp/events/outbox';
 import { createLogger } from '@ecp/logging/logger';
 import { leafHash, toHex } from '@ecp/merkle/hash';
 import { rootFromLeaves } from '@ecp/merkle/tree';
@@ -8,6 +9,7 @@ import { TEST_LEDGER_ORIGIN, TEST_LEDGER_SIGNING_KEY } from '@ecp/test-kit/http'
 import type { MikroORM } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LEDGER_TOPICS } from '../src/modules/ledger/ledger.topics';
 import { type AppendRequest, LedgerLog } from '../src/modules/ledger/ledger-log';
 import { logKeys } from '../src/modules/ledger/log-keys';
 import { LEDGER_ENTITIES, LEDGER_SERVICE_ROLE } from '../src/subgraph';
@@ -16,6 +18,7 @@ let db: TestDatabase;
 const orms: MikroORM[] = [];
 const logger = createLogger({ service: 'ledger', level: 'silent' });
 const keys = logKeys(TEST_LEDGER_ORIGIN, TEST_LEDGER_SIGNING_KEY, []);
+const outbox = new Outbox({ schema: 'ledger', topics: LEDGER_TOPICS });
 
 async function newLog(batchMax = 1000): Promise<LedgerLog> {
   const orm = await openOrm({
@@ -29,6 +32,7 @@ async function newLog(batchMax = 1000): Promise<LedgerLog> {
   orms.push(orm);
   const log = new LedgerLog({
     knex: orm.em.getConnection().getKnex(),
+    outbox,
     keys,
     logger,
     batchMax,
@@ -200,6 +204,7 @@ describe('signing key rotation', () => {
     orms.push(orm);
     const newer = new LedgerLog({
       knex: orm.em.getConnection().getKnex(),
+      outbox,
       keys: rotated,
       logger,
       batchMax: 100,

@@ -1,4 +1,4 @@
-import { relayOptions } from '@ecp/service-kit/pothos-options';
+import { type EcpDirectives, relayOptions } from '@ecp/service-kit/pothos-options';
 import SchemaBuilder from '@pothos/core';
 import DirectivesPlugin from '@pothos/plugin-directives';
 import FederationPlugin from '@pothos/plugin-federation';
@@ -9,6 +9,7 @@ import type { OperationsContext } from './context';
 export const builder = new SchemaBuilder<{
   Context: OperationsContext;
   DefaultFieldNullability: false;
+  Directives: EcpDirectives;
   Scalars: { DateTime: { Input: Date; Output: Date } };
 }>({
   plugins: [DirectivesPlugin, RelayPlugin, FederationPlugin],

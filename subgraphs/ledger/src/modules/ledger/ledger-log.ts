@@ -1,4 +1,4 @@
-import { writeOutbox } from '@ecp/events/outbox';
+import type { Outbox } from '@ecp/events/outbox';
 import { canonicalJson } from '@ecp/ledger-format/canonical-json';
 import type { Logger } from '@ecp/logging/logger';
 import { signCheckpoint } from '@ecp/merkle/checkpoint';
@@ -7,6 +7,7 @@ import { Frontier } from '@ecp/merkle/tree';
 import type { Knex } from '@mikro-orm/postgresql';
 import type { PoolClient } from 'pg';
 import { Registry } from 'prom-client';
+import { CHECKPOINT_PUBLISHED, DECISION_RECORDED } from './ledger.topics';
 import { createLedgerMetrics } from './ledger-metrics';
 import { type DecisionRow, type EntryRow, idempotencyKeyOf, ledgerStore, nodeKey } from './ledger-store';
 import type { LogKeys } from './log-keys';
@@ -46,6 +47,8 @@ interface Pending {
 
 export interface LedgerLogOptions {
   knex: Knex;
+  /** The ledger's outbox: events are written in each batch's transaction. */
+  outbox: Outbox;
   keys: LogKeys;
   logger: Logger;
   batchMax: number;
@@ -236,12 +239,10 @@ export class LedgerLog {
     await ledgerStore.insertNodes(db, appended.completed);
     await ledgerStore.insertDecisions(db, decisions);
     await ledgerStore.insertCitations(db, citations);
-    await writeOutbox(
+    await this.options.outbox.write(
       db,
-      'ledger',
       decisions.map((d) => ({
-        topic: 'decisionRecorded',
-        typename: 'Decision',
+        topic: DECISION_RECORDED,
         key: { id: d.id },
         attributes: {
           agentId: d.agentId,
@@ -287,8 +288,8 @@ export class LedgerLog {
     const root = this.frontier.root();
     const note = signCheckpoint({ origin: keys.origin, size, rootHash: root }, [keys.signer]);
     await ledgerStore.insertCheckpoint(db, size, root, note);
-    await writeOutbox(db, 'ledger', [
-      { topic: 'checkpointPublished', typename: 'Checkpoint', key: { treeSize: size.toString() } },
+    await this.options.outbox.write(db, [
+      { topic: CHECKPOINT_PUBLISHED, key: { treeSize: size.toString() } },
     ]);
     this.lastCheckpoint = { size, at: Date.now() };
     this.metrics.checkpoints.inc();
