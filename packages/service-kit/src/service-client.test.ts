@@ -379,13 +379,24 @@ describe('when the target is slow', () => {
     expect(await client.request(BUMP, { key: 'twice', ms: 0 })).toEqual({ bump: 1 });
   });
 
-  it('gives up when the caller does, without counting it against the target', async () => {
-    const { client } = clientOf(target.url, { timeoutMs: 1000, breakAfterFailures: 1 });
+  it('stops waiting when the caller gives up, and counts only what the target did', async () => {
+    const { client, registry } = clientOf(target.url, { timeoutMs: 1000, breakAfterFailures: 1 });
+    const before = target.calls.get('slow') ?? 0;
     const controller = new AbortController();
+    const started = performance.now();
     const call = client.request(SLOW, { ms: 300 }, { signal: controller.signal });
     setTimeout(() => controller.abort(new Error('the caller went away')), 50);
     expect(await rejection(call)).toMatchObject({ message: 'the caller went away' });
+    expect(performance.now() - started).toBeLessThan(250);
+    expect(await histogramCount(registry, { operation: 'Slow', outcome: 'cancelled' })).toBe(1);
+    // The attempt went on and was answered: the target is fine, and one failure would have opened it.
+    await sleep(400);
     expect(client.circuit).toBe('closed');
+    expect(target.calls.get('slow')).toBe(before + 1);
+    expect(
+      await rejection(client.request(ECHO, { text: 'x' }, { signal: AbortSignal.abort() })),
+    ).toBeDefined();
+    expect(await seriesValue(registry, 'service_client_retries_total', { operation: 'Slow' })).toBe(0);
   });
 
   it('treats SERVICE_UNAVAILABLE from the target as no answer: retried for a query, fallback applies', async () => {

@@ -63,7 +63,11 @@ export interface CallOptions {
   requestId?: string;
   /** Logs about this call go here (`ctx.logger`, which carries request id and actor). */
   logger?: Logger;
-  /** Gives up when the caller no longer needs the answer; the call then rejects with the signal's reason. */
+  /**
+   * Stops waiting when the caller no longer needs the answer: the call rejects at once with the
+   * signal's reason, and is not sent again. An attempt already sent still runs to its end (at most the
+   * timeout), so that the breaker learns what the target did.
+   */
   signal?: AbortSignal;
 }
 
@@ -114,9 +118,9 @@ export class ServiceClient {
     this.pool = new Pool(url.origin, {
       connections: target.connections ?? 10,
       keepAliveTimeout: 30_000,
-      // Backstops; each attempt's own signal cuts it at the timeout.
-      headersTimeout: this.timeoutMs,
-      bodyTimeout: this.timeoutMs,
+      // Backstops only: each attempt's own signal cuts it at the timeout.
+      headersTimeout: this.timeoutMs * 2,
+      bodyTimeout: this.timeoutMs * 2,
     });
     this.metrics = serviceClientMetrics(options.registry);
     this.breaker = circuitBreaker(
@@ -196,8 +200,11 @@ export class ServiceClient {
     for (let attempt = 1; ; attempt++) {
       let answer: Answer;
       try {
-        answer = await this.breaker.execute(
-          () => this.attempt(operation.name, body, identity, requestId, attempt, options.signal),
+        options.signal?.throwIfAborted();
+        // The attempt runs to its own end even if the caller gives up first, so that the breaker
+        // counts what the target did, not what the caller stopped waiting for.
+        answer = await abandonable(
+          this.breaker.execute(() => this.attempt(operation.name, body, identity, requestId, attempt)),
           options.signal,
         );
       } catch (err) {
@@ -240,11 +247,8 @@ export class ServiceClient {
     identity: Principal,
     requestId: string,
     attempt: number,
-    callerSignal: AbortSignal | undefined,
   ): Promise<Answer> {
-    callerSignal?.throwIfAborted();
-    const timeout = AbortSignal.timeout(this.timeoutMs);
-    const signal = callerSignal ? AbortSignal.any([callerSignal, timeout]) : timeout;
+    const signal = AbortSignal.timeout(this.timeoutMs);
     const unavailable = (reason: SubgraphUnavailableError['reason'], detail: string) =>
       new SubgraphUnavailableError(this.subgraph, operationName, reason, detail, attempt);
     let status: number;
@@ -264,9 +268,9 @@ export class ServiceClient {
       status = res.statusCode;
       text = await res.body.text();
     } catch (err) {
-      // The caller giving up is not the target failing: rethrow it untouched, so the breaker ignores it.
-      if (callerSignal?.aborted) throw callerSignal.reason;
-      if (timeout.aborted) throw unavailable('timeout', `no answer within ${this.timeoutMs} ms`);
+      if (signal.aborted || isUndiciTimeout(err)) {
+        throw unavailable('timeout', `no answer within ${this.timeoutMs} ms`);
+      }
       throw unavailable('unreachable', describe(err));
     }
     const answer = parseAnswer(text);
@@ -336,6 +340,21 @@ function remoteError(value: unknown): RemoteGraphQLError {
       ? { extensions: extensions as Record<string, unknown> }
       : {}),
   };
+}
+
+/** Waits for `work`, or rejects with the signal's reason as soon as the caller gives up. */
+function abandonable<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+function isUndiciTimeout(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT';
 }
 
 function describe(err: unknown): string {
