@@ -93,8 +93,8 @@ type Answer = { data: unknown; errors?: undefined } | { data: unknown; errors: R
  * an answer: it neither trips the breaker nor is retried.
  *
  * What happens when there is no answer is the caller's choice: given a `fallback`, the call answers
- * with it; without one, SubgraphUnavailableError propagates. Errors the target answered with are RemoteError,
- * keeping the target's code.
+ * with it; without one, SubgraphUnavailableError propagates. Errors the target answered with are
+ * RemoteError, keeping the target's code.
  */
 export class ServiceClient {
   readonly subgraph: string;
@@ -111,7 +111,7 @@ export class ServiceClient {
     if (identity.kind !== 'service') throw new TypeError('a service client calls as a service principal');
     this.subgraph = target.name;
     this.timeoutMs = target.timeoutMs ?? 2000;
-    this.retries = Math.min(target.retries ?? 2, MAX_RETRIES);
+    this.retries = Math.max(0, Math.min(target.retries ?? 2, MAX_RETRIES));
     this.retryDelayMs = target.retryDelayMs ?? 50;
     const url = new URL(target.url);
     this.path = `${url.pathname}${url.search}`;
