@@ -8,10 +8,21 @@ import { type Principal, ROLES } from './principal';
  * header is missing, malformed, forged or expired, so nothing reaches them except through the gateway.
  *
  * Wire form: `v1.<base64url(JSON claims)>.<base64url(HMAC(secret, "v1." + claims))>`.
+ *
+ * A service calling another subgraph on someone's behalf adds the `actor` claim (the agent or person,
+ * as the gateway verified them), signed with the rest. Claims are only ever added, optionally: a
+ * verifier that predates one ignores it, so the service is then taken for itself alone.
  */
 export const IDENTITY_HEADER = 'ecp-identity';
 
 const VERSION = 'v1';
+
+const actorClaimSchema = z.object({
+  sub: z.string().min(1),
+  name: z.string(),
+  roles: z.array(z.enum(ROLES)),
+  jur: z.array(z.string()),
+});
 
 const claimsSchema = z.object({
   kind: z.enum(['agent', 'service']),
@@ -23,6 +34,8 @@ const claimsSchema = z.object({
   exp: z.number().int(),
   /** The caller's credential: the API key id, and the access token's expiry when one was used. */
   cred: z.object({ key: z.string().min(1), exp: z.number().int().optional() }).optional(),
+  /** Whom a service acts for. Only a service acts for someone, and only for one: actors do not nest. */
+  actor: actorClaimSchema.optional(),
 });
 
 export type IdentityFailure =
@@ -59,6 +72,9 @@ export function signIdentity(
   if (ttlSeconds > IDENTITY_MAX_LIFETIME_SECONDS) {
     throw new RangeError(`an identity header lives at most ${IDENTITY_MAX_LIFETIME_SECONDS} s`);
   }
+  if (principal.actor && principal.kind !== 'service') {
+    throw new TypeError('only a service principal acts for someone');
+  }
   const iat = Math.floor(now / 1000);
   const claims = {
     kind: principal.kind,
@@ -73,6 +89,16 @@ export function signIdentity(
           cred: {
             key: principal.credential.apiKeyId,
             ...(principal.credential.expiresAt === undefined ? {} : { exp: principal.credential.expiresAt }),
+          },
+        }
+      : {}),
+    ...(principal.actor
+      ? {
+          actor: {
+            sub: principal.actor.id,
+            name: principal.actor.name,
+            roles: principal.actor.roles,
+            jur: principal.actor.jurisdictions,
           },
         }
       : {}),
@@ -107,6 +133,8 @@ export function verifyIdentity(
   } catch {
     throw new IdentityHeaderError('malformed');
   }
+  // However well signed, an agent acting for someone else is nothing ECP mints: refuse it outright.
+  if (claims.actor && claims.kind !== 'service') throw new IdentityHeaderError('malformed');
   if (claims.exp * 1000 < now) throw new IdentityHeaderError('expired');
   // A leaked or replayed header must not be usable for long: refuse one minted in the future, or one
   // whose signer gave it a longer life than any ECP process does.
@@ -126,6 +154,16 @@ export function verifyIdentity(
           credential: {
             apiKeyId: claims.cred.key,
             ...(claims.cred.exp === undefined ? {} : { expiresAt: claims.cred.exp }),
+          },
+        }
+      : {}),
+    ...(claims.actor
+      ? {
+          actor: {
+            id: claims.actor.sub,
+            name: claims.actor.name,
+            roles: claims.actor.roles,
+            jurisdictions: claims.actor.jur,
           },
         }
       : {}),

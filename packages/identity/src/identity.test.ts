@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { AccessTokenError, issueAccessToken, verifyAccessToken } from './access-token';
 import { apiKeyHint, generateApiKey, hashApiKey, looksLikeApiKey } from './api-key';
 import { IdentityHeaderError, signIdentity, verifyIdentity } from './identity-header';
-import type { Principal } from './principal';
+import { type Actor, actingFor, actorOf, type Principal, servicePrincipal } from './principal';
 
 const secret = 's'.repeat(32);
 const other = 'o'.repeat(32);
@@ -15,8 +15,8 @@ const alice: Principal = {
   jurisdictions: ['EU/DE'],
 };
 
-/** A header with chosen times, correctly signed: what a holder of the secret could mint. */
-function forge(times: { iat: number; exp: number }): string {
+/** A header with chosen claims, correctly signed: what a holder of the secret could mint. */
+function forge(times: { iat: number; exp: number }, extra: Record<string, unknown> = {}): string {
   const claims = {
     kind: 'agent',
     sub: alice.id,
@@ -24,6 +24,7 @@ function forge(times: { iat: number; exp: number }): string {
     roles: alice.roles,
     jur: alice.jurisdictions,
     ...times,
+    ...extra,
   };
   const body = `v1.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
   return `${body}.${createHmac('sha256', secret).update(body).digest('base64url')}`;
@@ -79,6 +80,65 @@ describe('identity header', () => {
     const backwards = forge({ iat: Math.floor(now / 1000), exp: Math.floor(now / 1000) - 1 + 60 });
     expect(verifyIdentity(backwards, [secret], now)).toEqual(alice);
     expect(() => signIdentity(alice, secret, 3600)).toThrow(RangeError);
+  });
+});
+
+describe('a service acting for someone', () => {
+  const ledger = servicePrincipal('ledger', ['ANALYST']);
+  const aliceActor: Actor = { id: alice.id, name: alice.name, roles: ['AGENT'], jurisdictions: ['EU/DE'] };
+
+  it('carries the actor, signed with the rest, into the verified principal', () => {
+    const onBehalf = actingFor(ledger, actorOf(alice));
+    expect(onBehalf).toEqual({ ...ledger, actor: aliceActor });
+    const verified = verifyIdentity(signIdentity(onBehalf, secret), [secret]);
+    expect(verified).toEqual(onBehalf);
+    // The service keeps its own roles: the actor's are reported, never merged into them.
+    expect(verified.roles).toEqual(['ANALYST']);
+    expect(verified.kind).toBe('service');
+  });
+
+  it('passes the actor on through a second hop, and acts for no one when there is none', () => {
+    const firstHop = verifyIdentity(signIdentity(actingFor(ledger, actorOf(alice)), secret), [secret]);
+    const advisory = servicePrincipal('advisory');
+    const secondHop = verifyIdentity(signIdentity(actingFor(advisory, actorOf(firstHop)), secret), [secret]);
+    expect(secondHop).toEqual({ ...advisory, actor: aliceActor });
+    expect(actorOf(ledger)).toBeUndefined();
+    expect(actingFor(actingFor(ledger, aliceActor), undefined)).toEqual(ledger);
+  });
+
+  it('cannot gain or change an actor without the secret', () => {
+    const plain = signIdentity(ledger, secret);
+    const [v, body, sig] = plain.split('.');
+    const claims = JSON.parse(Buffer.from(body!, 'base64url').toString());
+    const withActor = { ...claims, actor: { sub: 'someone-else', name: 'x', roles: ['ADMIN'], jur: [] } };
+    const forged = `${v}.${Buffer.from(JSON.stringify(withActor)).toString('base64url')}.${sig}`;
+    expect(failure(() => verifyIdentity(forged, [secret]))).toBe('bad-signature');
+  });
+
+  it('is refused for an agent principal, when signing and when verifying', () => {
+    expect(() => signIdentity({ ...alice, actor: aliceActor }, secret)).toThrow(TypeError);
+    expect(() => actingFor(alice, aliceActor)).toThrow(TypeError);
+    const now = Date.now();
+    const times = { iat: Math.floor(now / 1000), exp: Math.floor(now / 1000) + 60 };
+    const agentActing = forge(times, { actor: { sub: 'x', name: 'x', roles: [], jur: [] } });
+    expect(failure(() => verifyIdentity(agentActing, [secret], now))).toBe('malformed');
+    const badRole = forge(times, {
+      kind: 'service',
+      actor: { sub: 'x', name: 'x', roles: ['ROOT'], jur: [] },
+    });
+    expect(failure(() => verifyIdentity(badRole, [secret], now))).toBe('malformed');
+  });
+
+  it('keeps the bounds on lifetime and clock skew', () => {
+    const now = Date.now();
+    const iat = Math.floor(now / 1000);
+    const actor = { sub: alice.id, name: alice.name, roles: ['AGENT'], jur: [] };
+    const long = forge({ iat, exp: iat + 86_400 }, { kind: 'service', actor });
+    expect(failure(() => verifyIdentity(long, [secret], now))).toBe('too-long-lived');
+    const future = signIdentity(actingFor(ledger, aliceActor), secret, 60, now + 60_000);
+    expect(failure(() => verifyIdentity(future, [secret], now))).toBe('not-yet-valid');
+    const old = signIdentity(actingFor(ledger, aliceActor), secret, 60, now - 120_000);
+    expect(failure(() => verifyIdentity(old, [secret], now))).toBe('expired');
   });
 });
 

@@ -14,6 +14,23 @@ export interface Principal {
   jurisdictions: readonly string[];
   /** What the caller authenticated with; absent for ECP's own services. */
   credential?: Credential;
+  /**
+   * For a `service` principal calling on someone's behalf, the agent or person it acts for. It grants
+   * the service nothing: the service's own roles still decide what it may do, and the receiving
+   * subgraph decides what, if anything, the actor's roles add. Never set on an `agent` principal.
+   */
+  actor?: Actor;
+}
+
+/**
+ * The agent or person on whose behalf a service calls another subgraph: as the gateway verified them
+ * for the request that led to the call, so the receiving side can authorize and log them.
+ */
+export interface Actor {
+  id: string;
+  name: string;
+  roles: readonly Role[];
+  jurisdictions: readonly string[];
 }
 
 /**
@@ -39,4 +56,26 @@ export function isRole(value: string): value is Role {
 /** The identity ECP's own processes use when they call each other. */
 export function servicePrincipal(service: string, roles: readonly Role[] = []): Principal {
   return { kind: 'service', id: `service:${service}`, name: service, roles, jurisdictions: [] };
+}
+
+/**
+ * Whom a request acts for: an agent principal is its own actor; a service principal acts for the actor
+ * it carries, or for no one. A service handling a request passes this on when it calls another
+ * subgraph, so the actor survives any number of hops.
+ */
+export function actorOf(principal: Principal): Actor | undefined {
+  if (principal.kind === 'service') return principal.actor;
+  return {
+    id: principal.id,
+    name: principal.name,
+    roles: principal.roles,
+    jurisdictions: principal.jurisdictions,
+  };
+}
+
+/** `service` acting for `actor` (no one when undefined). */
+export function actingFor(service: Principal, actor: Actor | undefined): Principal {
+  if (service.kind !== 'service') throw new TypeError('only a service principal acts for someone');
+  const { actor: _previous, ...rest } = service;
+  return actor ? { ...rest, actor } : rest;
 }

@@ -99,11 +99,11 @@ export async function createSubgraphServer<C extends BaseContext & { logger: Log
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
         const principal = res.locals.principal as Principal;
-        const scope: RequestScope = {
-          principal,
-          requestId: req.requestId,
-          logger: req.log.child({ actor: principal.id }),
-        };
+        // A service calling on someone's behalf is logged as that someone, via the service.
+        const logged = principal.actor
+          ? { actor: principal.actor.id, via: principal.id }
+          : { actor: principal.id };
+        const scope: RequestScope = { principal, requestId: req.requestId, logger: req.log.child(logged) };
         return createContext(scope);
       },
     }),
