@@ -1,8 +1,17 @@
 import { randomUUID } from 'node:crypto';
+import { type EntryKind, serviceIdempotency } from '@ecp/subgraph-ledger/modules/entries/entry-kind';
 import type { AppendRequest } from '@ecp/subgraph-ledger/modules/ledger/ledger-log';
 
 /** The kind of the entries the service-level runs append. */
 export const BENCH_KIND = 'ecp.bench/v1';
+
+/** Appended as they are, projecting nothing: the append path itself is what is measured. */
+const BENCH: EntryKind = {
+  kind: BENCH_KIND,
+  appendedBy: 'service',
+  idempotency: serviceIdempotency,
+  project: async () => [],
+};
 
 const AGENT_ID = '0191f3a2-6c1e-7c4b-9a57-3d2f1e0b8c41';
 
@@ -40,7 +49,7 @@ let counter = 0;
 /** A fresh append request for the next bench entry. */
 export function benchRequest(): AppendRequest {
   const n = counter++;
-  return { kind: BENCH_KIND, entry: (recordedAt) => benchEntry(n, recordedAt) };
+  return { kind: BENCH, entry: (recordedAt) => benchEntry(n, recordedAt), projection: undefined };
 }
 
 /** A recordDecision input of the same shape, unique by its idempotency key. */

@@ -8,6 +8,7 @@ import { Migration20261127120000_transparency_ledger } from '../ledger/Migration
 import { Migration20261127150000_outbox } from '../ledger/Migration20261127150000_outbox';
 import { Migration20261201120000_api_key_lifecycle } from '../ledger/Migration20261201120000_api_key_lifecycle';
 import { Migration20261201150000_events as LedgerEvents } from '../ledger/Migration20261201150000_events';
+import { Migration20261201160000_entry_keys } from '../ledger/Migration20261201160000_entry_keys';
 import { Migration20261127090000_break_glass } from '../operations/Migration20261127090000_break_glass';
 import { Migration20261201150000_events as OperationsEvents } from '../operations/Migration20261201150000_events';
 /**
@@ -34,6 +35,7 @@ export const SUBGRAPH_SCHEMAS: readonly {
         class: Migration20261201120000_api_key_lifecycle,
       },
       { name: 'Migration20261201150000_events', class: LedgerEvents },
+      { name: 'Migration20261201160000_entry_keys', class: Migration20261201160000_entry_keys },
     ],
   },
   {

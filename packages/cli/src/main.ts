@@ -87,6 +87,12 @@ withKeys(verify.command('export <file>'))
   .description('re-hash every entry of an export, recompute the tree and compare it with every checkpoint')
   .option('--checkpoint <file>', 'a checkpoint you kept; repeatable', collect, [])
   .option('--previous <file>', 'an earlier export: entries changed since are named exactly')
+  .option(
+    '--schema <file>',
+    'the JSON Schema of an entry kind newer than this ecp (from schema/ledger/); repeatable',
+    collect,
+    [],
+  )
   .action((file, options) => verifyExport(file, options));
 
 try {

@@ -1,14 +1,19 @@
 import decisionV1 from '@ecp/schema/ledger/ecp.decision.v1.schema.json' with { type: 'json' };
+import serviceEntryV1 from '@ecp/schema/ledger/service-entry.v1.schema.json' with { type: 'json' };
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import { jsonPointer, jsonProfileProblems } from './json-profile';
 
 /**
  * The JSON Schema (draft 2020-12) of every entry kind, as published in schema/ledger/. An entry is
- * validated against its kind's schema before it is canonicalised and appended.
+ * validated against its kind's schema before it is canonicalised and appended, and again by `ecp
+ * verify export`. Kinds appended by services refine `service-entry.v1.schema.json`.
  */
 export const ENTRY_SCHEMAS: Readonly<Record<string, object>> = {
   'ecp.decision/v1': decisionV1,
 };
+
+/** The common form of service-appended entries, which their kinds' schemas refer to. */
+export const SERVICE_ENTRY_SCHEMA = serviceEntryV1;
 
 export interface SchemaProblem {
   /** JSON Pointer into the entry, `/body/confidence`. */
@@ -17,9 +22,30 @@ export interface SchemaProblem {
 }
 
 const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: false });
+ajv.addSchema(serviceEntryV1);
 const validators = new Map<string, ValidateFunction>(
   Object.entries(ENTRY_SCHEMAS).map(([kind, schema]) => [kind, ajv.compile(schema)]),
 );
+
+/**
+ * Registers the schema of a kind appended by a service (its `properties.kind.const` names it), so that
+ * `validateEntry` knows it; registering the same kind again with the same schema changes nothing.
+ */
+export function registerEntrySchema(
+  schema: { $id: string; properties: { kind: { const: string } } & Record<string, unknown> } & Record<
+    string,
+    unknown
+  >,
+): string {
+  const kind = schema.properties.kind.const;
+  if (!validators.has(kind)) validators.set(kind, ajv.getSchema(schema.$id) ?? ajv.compile(schema));
+  return kind;
+}
+
+/** The kinds whose schemas are known. */
+export function knownEntryKinds(): string[] {
+  return [...validators.keys()];
+}
 
 /**
  * Every way `entry` departs from its kind's schema, or from the JSON profile canonical JSON needs

@@ -4,6 +4,8 @@ import type { RequestScope } from '@ecp/service-kit/subgraph-server';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { AgentService } from './modules/agents/agent.service';
 import { ApiKeyService } from './modules/api-keys/api-key.service';
+import { AppendEntryService } from './modules/entries/append-entry.service';
+import type { EntryKinds } from './modules/entries/entry-kind';
 import { AgentKeyService } from './modules/ledger/agent-key.service';
 import { DecisionService } from './modules/ledger/decision.service';
 import type { LedgerLog } from './modules/ledger/ledger-log';
@@ -25,6 +27,7 @@ export interface LedgerContext {
   apiKeys: ApiKeyService;
   agentKeys: AgentKeyService;
   decisions: DecisionService;
+  entries: AppendEntryService;
   proofs: ProofService;
 }
 
@@ -33,6 +36,7 @@ export function createLedgerContext(
   orm: MikroORM,
   settings: LedgerSettings,
   log: LedgerLog,
+  kinds: EntryKinds,
 ): LedgerContext {
   const em = orm.em.fork();
   const { principal, logger } = scope;
@@ -43,6 +47,14 @@ export function createLedgerContext(
     apiKeys: new ApiKeyService({ em, principal, logger }),
     agentKeys: new AgentKeyService({ em, principal, logger }),
     decisions: new DecisionService({ em, principal, logger, log, maxEntryBytes: settings.maxEntryBytes }),
+    entries: new AppendEntryService({
+      em,
+      principal,
+      logger,
+      log,
+      kinds,
+      maxEntryBytes: settings.maxEntryBytes,
+    }),
     proofs: new ProofService({ em, principal }),
   };
 }

@@ -2,6 +2,7 @@ import { federationLink, subscriptionTopics } from '@ecp/service-kit/pothos-opti
 import { builder } from './builder';
 import './modules/agents/agent.schema';
 import './modules/api-keys/api-key.schema';
+import './modules/entries/append-entry.schema';
 import './modules/ledger/ledger.schema';
 import './modules/ledger/decision.schema';
 import './modules/ledger/subscriptions.schema';

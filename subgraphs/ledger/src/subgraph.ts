@@ -5,6 +5,8 @@ import type { LedgerConfig } from './env';
 import { AgentEntity } from './modules/agents/agent.entity';
 import { ApiKeyEntity } from './modules/api-keys/api-key.entity';
 import { mountApiKeyLookup } from './modules/api-keys/api-key-lookup.route';
+import { type EntryKind, EntryKinds } from './modules/entries/entry-kind';
+import { decisionKind } from './modules/ledger/decision.kind';
 import {
   AgentKeyEntity,
   CheckpointEntity,
@@ -29,7 +31,22 @@ export const LEDGER_ENTITIES = [
 /** The role the ledger works as: SELECT and INSERT only on the append-only tables. */
 export const LEDGER_SERVICE_ROLE = 'ecp_ledger_writer';
 
-export function ledgerSubgraph(config: LedgerConfig): SubgraphDefinition<LedgerContext> {
+/**
+ * The entry kinds the ledger accepts. Each feature that records what it did adds its kind here (its
+ * schema in `schema/ledger/`, registered with `serviceEntryKind`); decisions are recorded by agents.
+ */
+export const LEDGER_ENTRY_KINDS: readonly EntryKind<never>[] = [decisionKind];
+
+export interface LedgerOptions {
+  /** Further kinds to accept beside the platform's (a test's own kinds). */
+  extraKinds?: readonly EntryKind<never>[];
+}
+
+export function ledgerSubgraph(
+  config: LedgerConfig,
+  options: LedgerOptions = {},
+): SubgraphDefinition<LedgerContext> {
+  const kinds = new EntryKinds([...LEDGER_ENTRY_KINDS, ...(options.extraKinds ?? [])]);
   const settings = {
     tokenSecret: config.ECP_TOKEN_SECRET,
     accessTokenMaxTtlSeconds: config.ACCESS_TOKEN_MAX_TTL_SECONDS,
@@ -64,7 +81,7 @@ export function ledgerSubgraph(config: LedgerConfig): SubgraphDefinition<LedgerC
     },
     createContext: (scope, orm) => {
       if (!log) throw new Error('the ledger log has not started');
-      return createLedgerContext(scope, orm, settings, log);
+      return createLedgerContext(scope, orm, settings, log, kinds);
     },
     mount: (routes, orm) => {
       mountApiKeyLookup(routes, orm, identitySecrets(config));

@@ -9,6 +9,8 @@ import { TEST_LEDGER_ORIGIN, TEST_LEDGER_SIGNING_KEY } from '@ecp/test-kit/http'
 import type { MikroORM } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type EntryKind, serviceIdempotency } from '../src/modules/entries/entry-kind';
+import { type DecisionProjection, decisionKind } from '../src/modules/ledger/decision.kind';
 import { LEDGER_TOPICS } from '../src/modules/ledger/ledger.topics';
 import { type AppendRequest, LedgerLog } from '../src/modules/ledger/ledger-log';
 import { logKeys } from '../src/modules/ledger/log-keys';
@@ -55,9 +57,18 @@ async function sql<T = Record<string, unknown>>(text: string, params: unknown[] 
   }
 }
 
-const note = (n: number): AppendRequest => ({
+/** A kind of the test's own: entries the log appends without projecting anything. */
+const NOTES: EntryKind = {
   kind: 'ecp.test/v1',
+  appendedBy: 'service',
+  idempotency: serviceIdempotency,
+  project: async () => [],
+};
+
+const note = (n: number): AppendRequest => ({
+  kind: NOTES,
   entry: (recordedAt) => ({ kind: 'ecp.test/v1', n, recordedAt }),
+  projection: undefined,
 });
 
 /** The stored entries' leaf hashes, checked against their bytes, and the recursive root over them. */
@@ -87,17 +98,21 @@ describe('LedgerLog', () => {
     await Promise.all([1, 2, 3].map((n) => log.append(note(n))));
     const before = await storedTree();
     // A decision row for an agent that does not exist violates a foreign key inside the transaction.
-    const poisoned: AppendRequest = {
-      ...note(99),
-      decision: {
-        id: newId(),
-        agentId: newId(),
-        jurisdiction: 'EU',
-        category: 'x',
-        chosenOption: 'a',
-        confidence: 0.5,
-        idempotencyKey: 'k',
-        signingKeyId: null,
+    const poisoned: AppendRequest<DecisionProjection> = {
+      kind: decisionKind,
+      entry: (recordedAt) => ({ kind: 'ecp.test/v1', n: 99, recordedAt }),
+      projection: {
+        row: {
+          id: newId(),
+          agentId: newId(),
+          jurisdiction: 'EU',
+          category: 'x',
+          chosenOption: 'a',
+          confidence: 0.5,
+          idempotencyKey: 'k',
+          signingKeyId: null,
+        },
+        cites: [],
       },
     };
     // The first append starts a batch on its own; the next three queue behind it and form one batch.
@@ -125,8 +140,9 @@ describe('LedgerLog', () => {
     const lead = log.append(note(300));
     // Built past validation on purpose: U+0000 and a lone surrogate make PostgreSQL refuse the insert.
     const bad = (n: number): AppendRequest => ({
-      kind: 'ecp.test/v1',
+      kind: NOTES,
       entry: (recordedAt) => ({ kind: 'ecp.test/v1', n, recordedAt, text: n % 2 ? '\u0000' : '\ud800' }),
+      projection: undefined,
     });
     const mixed = Array.from({ length: 60 }, (_, i) => (i % 2 ? log.append(bad(i)) : log.append(note(i))));
     await lead;

@@ -1,5 +1,6 @@
 import { createReadStream, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { knownEntryKinds, registerEntrySchema, validateEntry } from '@ecp/ledger-format/entry-schemas';
 import { openCheckpoint } from '@ecp/merkle/checkpoint';
 import { fromHex, leafHash, toHex } from '@ecp/merkle/hash';
 import { LogAuditor } from '@ecp/merkle/log-audit';
@@ -116,13 +117,18 @@ export async function verifyCheckpointConsistency(
 
 /**
  * `ecp verify export <file>`: re-hashes every entry of an `ecp ledger export`, recomputes the whole tree
- * and compares it with every checkpoint in the export and every one given with --checkpoint. A changed
- * entry is named by index; with --previous (an earlier export) even one whose recorded hash was forged.
+ * and compares it with every checkpoint in the export and every one given with --checkpoint, and checks
+ * every entry against its kind's published JSON Schema (those this ecp knows, and any given with
+ * --schema). A changed entry is named by index; with --previous (an earlier export) even one whose
+ * recorded hash was forged. Entries of kinds it has no schema for are counted and named, not failed.
  */
 export async function verifyExport(
   file: string,
-  options: KeyOptions & { checkpoint: string[]; previous?: string },
+  options: KeyOptions & { checkpoint: string[]; previous?: string; schema?: string[] },
 ): Promise<void> {
+  for (const schemaFile of options.schema ?? [])
+    registerEntrySchema(JSON.parse(readFileSync(schemaFile, 'utf8')));
+  const kinds = new KindCheck();
   const previous = options.previous ? await loadEntries(options.previous) : undefined;
   const lines = readLines(file);
   const first = await lines.next();
@@ -153,6 +159,7 @@ export async function verifyExport(
         previous: previous ? (i) => previous.get(i) : undefined,
       });
       auditor.push(BigInt(line.index), encoder.encode(line.canonical), fromHex(line.leafHash, 32));
+      kinds.check(line.index, line.canonical);
       if (++read % 1000 === 0) bar.update(read);
     }
   }
@@ -172,10 +179,53 @@ export async function verifyExport(
     report.ok = false;
   }
   for (const finding of report.findings) say(`FAIL ${finding.message}`);
-  if (!report.ok) throw new VerificationFailed(`${report.findings.length} problem(s) in ${file}`);
+  for (const problem of kinds.problems) say(`FAIL ${problem}`);
+  const failures = report.findings.length + kinds.problems.length;
+  if (failures > 0) throw new VerificationFailed(`${failures} problem(s) in ${file}`);
   say(
     `ok  ${report.size} entries re-hashed; the tree (root ${report.root}) matches all ${report.checkpointsVerified} signed checkpoints`,
   );
+  say(`ok  ${kinds.summary()}`);
+}
+
+/** Every entry against its kind's schema: problems are failures, kinds without a schema are counted. */
+class KindCheck {
+  readonly problems: string[] = [];
+  private readonly checked = new Map<string, number>();
+  private readonly unknown = new Map<string, number>();
+
+  check(index: string, canonical: string): void {
+    let entry: { kind?: unknown };
+    try {
+      entry = JSON.parse(canonical) as { kind?: unknown };
+    } catch {
+      this.problems.push(`entry ${index} is not JSON`);
+      return;
+    }
+    const kind = typeof entry.kind === 'string' ? entry.kind : '(no kind)';
+    if (!knownEntryKinds().includes(kind)) {
+      this.unknown.set(kind, (this.unknown.get(kind) ?? 0) + 1);
+      return;
+    }
+    this.checked.set(kind, (this.checked.get(kind) ?? 0) + 1);
+    const problems = validateEntry(entry);
+    if (problems.length > 0 && this.problems.length < 100) {
+      this.problems.push(
+        `entry ${index} (${kind}) does not match its schema: ${problems.map((p) => `${p.path} ${p.reason}`).join('; ')}`,
+      );
+    }
+  }
+
+  summary(): string {
+    const list = (m: Map<string, number>) => [...m].map(([k, n]) => `${n} ${k}`).join(', ');
+    const checked =
+      this.checked.size > 0
+        ? `entries match their kinds' schemas (${list(this.checked)})`
+        : 'no entry has a known kind';
+    return this.unknown.size > 0
+      ? `${checked}; not checked, no schema known: ${list(this.unknown)} (give it with --schema)`
+      : checked;
+  }
 }
 
 /** The leaf hashes recomputed from an earlier export's bytes (32 bytes per entry, not the entries). */

@@ -23,6 +23,7 @@ import type { Logger } from '@ecp/logging/logger';
 import { equalBytes, fromHex, toHex } from '@ecp/merkle/hash';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
+import { decisionKind } from './decision.kind';
 import { AgentKeyEntity, DecisionEntity, type DecisionRecord, EntryEntity } from './ledger.entities';
 import type { LedgerLog } from './ledger-log';
 import { ledgerStore } from './ledger-store';
@@ -165,27 +166,29 @@ export class DecisionService {
 
     let written: DecisionEntry | undefined;
     const appended = await this.deps.log.append({
-      kind: DECISION_KIND,
+      kind: decisionKind,
       entry: (recordedAt) => {
         written = entryAt(recordedAt);
         return written;
       },
-      idempotency: { agentId: principal.id, key: input.idempotencyKey },
-      decision: {
-        id: decisionId,
-        agentId: principal.id,
-        jurisdiction: body.jurisdiction,
-        category: body.category,
-        chosenOption: body.chosenOption,
-        confidence: body.confidence,
-        idempotencyKey: body.idempotencyKey,
-        signingKeyId,
+      idempotency: { owner: principal.id, key: input.idempotencyKey },
+      projection: {
+        row: {
+          id: decisionId,
+          agentId: principal.id,
+          jurisdiction: body.jurisdiction,
+          category: body.category,
+          chosenOption: body.chosenOption,
+          confidence: body.confidence,
+          idempotencyKey: body.idempotencyKey,
+          signingKeyId,
+        },
+        cites,
       },
-      cites,
     });
     if (appended.replayed) {
       // Another request with the same key won the race: answer with what it recorded, if it is this decision.
-      const view = await this.get(appended.decisionId ?? decisionId);
+      const view = await this.get(appended.recordId ?? decisionId);
       assertSameDecision(view, body, signature);
       return { decision: view, replayed: true };
     }

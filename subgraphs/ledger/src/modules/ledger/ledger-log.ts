@@ -1,4 +1,4 @@
-import type { Outbox } from '@ecp/events/outbox';
+import type { Outbox, OutboxEvent } from '@ecp/events/outbox';
 import { canonicalJson } from '@ecp/ledger-format/canonical-json';
 import type { Logger } from '@ecp/logging/logger';
 import { signCheckpoint } from '@ecp/merkle/checkpoint';
@@ -7,23 +7,30 @@ import { Frontier } from '@ecp/merkle/tree';
 import type { Knex } from '@mikro-orm/postgresql';
 import type { PoolClient } from 'pg';
 import { Registry } from 'prom-client';
-import { CHECKPOINT_PUBLISHED, DECISION_RECORDED } from './ledger.topics';
+import {
+  type Appended,
+  type EarlierAppend,
+  type EntryKind,
+  type IdempotencyKey,
+  type IdempotencyStore,
+  keyOf,
+} from '../entries/entry-kind';
+import { CHECKPOINT_PUBLISHED } from './ledger.topics';
 import { createLedgerMetrics } from './ledger-metrics';
-import { type DecisionRow, type EntryRow, idempotencyKeyOf, ledgerStore, nodeKey } from './ledger-store';
+import { type EntryRow, ledgerStore, nodeKey } from './ledger-store';
 import type { LogKeys } from './log-keys';
 
-/** One entry to append, already validated; `entry` builds it once the batch's time is known. */
 const encoder = new TextEncoder();
 
-export interface AppendRequest {
-  kind: string;
+/** One entry to append, already validated; `entry` builds it once the batch's time is known. */
+export interface AppendRequest<P = unknown> {
+  /** Its kind: where retries are recognised, what it projects and which events it emits. */
+  kind: EntryKind<P>;
   entry: (recordedAt: string) => object;
-  /** A retry with the same agent and key returns the first append instead of appending again. */
-  idempotency?: { agentId: string; key: string };
-  /** The decision row written beside the entry, in the same transaction. */
-  decision?: Omit<DecisionRow, 'ledgerIndex' | 'recordedAt'>;
-  /** Indexes of the entries this one cites (already checked to exist with the cited leaf hash). */
-  cites?: readonly bigint[];
+  /** A retry with the same owner (agent or service) and key returns the first append instead of appending again. */
+  idempotency?: IdempotencyKey;
+  /** What the kind projects for this entry (a decision's row and citations), written in the batch. */
+  projection: P;
 }
 
 export interface AppendResult {
@@ -31,8 +38,8 @@ export interface AppendResult {
   leafHash: Uint8Array;
   /** Size of the tree once the batch holding the entry was appended: a proof against it exists at once. */
   treeSize: bigint;
-  /** The id of the decision (for decision entries). */
-  decisionId?: string;
+  /** The id of the record the entry projects, for replays of kinds that have one (a decision's id). */
+  recordId?: string;
   /** True when an earlier append with the same idempotency key was returned. */
   replayed: boolean;
   /** The entry's canonical JSON, for fresh appends (so callers need not canonicalise it again). */
@@ -40,7 +47,7 @@ export interface AppendResult {
 }
 
 interface Pending {
-  request: AppendRequest;
+  request: AppendRequest<unknown>;
   resolve: (result: AppendResult) => void;
   reject: (err: unknown) => void;
 }
@@ -107,10 +114,10 @@ export class LedgerLog {
   }
 
   /** Appends one entry; resolves once it is committed. */
-  append(request: AppendRequest): Promise<AppendResult> {
+  append<P>(request: AppendRequest<P>): Promise<AppendResult> {
     if (this.closed) return Promise.reject(new Error('the ledger log is shutting down'));
     return new Promise((resolve, reject) => {
-      this.queue.push({ request, resolve, reject });
+      this.queue.push({ request: request as AppendRequest<unknown>, resolve, reject });
       this.metrics.queueDepth.set(this.queue.length);
       if (!this.flushing) this.kick();
     });
@@ -169,34 +176,21 @@ export class LedgerLog {
   private async appendBatch(db: PoolClient, batch: Pending[]): Promise<AppendResult[]> {
     await ledgerStore.lockTree(db);
     await this.syncFrontier(db);
-    const recorded = await ledgerStore.recordedDecisions(
-      db,
-      batch.flatMap((p) =>
-        p.request.idempotency
-          ? [{ agentId: p.request.idempotency.agentId, idempotencyKey: p.request.idempotency.key }]
-          : [],
-      ),
-    );
+    const recorded = await this.earlierAppends(db, batch);
     const recordedAt = new Date().toISOString();
     const entries: EntryRow[] = [];
-    const decisions: DecisionRow[] = [];
-    const citations: { citing: bigint; cited: bigint }[] = [];
+    const byKind = new Map<EntryKind<unknown>, Appended<unknown>[]>();
+    const keys = new Map<IdempotencyStore, (IdempotencyKey & { index: bigint })[]>();
     const results: (AppendResult | { sameAs: string })[] = [];
     const inBatch = new Map<string, number>();
     let next = this.frontier.size;
     for (const { request } of batch) {
       const key = request.idempotency
-        ? idempotencyKeyOf(request.idempotency.agentId, request.idempotency.key)
+        ? `${request.kind.idempotency.name}\n${keyOf(request.idempotency)}`
         : undefined;
       const earlier = key ? recorded.get(key) : undefined;
       if (earlier) {
-        results.push({
-          index: earlier.index,
-          leafHash: earlier.leafHash,
-          treeSize: earlier.treeSize,
-          decisionId: earlier.id,
-          replayed: true,
-        });
+        results.push({ ...earlier, replayed: true });
         continue;
       }
       if (key && inBatch.has(key)) {
@@ -214,50 +208,55 @@ export class LedgerLog {
       const hash = leafHash(canonical);
       entries.push({
         index,
-        kind: request.kind,
+        kind: request.kind.kind,
         leafHash: hash,
         canonical,
         payload: json,
         recordedAt,
         treeSize: 0n,
       });
-      if (request.decision) decisions.push({ ...request.decision, ledgerIndex: index, recordedAt });
-      for (const cited of request.cites ?? []) citations.push({ citing: index, cited });
+      const ofKind = byKind.get(request.kind) ?? [];
+      ofKind.push({ index, recordedAt, projection: request.projection });
+      byKind.set(request.kind, ofKind);
+      if (request.idempotency) {
+        const store = request.kind.idempotency;
+        keys.set(store, [...(keys.get(store) ?? []), { ...request.idempotency, index }]);
+      }
       if (key) inBatch.set(key, results.length);
-      results.push({
-        index,
-        leafHash: hash,
-        treeSize: 0n,
-        decisionId: request.decision?.id,
-        replayed: false,
-        canonicalJson: json,
-      });
+      results.push({ index, leafHash: hash, treeSize: 0n, replayed: false, canonicalJson: json });
     }
     const appended = this.frontier.appendAll(entries.map((e) => e.leafHash));
     for (const e of entries) e.treeSize = appended.size;
     await ledgerStore.insertEntries(db, entries);
     await ledgerStore.insertNodes(db, appended.completed);
-    await ledgerStore.insertDecisions(db, decisions);
-    await ledgerStore.insertCitations(db, citations);
-    await this.options.outbox.write(
-      db,
-      decisions.map((d) => ({
-        topic: DECISION_RECORDED,
-        key: { id: d.id },
-        attributes: {
-          agentId: d.agentId,
-          jurisdiction: d.jurisdiction,
-          category: d.category,
-          ledgerIndex: d.ledgerIndex.toString(),
-        },
-      })),
-    );
+    for (const [store, rows] of keys) await store.record(db, rows);
+    const events: OutboxEvent[] = [];
+    for (const [kind, items] of byKind) events.push(...(await kind.project(db, items)));
+    await this.options.outbox.write(db, events);
     if (this.checkpointDue()) await this.publishCheckpoint(db);
     return results.map((r) => {
       if (!('sameAs' in r)) return r.replayed ? r : { ...r, treeSize: appended.size };
       const first = results[inBatch.get(r.sameAs)!] as AppendResult;
       return { ...first, treeSize: appended.size, replayed: true };
     });
+  }
+
+  /** Appends already recorded under the batch's idempotency keys, asked of each kind's store once. */
+  private async earlierAppends(
+    db: PoolClient,
+    batch: readonly Pending[],
+  ): Promise<Map<string, EarlierAppend>> {
+    const wanted = new Map<IdempotencyStore, IdempotencyKey[]>();
+    for (const { request } of batch) {
+      if (!request.idempotency) continue;
+      const store = request.kind.idempotency;
+      wanted.set(store, [...(wanted.get(store) ?? []), request.idempotency]);
+    }
+    const found = new Map<string, EarlierAppend>();
+    for (const [store, keys] of wanted) {
+      for (const [key, earlier] of await store.lookup(db, keys)) found.set(`${store.name}\n${key}`, earlier);
+    }
+    return found;
   }
 
   /** Makes the in-memory frontier match the stored tree (another process may have appended). */

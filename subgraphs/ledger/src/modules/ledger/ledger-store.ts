@@ -25,6 +25,16 @@ export interface DecisionRow {
   recordedAt: string;
 }
 
+/** A decision already recorded under an agent's idempotency key. */
+export interface RecordedDecision {
+  agentId: string;
+  idempotencyKey: string;
+  id: string;
+  index: bigint;
+  leafHash: Uint8Array;
+  treeSize: bigint;
+}
+
 /** The SQL of the ledger's tables, for the append path and proofs (raw, batched, array-parameterised). */
 export const ledgerStore = {
   /** Serialises every change of the tree, across processes: the tree-state lock. */
@@ -130,8 +140,8 @@ export const ledgerStore = {
   async recordedDecisions(
     db: ClientBase,
     keys: readonly { agentId: string; idempotencyKey: string }[],
-  ): Promise<Map<string, { id: string; index: bigint; leafHash: Uint8Array; treeSize: bigint }>> {
-    const found = new Map<string, { id: string; index: bigint; leafHash: Uint8Array; treeSize: bigint }>();
+  ): Promise<Map<string, RecordedDecision>> {
+    const found = new Map<string, RecordedDecision>();
     if (keys.length === 0) return found;
     const { rows } = await db.query<{
       agent_id: string;
@@ -150,6 +160,8 @@ export const ledgerStore = {
     );
     for (const r of rows) {
       found.set(idempotencyKeyOf(r.agent_id, r.idempotency_key), {
+        agentId: r.agent_id,
+        idempotencyKey: r.idempotency_key,
         id: r.id,
         index: BigInt(r.index),
         leafHash: new Uint8Array(r.leaf_hash),
