@@ -14,6 +14,11 @@ export const cliEnvSchema = z.object({
   REDIS_URL: redisUrl,
   /** Where ECP keeps local state: generated secrets and the embedded database. */
   ECP_HOME: z.string().default(join(REPO_ROOT, '.ecp')),
+  /**
+   * As root: where the embedded PostgreSQL's data and a copy of its binaries go when its `postgres` user
+   * cannot enter ECP_HOME or node_modules (a checkout in /root or in `mktemp -d`).
+   */
+  ECP_SYSTEM_DIR: z.string().default('/var/lib/ecp'),
   HOST: z.string().default('127.0.0.1'),
   GATEWAY_PORT: port(4000),
   LEDGER_PORT: port(4001),

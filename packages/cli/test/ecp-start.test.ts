@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -8,13 +9,14 @@ import { createTestDatabase } from '@ecp/test-kit/database';
 import { testEnv } from '@ecp/test-kit/env';
 import getPort from 'get-port';
 import { afterAll, describe, expect, it } from 'vitest';
+import { privateCheckout } from './private-checkout';
 
 const ECP = join(REPO_ROOT, 'packages/cli/bin/ecp.js');
 const homes: string[] = [];
 
 afterAll(() => {
   for (const home of homes) rmSync(home, { recursive: true, force: true });
-});
+}, 120_000);
 
 interface Run {
   child: ChildProcess;
@@ -23,9 +25,11 @@ interface Run {
   waitFor(pattern: RegExp, timeoutMs: number): Promise<string>;
 }
 
-function run(args: string[], env: Record<string, string>): Run {
-  const child = spawn(process.execPath, [ECP, ...args], {
-    cwd: REPO_ROOT,
+/** Runs `ecp` from this repository, or from the checkout given. */
+function run(args: string[], env: Record<string, string>, checkout = REPO_ROOT): Run {
+  const ecp = checkout === REPO_ROOT ? ECP : join(checkout, 'packages/cli/bin/ecp.js');
+  const child = spawn(process.execPath, [ecp, ...args], {
+    cwd: checkout,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
@@ -74,6 +78,18 @@ async function closedPort(): Promise<number> {
   return getPort();
 }
 
+/** Whether anything accepts a TCP connection on 127.0.0.1:`port`. */
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
 /** The pid of the child of `parent` whose command line names `entry`, found in /proc. */
 function childRunning(parent: number, entry: string): number | undefined {
   for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
@@ -100,21 +116,42 @@ async function platformPorts() {
 }
 
 describe('ecp start', () => {
-  it('starts an embedded PostgreSQL when none is configured or answering, runs everything, and stops cleanly on Ctrl-C', async () => {
-    const home = mkdtempSync(join(tmpdir(), 'ecp-home-'));
-    homes.push(home);
+  it('starts an embedded PostgreSQL when none is configured or answering, from a fresh checkout in a directory only its owner can enter, runs everything, and stops cleanly on Ctrl-C', async () => {
+    // As a newcomer would: a clone in `mktemp -d` (0700), `npm ci`, then `npm start`, with ECP_HOME
+    // left at its default (.ecp in the checkout). As root, PostgreSQL's own user cannot enter any of it.
+    const { checkout, root } = privateCheckout();
+    homes.push(root);
+    expect(statSync(root).mode & 0o777).toBe(0o700);
+    const systemDir = mkdtempSync(join(tmpdir(), 'ecp-system-'));
+    chmodSync(systemDir, 0o755);
+    homes.push(systemDir);
+    const home = join(checkout, '.ecp');
     const ports = { ...(await platformPorts()), ECP_EMBEDDED_POSTGRES_PORT: await getPort() };
-    const ecp = run(['start'], {
-      ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
-      ECP_HOME: home,
-      // Nothing listens here, so ECP must fall back to its embedded PostgreSQL.
-      ECP_LOCAL_POSTGRES_URL: `postgres://postgres@127.0.0.1:${await closedPort()}/ecp`,
-      REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-      LOG_LEVEL: 'warn',
-    });
+    const ecp = run(
+      ['start'],
+      {
+        ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
+        ECP_SYSTEM_DIR: systemDir,
+        // Nothing listens here, so ECP must fall back to its embedded PostgreSQL.
+        ECP_LOCAL_POSTGRES_URL: `postgres://postgres@127.0.0.1:${await closedPort()}/ecp`,
+        REDIS_URL: testEnv.redisUrl,
+        LOG_LEVEL: 'warn',
+      },
+      checkout,
+    );
     try {
       await ecp.waitFor(/ECP is running/, 150_000);
-      expect(ecp.lines.join('\n')).toMatch(/an embedded PostgreSQL/);
+      const databaseLine = ecp.lines.find((l) => l.startsWith('database: '))!;
+      expect(databaseLine).toMatch(
+        /^database: postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/ecp \(an embedded PostgreSQL, data in \/.+\)$/,
+      );
+      if (process.getuid?.() === 0) {
+        // Its data where its user can reach them, linked from ECP_HOME.
+        expect(databaseLine).toContain(`data in ${systemDir}/`);
+        expect(lstatSync(join(home, 'postgres')).isSymbolicLink()).toBe(true);
+      } else {
+        expect(databaseLine).toContain(`data in ${home}/postgres)`);
+      }
       const keyLine = await ecp.waitFor(/admin.*key.*ecp_/, 1000);
       const key = /ecp_[A-Za-z0-9_-]{43}/.exec(keyLine)![0];
       const endpoint = ecp.lines.find((l) => l.includes('GraphQL endpoint'))!;
@@ -149,9 +186,7 @@ describe('ecp start', () => {
     }
     expect(await ecp.exit).toBe(0);
     expect(ecp.lines.join('\n')).toMatch(/stopped\./);
-    for (const port of Object.values(ports)) {
-      await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
-    }
+    for (const port of Object.values(ports)) expect(await listening(port)).toBe(false);
   }, 240_000);
 
   it('restarts a process that crashes, says so, and stops everything once it crashes too often', async () => {

@@ -6,7 +6,8 @@ import { REPO_ROOT } from '@ecp/platform/repo';
 import { describeEvent, Supervisor, type SupervisorEvent } from '@ecp/platform/supervisor';
 import { ensureFirstAdmin } from '../admin';
 import { type CliConfig, inheritedEnv, portsFrom } from '../env';
-import { databaseOptions, resolveDatabase } from '../postgres';
+import { OwnedProcesses } from '../owned-processes';
+import { databaseOptions, type ResolvedDatabase, resolveDatabase } from '../postgres';
 import { noRedisMessage, redisAnswers } from '../redis-check';
 import { loadOrCreateSecrets } from '../secrets';
 
@@ -27,14 +28,6 @@ export async function start(config: CliConfig): Promise<void> {
     process.exit(1);
   }
 
-  const database = await resolveDatabase(databaseOptions(config));
-  const where = {
-    configured: 'DATABASE_URL',
-    local: 'the local PostgreSQL',
-    embedded: 'an embedded PostgreSQL',
-  };
-  say(`database: ${redactUrl(database.url)} (${where[database.source]})`);
-
   const supervisor = new Supervisor({
     cwd: REPO_ROOT,
     host: config.HOST,
@@ -51,19 +44,20 @@ export async function start(config: CliConfig): Promise<void> {
     onEvent: (event) => onSupervisorEvent(event),
   });
 
+  // The servers ECP runs itself are stopped last, once the services using them have drained.
+  const owned = new OwnedProcesses();
   let stopping: Promise<void> | undefined;
   const stopAll = (code: number) => {
     stopping ??= (async () => {
       say('stopping ECP…');
       await supervisor.stopAll(config.SHUTDOWN_DEADLINE_MS);
-      await database.stop();
+      await owned.stopAll(config.SHUTDOWN_DEADLINE_MS);
       say('stopped.');
       process.exit(code);
     })();
     return stopping;
   };
-  process.on('SIGINT', () => void stopAll(0));
-  process.on('SIGTERM', () => void stopAll(0));
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stopAll(0));
   const onSupervisorEvent = (event: SupervisorEvent) => {
     switch (event.kind) {
       case 'exited':
@@ -80,6 +74,22 @@ export async function start(config: CliConfig): Promise<void> {
         process.stderr.write(`${describeEvent(event)}\n`);
     }
   };
+
+  let database: ResolvedDatabase;
+  try {
+    database = await resolveDatabase(databaseOptions(config, owned));
+  } catch (err) {
+    // One sentence saying what to do; nothing else has started yet.
+    process.stderr.write(`${(err as Error).message}\n`);
+    await owned.stopAll(config.SHUTDOWN_DEADLINE_MS);
+    process.exit(1);
+  }
+  const where = {
+    configured: 'DATABASE_URL',
+    local: 'the local PostgreSQL',
+    embedded: `an embedded PostgreSQL, data in ${database.dataDir}`,
+  };
+  say(`database: ${redactUrl(database.url)} (${where[database.source]})`);
 
   try {
     const migrated = await migrateAll(database.url, logger, ({ schema, applied }) =>
