@@ -11,8 +11,13 @@ export const cliEnvSchema = z.object({
   /** Where a local PostgreSQL is looked for when DATABASE_URL is unset (trust or password in the URL). */
   ECP_LOCAL_POSTGRES_URL: postgresUrl.default('postgres://postgres@127.0.0.1:5432/ecp'),
   ECP_EMBEDDED_POSTGRES_PORT: port(54329),
-  REDIS_URL: redisUrl,
-  /** Where ECP keeps local state: generated secrets and the embedded database. */
+  /** Use this Redis. When unset, ECP looks for a local Redis, then runs `redis-server` itself. */
+  REDIS_URL: redisUrl.unwrap().optional(),
+  /** Where a local Redis is looked for when REDIS_URL is unset. */
+  ECP_LOCAL_REDIS_URL: redisUrl,
+  /** Port of the Redis ECP runs itself (loopback only). */
+  ECP_EMBEDDED_REDIS_PORT: port(63799),
+  /** Where ECP keeps local state: generated secrets, the embedded database, the data of the Redis it runs. */
   ECP_HOME: z.string().default(join(REPO_ROOT, '.ecp')),
   /**
    * As root: where the embedded PostgreSQL's data and a copy of its binaries go when its `postgres` user

@@ -8,13 +8,13 @@ import { ensureFirstAdmin } from '../admin';
 import { type CliConfig, inheritedEnv, portsFrom } from '../env';
 import { OwnedProcesses } from '../owned-processes';
 import { databaseOptions, type ResolvedDatabase, resolveDatabase } from '../postgres';
-import { noRedisMessage, redisAnswers } from '../redis-check';
+import { type ResolvedRedis, resolveRedis } from '../redis';
 import { loadOrCreateSecrets } from '../secrets';
 
 const say = (line = '') => process.stdout.write(`${line}\n`);
 
 /**
- * `ecp start`: checks Redis, finds or starts PostgreSQL, migrates, creates the first admin, starts the
+ * `ecp start`: finds or starts Redis, finds or starts PostgreSQL, migrates, creates the first admin, starts the
  * four subgraphs, then the gateway and the workers, and prints where everything is. A process that
  * crashes is restarted with backoff; one that keeps crashing stops everything (exit 1). Ctrl-C stops all.
  */
@@ -23,11 +23,6 @@ export async function start(config: CliConfig): Promise<void> {
     service: 'ecp',
     level: config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL,
   });
-  if (!(await redisAnswers(config.REDIS_URL))) {
-    process.stderr.write(`${noRedisMessage(config.REDIS_URL)}\n`);
-    process.exit(1);
-  }
-
   const supervisor = new Supervisor({
     cwd: REPO_ROOT,
     host: config.HOST,
@@ -75,11 +70,26 @@ export async function start(config: CliConfig): Promise<void> {
     }
   };
 
+  let redis: ResolvedRedis;
   let database: ResolvedDatabase;
   try {
+    redis = await resolveRedis({
+      redisUrl: config.REDIS_URL,
+      localUrl: config.ECP_LOCAL_REDIS_URL,
+      home: config.ECP_HOME,
+      port: config.ECP_EMBEDDED_REDIS_PORT,
+      timeoutMs: config.START_TIMEOUT_MS,
+      owned,
+    });
+    const redisFrom = {
+      configured: 'REDIS_URL',
+      local: 'the local Redis',
+      started: `a redis-server ECP runs itself, data in ${redis.dataDir}`,
+    };
+    say(`redis: ${redactUrl(redis.url)} (${redisFrom[redis.source]})`);
     database = await resolveDatabase(databaseOptions(config, owned));
   } catch (err) {
-    // One sentence saying what to do; nothing else has started yet.
+    // One sentence saying what to do; whatever ECP had started for itself is stopped.
     process.stderr.write(`${(err as Error).message}\n`);
     await owned.stopAll(config.SHUTDOWN_DEADLINE_MS);
     process.exit(1);
@@ -112,7 +122,7 @@ export async function start(config: CliConfig): Promise<void> {
       host: config.HOST,
       ports,
       databaseUrl: database.url,
-      redisUrl: config.REDIS_URL,
+      redisUrl: redis.url,
       secrets,
       logLevel: config.LOG_LEVEL,
       extraEnv: { LEDGER_ORIGIN: config.LEDGER_ORIGIN },
