@@ -102,12 +102,6 @@ export class OwnedProcess {
 export class OwnedProcesses {
   private readonly started: OwnedProcess[] = [];
 
-  constructor() {
-    process.once('exit', () => {
-      for (const owned of this.started) owned.signal();
-    });
-  }
-
   start(spec: OwnedProcessSpec): OwnedProcess {
     const log = openSync(spec.logFile, 'a', 0o600);
     try {
@@ -120,6 +114,7 @@ export class OwnedProcesses {
       });
       const owned = new OwnedProcess(spec, child);
       this.started.push(owned);
+      signalOnExit(owned);
       return owned;
     } finally {
       closeSync(log);
@@ -137,4 +132,19 @@ export class OwnedProcesses {
       process.once(signal, () => void this.stopAll().finally(() => process.exit(1)));
     }
   }
+}
+
+const running = new Set<OwnedProcess>();
+let hooked = false;
+
+/** One `exit` listener for every process started, however many OwnedProcesses there are. */
+function signalOnExit(owned: OwnedProcess): void {
+  if (!hooked) {
+    hooked = true;
+    process.once('exit', () => {
+      for (const each of running) each.signal();
+    });
+  }
+  running.add(owned);
+  void owned.exited.then(() => running.delete(owned));
 }

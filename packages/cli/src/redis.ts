@@ -18,8 +18,8 @@ export interface RedisOptions {
   port: number;
   timeoutMs: number;
   owned: OwnedProcesses;
-  /** Where `redis-server` is looked for; PATH by default. */
-  path?: string;
+  /** Where `redis-server` is looked for (PATH's syntax). */
+  path: string;
 }
 
 /**
@@ -36,7 +36,7 @@ export async function resolveRedis(options: RedisOptions): Promise<ResolvedRedis
     );
   }
   if (await redisAnswers(options.localUrl)) return { url: options.localUrl, source: 'local' };
-  const binary = findExecutable('redis-server', options.path ?? process.env.PATH ?? '');
+  const binary = findExecutable('redis-server', options.path);
   if (!binary) {
     throw new Error(
       `ECP needs Redis: nothing answered at ${options.localUrl} and no redis-server is installed for ECP to ` +

@@ -33,6 +33,7 @@ describe('the Redis ecp start uses', () => {
       home,
       port: await getPort(),
       timeoutMs: 30_000,
+      path: process.env.PATH ?? '',
     };
     const first = new OwnedProcesses();
     const redis = await resolveRedis({ ...options, owned: first });
@@ -79,6 +80,7 @@ describe('the Redis ecp start uses', () => {
       port: await getPort(),
       timeoutMs: 30_000,
       owned,
+      path: process.env.PATH ?? '',
     });
     expect(redis).toEqual({ url: testEnv.redisUrl, source: 'local' });
   });
@@ -94,6 +96,7 @@ describe('the Redis ecp start uses', () => {
         port: await getPort(),
         timeoutMs: 30_000,
         owned,
+        path: process.env.PATH ?? '',
       }),
     ).rejects.toThrow(
       `ECP needs Redis and nothing answered at ${given} (REDIS_URL): start that Redis, or unset REDIS_URL for ECP to run one itself, then run this again.`,
@@ -129,6 +132,7 @@ describe('the Redis ecp start uses', () => {
         port: taken,
         timeoutMs: 30_000,
         owned,
+        path: process.env.PATH ?? '',
       }),
     ).rejects.toThrow(
       `Something already listens on 127.0.0.1:${taken}, where ECP would run its Redis: stop it, or set ECP_EMBEDDED_REDIS_PORT to a free port, then run this again.`,

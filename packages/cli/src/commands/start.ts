@@ -80,6 +80,7 @@ export async function start(config: CliConfig): Promise<void> {
       port: config.ECP_EMBEDDED_REDIS_PORT,
       timeoutMs: config.START_TIMEOUT_MS,
       owned,
+      path: config.PATH,
     });
     const redisFrom = {
       configured: 'REDIS_URL',
