@@ -14,9 +14,9 @@ import { loadOrCreateSecrets } from '../secrets';
 const say = (line = '') => process.stdout.write(`${line}\n`);
 
 /**
- * `ecp start`: finds or starts Redis, finds or starts PostgreSQL, migrates, creates the first admin, starts the
- * four subgraphs, then the gateway and the workers, and prints where everything is. A process that
- * crashes is restarted with backoff; one that keeps crashing stops everything (exit 1). Ctrl-C stops all.
+ * `ecp start`: finds or starts Redis, then PostgreSQL; migrates, creates the first admin, starts the four
+ * subgraphs, then the gateway and the workers, and prints where everything is. A process that crashes is
+ * restarted with backoff; one that keeps crashing stops everything (exit 1). Ctrl-C stops all.
  */
 export async function start(config: CliConfig): Promise<void> {
   const logger = createLogger({
