@@ -1,9 +1,12 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseEnv } from '@ecp/config/env';
 import { logLevel, millis, port, positiveInt, postgresUrl, redisUrl, secret } from '@ecp/config/schemas';
 import type { PlatformPorts } from '@ecp/platform/layout';
 import { REPO_ROOT } from '@ecp/platform/repo';
 import { z } from 'zod';
+
+/** The servers ECP runs work from `/`, so a relative directory is taken from where `ecp` was started. */
+const absolute = (dir: string) => resolve(dir);
 
 export const cliEnvSchema = z.object({
   /** Use this database. When unset, ECP looks for a local PostgreSQL, then starts an embedded one. */
@@ -11,9 +14,21 @@ export const cliEnvSchema = z.object({
   /** Where a local PostgreSQL is looked for when DATABASE_URL is unset (trust or password in the URL). */
   ECP_LOCAL_POSTGRES_URL: postgresUrl.default('postgres://postgres@127.0.0.1:5432/ecp'),
   ECP_EMBEDDED_POSTGRES_PORT: port(54329),
-  REDIS_URL: redisUrl,
-  /** Where ECP keeps local state: generated secrets and the embedded database. */
-  ECP_HOME: z.string().default(join(REPO_ROOT, '.ecp')),
+  /** Use this Redis. When unset, ECP looks for a local Redis, then runs `redis-server` itself. */
+  REDIS_URL: redisUrl.unwrap().optional(),
+  /** Where a local Redis is looked for when REDIS_URL is unset. */
+  ECP_LOCAL_REDIS_URL: redisUrl,
+  /** Port of the Redis ECP runs itself (loopback only). */
+  ECP_EMBEDDED_REDIS_PORT: port(63799),
+  /** Where ECP keeps local state: generated secrets, the embedded database, the data of the Redis it runs. */
+  ECP_HOME: z.string().default(join(REPO_ROOT, '.ecp')).transform(absolute),
+  /**
+   * As root: where the embedded PostgreSQL's data and a copy of its binaries go when its `postgres` user
+   * cannot enter ECP_HOME or node_modules (a checkout in /root or in `mktemp -d`).
+   */
+  ECP_SYSTEM_DIR: z.string().default('/var/lib/ecp').transform(absolute),
+  /** Where `redis-server` is looked for. */
+  PATH: z.string().default(''),
   HOST: z.string().default('127.0.0.1'),
   GATEWAY_PORT: port(4000),
   LEDGER_PORT: port(4001),

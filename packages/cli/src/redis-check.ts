@@ -19,10 +19,3 @@ export async function redisAnswers(url: string, timeoutMs = 2000): Promise<boole
     redis.disconnect();
   }
 }
-
-export function noRedisMessage(url: string): string {
-  return (
-    `ECP needs Redis and nothing answered at ${url}: start one (\`redis-server\`, or ` +
-    '`docker run -d -p 6379:6379 redis:7`) or point REDIS_URL at yours, then run this again.'
-  );
-}

@@ -1,11 +1,14 @@
 import { createLogger } from '@ecp/logging/logger';
 import { ensureFirstAdmin } from '../admin';
 import type { CliConfig } from '../env';
+import { OwnedProcesses } from '../owned-processes';
 import { databaseOptions, resolveDatabase } from '../postgres';
 
 /** `ecp bootstrap-admin`: creates the first admin when none exists and prints its key once. */
 export async function bootstrapAdminCommand(config: CliConfig): Promise<void> {
-  const database = await resolveDatabase(databaseOptions(config));
+  const owned = new OwnedProcesses();
+  owned.stopOnSignals();
+  const database = await resolveDatabase(databaseOptions(config, owned));
   try {
     const admin = await ensureFirstAdmin(database.url, createLogger({ service: 'ecp', level: 'warn' }));
     process.stdout.write(

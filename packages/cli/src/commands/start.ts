@@ -6,35 +6,23 @@ import { REPO_ROOT } from '@ecp/platform/repo';
 import { describeEvent, Supervisor, type SupervisorEvent } from '@ecp/platform/supervisor';
 import { ensureFirstAdmin } from '../admin';
 import { type CliConfig, inheritedEnv, portsFrom } from '../env';
-import { databaseOptions, resolveDatabase } from '../postgres';
-import { noRedisMessage, redisAnswers } from '../redis-check';
+import { OwnedProcesses } from '../owned-processes';
+import { databaseOptions, type ResolvedDatabase, resolveDatabase } from '../postgres';
+import { type ResolvedRedis, resolveRedis } from '../redis';
 import { loadOrCreateSecrets } from '../secrets';
 
 const say = (line = '') => process.stdout.write(`${line}\n`);
 
 /**
- * `ecp start`: checks Redis, finds or starts PostgreSQL, migrates, creates the first admin, starts the
- * four subgraphs, then the gateway and the workers, and prints where everything is. A process that
- * crashes is restarted with backoff; one that keeps crashing stops everything (exit 1). Ctrl-C stops all.
+ * `ecp start`: finds or starts Redis, then PostgreSQL; migrates, creates the first admin, starts the four
+ * subgraphs, then the gateway and the workers, and prints where everything is. A process that crashes is
+ * restarted with backoff; one that keeps crashing stops everything (exit 1). Ctrl-C stops all.
  */
 export async function start(config: CliConfig): Promise<void> {
   const logger = createLogger({
     service: 'ecp',
     level: config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL,
   });
-  if (!(await redisAnswers(config.REDIS_URL))) {
-    process.stderr.write(`${noRedisMessage(config.REDIS_URL)}\n`);
-    process.exit(1);
-  }
-
-  const database = await resolveDatabase(databaseOptions(config));
-  const where = {
-    configured: 'DATABASE_URL',
-    local: 'the local PostgreSQL',
-    embedded: 'an embedded PostgreSQL',
-  };
-  say(`database: ${redactUrl(database.url)} (${where[database.source]})`);
-
   const supervisor = new Supervisor({
     cwd: REPO_ROOT,
     host: config.HOST,
@@ -51,19 +39,20 @@ export async function start(config: CliConfig): Promise<void> {
     onEvent: (event) => onSupervisorEvent(event),
   });
 
+  // The servers ECP runs itself are stopped last, once the services using them have drained.
+  const owned = new OwnedProcesses();
   let stopping: Promise<void> | undefined;
   const stopAll = (code: number) => {
     stopping ??= (async () => {
       say('stopping ECP…');
       await supervisor.stopAll(config.SHUTDOWN_DEADLINE_MS);
-      await database.stop();
+      await owned.stopAll(config.SHUTDOWN_DEADLINE_MS);
       say('stopped.');
       process.exit(code);
     })();
     return stopping;
   };
-  process.on('SIGINT', () => void stopAll(0));
-  process.on('SIGTERM', () => void stopAll(0));
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stopAll(0));
   const onSupervisorEvent = (event: SupervisorEvent) => {
     switch (event.kind) {
       case 'exited':
@@ -80,6 +69,38 @@ export async function start(config: CliConfig): Promise<void> {
         process.stderr.write(`${describeEvent(event)}\n`);
     }
   };
+
+  let redis: ResolvedRedis;
+  let database: ResolvedDatabase;
+  try {
+    redis = await resolveRedis({
+      redisUrl: config.REDIS_URL,
+      localUrl: config.ECP_LOCAL_REDIS_URL,
+      home: config.ECP_HOME,
+      port: config.ECP_EMBEDDED_REDIS_PORT,
+      timeoutMs: config.START_TIMEOUT_MS,
+      owned,
+      path: config.PATH,
+    });
+    const redisFrom = {
+      configured: 'REDIS_URL',
+      local: 'the local Redis',
+      started: `a redis-server ECP runs itself, data in ${redis.dataDir}`,
+    };
+    say(`redis: ${redactUrl(redis.url)} (${redisFrom[redis.source]})`);
+    database = await resolveDatabase(databaseOptions(config, owned));
+  } catch (err) {
+    // One sentence saying what to do; whatever ECP had started for itself is stopped.
+    process.stderr.write(`${(err as Error).message}\n`);
+    await owned.stopAll(config.SHUTDOWN_DEADLINE_MS);
+    process.exit(1);
+  }
+  const where = {
+    configured: 'DATABASE_URL',
+    local: 'the local PostgreSQL',
+    embedded: `an embedded PostgreSQL, data in ${database.dataDir}`,
+  };
+  say(`database: ${redactUrl(database.url)} (${where[database.source]})`);
 
   try {
     const migrated = await migrateAll(database.url, logger, ({ schema, applied }) =>
@@ -102,7 +123,7 @@ export async function start(config: CliConfig): Promise<void> {
       host: config.HOST,
       ports,
       databaseUrl: database.url,
-      redisUrl: config.REDIS_URL,
+      redisUrl: redis.url,
       secrets,
       logLevel: config.LOG_LEVEL,
       extraEnv: { LEDGER_ORIGIN: config.LEDGER_ORIGIN },
