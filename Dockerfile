@@ -11,7 +11,10 @@ COPY packages/cli/package.json packages/cli/
 COPY packages/config/package.json packages/config/
 COPY packages/db/package.json packages/db/
 COPY packages/errors/package.json packages/errors/
+COPY packages/events/package.json packages/events/
 COPY packages/identity/package.json packages/identity/
+COPY packages/jurisdictions/package.json packages/jurisdictions/
+COPY packages/ledger-format/package.json packages/ledger-format/
 COPY packages/logging/package.json packages/logging/
 COPY packages/merkle/package.json packages/merkle/
 COPY packages/platform/package.json packages/platform/
@@ -29,6 +32,7 @@ COPY migrations/package.json migrations/
 COPY dashboard-client/package.json dashboard-client/
 COPY test/package.json test/
 COPY bench/package.json bench/
+COPY layers/package.json layers/
 RUN npm ci --omit=dev
 
 FROM node:20.20-bookworm-slim AS runtime

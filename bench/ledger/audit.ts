@@ -2,7 +2,7 @@ import { servicePrincipal } from '@ecp/identity/principal';
 import { LogAuditor, type LogAuditReport } from '@ecp/merkle/log-audit';
 import { verifyInclusion } from '@ecp/merkle/proofs';
 import type { NoteVerifier } from '@ecp/merkle/signed-note';
-import { ProofService } from '@ecp/subgraph-ledger/modules/ledger/proof.service';
+import { ProofService } from '@ecp/subgraph-ledger/bench/proof-service';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type pg from 'pg';
 import { latencySummary } from './stats';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { type EntryKind, serviceIdempotency } from '@ecp/subgraph-ledger/modules/entries/entry-kind';
-import type { AppendRequest } from '@ecp/subgraph-ledger/modules/ledger/ledger-log';
+import { type EntryKind, serviceIdempotency } from '@ecp/subgraph-ledger/bench/entry-kind';
+import type { AppendRequest } from '@ecp/subgraph-ledger/bench/ledger-log';
 
 /** The kind of the entries the service-level runs append. */
 export const BENCH_KIND = 'ecp.bench/v1';

@@ -205,6 +205,39 @@ describe.each(['development', 'production'])('errors with NODE_ENV=%s', (nodeEnv
   });
 });
 
+describe('the request log line', () => {
+  it('names the path asked for, as GraphQL is mounted, not the path the handler sees', async () => {
+    const { logger, lines } = captureLogs();
+    const shell = createHttpShell({ logger, metrics: createMetrics('test'), readiness: [] });
+    // As the gateway and the subgraphs mount Apollo: under /graphql, where the handler sees "/".
+    const seen: string[] = [];
+    const graphqlRouter = express.Router();
+    graphqlRouter.use((req, res) => {
+      seen.push(req.path);
+      res.json({ data: { ok: true } });
+    });
+    shell.routes.use('/graphql', graphqlRouter);
+    const port = await shell.listen(0, '127.0.0.1');
+    try {
+      const headers = { 'content-type': 'application/json', 'x-request-id': 'log-path' };
+      await send(port, { method: 'POST', path: '/graphql', headers, body: '{"query":"{ ok }"}' });
+      await send(port, { path: '/graphql?query=%7Bok%7D&variables=%7B%22secret%22%3A1%7D', headers });
+      await send(port, { path: '/nowhere', headers });
+      await new Promise((r) => setImmediate(r));
+      expect(seen).toEqual(['/', '/']);
+      const logged = lines.filter((l) => l.msg === 'request' && l.requestId === 'log-path');
+      // The path only: a query string can carry an operation's variables.
+      expect(logged.map((l) => [l.method, l.path, l.status])).toEqual([
+        ['POST', '/graphql', 200],
+        ['GET', '/graphql', 200],
+        ['GET', '/nowhere', 404],
+      ]);
+    } finally {
+      await shell.drain(0);
+    }
+  });
+});
+
 describe('drain', () => {
   const shells: HttpShell[] = [];
   afterEach(async () => {

@@ -164,6 +164,9 @@ describe('registerAgent', () => {
     expect(errorCode(res)).toBe('BAD_USER_INPUT');
     const details = res.body.errors![0]!.extensions!.details as { path: string; reason: string }[];
     expect(details.map((d) => d.path).sort()).toEqual(['input.jurisdictions.0', 'input.name', 'input.roles']);
+    expect(details.find((d) => d.path === 'input.jurisdictions.0')?.reason).toBe(
+      'must be a jurisdiction path such as EU or EU/DE: level 1 ("eu") may hold only A–Z, 0–9, "_" and "-"',
+    );
     expect([await count('agent'), await count('api_key')]).toEqual(before);
   });
 

@@ -282,6 +282,8 @@ describe('recordDecision', () => {
         'BAD_USER_INPUT',
         /input\.jurisdiction the agent acts in EU/,
       ],
+      // Beside EU, not below it: within is by level, not by prefix.
+      [decisionInput({ jurisdiction: 'EUX' }), 'BAD_USER_INPUT', /input\.jurisdiction the agent acts in EU/],
       [decisionInput({ category: 'Not A Category' }), 'BAD_USER_INPUT', /input\.category must match pattern/],
       [decisionInput({ options: [] }), 'BAD_USER_INPUT', /input\.options must NOT have fewer than 1 items/],
       [

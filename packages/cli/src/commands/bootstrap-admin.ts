@@ -1,5 +1,5 @@
 import { createLogger } from '@ecp/logging/logger';
-import { ensureFirstAdmin } from '../admin';
+import { ensureFirstAdmin } from '@ecp/subgraph-ledger/admin';
 import type { CliConfig } from '../env';
 import { OwnedProcesses } from '../owned-processes';
 import { databaseOptions, resolveDatabase } from '../postgres';

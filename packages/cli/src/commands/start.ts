@@ -4,7 +4,7 @@ import { migrateAll } from '@ecp/migrations/migrate';
 import { platformLayout } from '@ecp/platform/layout';
 import { REPO_ROOT } from '@ecp/platform/repo';
 import { describeEvent, Supervisor, type SupervisorEvent } from '@ecp/platform/supervisor';
-import { ensureFirstAdmin } from '../admin';
+import { ensureFirstAdmin } from '@ecp/subgraph-ledger/admin';
 import { type CliConfig, inheritedEnv, portsFrom } from '../env';
 import { OwnedProcesses } from '../owned-processes';
 import { databaseOptions, type ResolvedDatabase, resolveDatabase } from '../postgres';

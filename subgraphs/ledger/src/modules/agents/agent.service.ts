@@ -2,6 +2,7 @@ import { isUuid, newId } from '@ecp/db/ids';
 import { BadUserInputError, ForbiddenError, NotFoundError, UnauthenticatedError } from '@ecp/errors/errors';
 import { AccessTokenError, type IssuedToken, issueAccessToken } from '@ecp/identity/access-token';
 import { hasRole, type Principal, ROLES, type Role } from '@ecp/identity/principal';
+import { readJurisdiction } from '@ecp/jurisdictions/jurisdiction';
 import type { Logger } from '@ecp/logging/logger';
 import { type KeysetPage, timeIdCursor, timeIdKeyset } from '@ecp/service-kit/keyset';
 import type { EntityManager } from '@mikro-orm/postgresql';
@@ -10,8 +11,16 @@ import { z } from 'zod';
 import { issueApiKey } from '../api-keys/api-key.service';
 import { type Agent, AgentEntity } from './agent.entity';
 
-/** A jurisdiction is a path in the jurisdiction tree: `EU`, `EU/DE`, `US/CA/SF`. */
-export const JURISDICTION_PATTERN = /^[A-Z][A-Z0-9_-]{0,31}(\/[A-Z0-9][A-Z0-9_-]{0,31}){0,7}$/;
+/** A jurisdiction path (`EU`, `EU/DE`, `US/CA/SF`); a refusal names the level at fault. */
+const jurisdictionSchema = z.string().superRefine((text, ctx) => {
+  const reading = readJurisdiction(text);
+  if (!reading.ok) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `must be a jurisdiction path such as EU or EU/DE: ${reading.problem}`,
+    });
+  }
+});
 
 const registerInputSchema = z
   .object({
@@ -22,7 +31,7 @@ const registerInputSchema = z
       .nullish()
       .transform((r) => [...new Set(r ?? ['AGENT'])] as Role[]),
     jurisdictions: z
-      .array(z.string().regex(JURISDICTION_PATTERN, 'must be a jurisdiction path such as EU or EU/DE'))
+      .array(jurisdictionSchema)
       .max(50, 'at most 50 jurisdictions')
       .nullish()
       .transform((j) => [...new Set(j ?? [])]),

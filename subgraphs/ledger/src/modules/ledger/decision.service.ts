@@ -10,6 +10,7 @@ import {
 } from '@ecp/errors/errors';
 import type { Principal } from '@ecp/identity/principal';
 import { hasRole } from '@ecp/identity/principal';
+import { withinAny } from '@ecp/jurisdictions/jurisdiction';
 import { canonicalBytes, canonicalJson } from '@ecp/ledger-format/canonical-json';
 import {
   DECISION_KIND,
@@ -413,8 +414,7 @@ function semanticProblems(body: DecisionBody, principal: Principal): { path: str
   }
   // No jurisdictions means none: an agent acts only where it was registered to, and below.
   const allowed = principal.jurisdictions;
-  const within = (j: string) => allowed.some((a) => j === a || j.startsWith(`${a}/`));
-  if (!within(body.jurisdiction)) {
+  if (!withinAny(body.jurisdiction, allowed)) {
     problems.push({
       path: 'input.jurisdiction',
       reason:
