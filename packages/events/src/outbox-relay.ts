@@ -95,7 +95,9 @@ export class OutboxRelay {
     const batch = this.options.batchSize ?? 1000;
     for (;;) {
       const { rows } = await db.query<{ id: string; payload: EventEnvelope }>(
-        `select id::text, payload from "${this.options.schema}".outbox order by id limit $1`,
+        // Ordered by the table's bigint id: `order by id` would name the text output column and
+        // publish 10 before 9.
+        `select o.id::text as id, o.payload from "${this.options.schema}".outbox o order by o.id limit $1`,
         [batch],
       );
       if (rows.length === 0) return;

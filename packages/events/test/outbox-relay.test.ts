@@ -139,6 +139,16 @@ describe('outbox and relay', () => {
     expect(await outboxSize()).toBe(0);
   });
 
+  it('publishes in the order of the outbox ids, past ten and a hundred (numeric, not text, order)', async () => {
+    const r = relay();
+    await r.start();
+    const before = (await published()).length;
+    await transaction(Array.from({ length: 120 }, (_, i) => ({ n: 1000 + i })));
+    await r.flush();
+    const ns = (await published()).slice(before).map((e) => Number(e.key.id));
+    expect(ns).toEqual(Array.from({ length: 120 }, (_, i) => 1000 + i));
+  });
+
   it('publishes on restart what was committed while no relay ran', async () => {
     await transaction([{ n: 4 }, { n: 5 }]);
     expect(await outboxSize()).toBe(2);
