@@ -6,7 +6,9 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { expressMiddleware } from '@as-integrations/express5';
 import { isEcpError } from '@ecp/errors/errors';
 import { formatGraphQLError, toGraphQLError } from '@ecp/errors/graphql-errors';
+import { Authenticator } from '@ecp/identity/authenticator';
 import { signIdentity } from '@ecp/identity/identity-header';
+import { ledgerApiKeyResolver } from '@ecp/identity/ledger-api-key-resolver';
 import type { Logger } from '@ecp/logging/logger';
 import {
   metricsPlugin,
@@ -22,8 +24,6 @@ import express from 'express';
 import { Redis } from 'ioredis';
 import { Counter, Histogram } from 'prom-client';
 import { request } from 'undici';
-import { Authenticator } from './auth/authenticator';
-import { ledgerApiKeyResolver } from './auth/ledger-api-key-resolver';
 import type { GatewayContext } from './context';
 import { type GatewayConfig, subgraphUrls } from './env';
 import { SubgraphDataSource } from './subgraphs/subgraph-data-source';

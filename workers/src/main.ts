@@ -1,15 +1,20 @@
+import { Authenticator } from '@ecp/identity/authenticator';
+import { ledgerApiKeyResolver } from '@ecp/identity/ledger-api-key-resolver';
 import { createLogger } from '@ecp/logging/logger';
 import { createHttpShell } from '@ecp/service-kit/http-app';
 import { createMetrics } from '@ecp/service-kit/metrics';
 import { drainGraceMs } from '@ecp/service-kit/server-drain';
 import { createShutdown, exitOnSignals } from '@ecp/shutdown/shutdown';
 import { loadWorkersConfig } from './env';
+import { WorkHost } from './host/work-host';
+import { mountQueuesBoard } from './queues-board';
 import { workerConnection } from './redis';
+import { assertNoEviction, EvictingRedisError } from './redis-policy';
+import { PLATFORM_WORK } from './work';
 
 /**
- * The workers process: BullMQ processors and job schedulers (health checks, reports, alert delivery,
- * escalation and expiry timers) run here as they arrive, calling the same domain services as the
- * subgraphs. Today it holds the Redis connection they share and the operational endpoints.
+ * The workers process: hosts every subgraph's jobs, job schedulers and event consumers (declared in
+ * each subgraph's `jobs.ts`), with the operational endpoints and the queues' admin pages.
  */
 const config = loadWorkersConfig();
 const logger = createLogger({ service: 'workers', level: config.LOG_LEVEL });
@@ -20,17 +25,51 @@ try {
   const redis = workerConnection(config.REDIS_URL);
   redis.on('error', (err) => logger.warn({ err }, 'redis connection error'));
   shutdown.register('redis', () => redis.quit());
+  await assertNoEviction(redis);
   const metrics = createMetrics('workers');
+  const host = new WorkHost({
+    works: PLATFORM_WORK,
+    databaseUrl: config.DATABASE_URL,
+    redis,
+    queuePrefix: config.QUEUE_PREFIX,
+    streamPrefix: config.EVENT_STREAM_PREFIX,
+    logger,
+    registry: metrics.registry,
+    partitions: config.CONSUMER_PARTITIONS,
+    lockDurationMs: config.JOB_LOCK_MS,
+    stalledIntervalMs: config.JOB_STALLED_INTERVAL_MS,
+    dbPoolMax: config.DB_POOL_MAX,
+  });
+  // Registered before start, so a start that fails half-way still closes what it opened.
+  shutdown.register('jobs', () => host.stop());
+  await host.start();
+  const authenticator = new Authenticator({
+    resolveApiKey: ledgerApiKeyResolver(
+      config.LEDGER_URL,
+      config.ECP_IDENTITY_SECRET,
+      config.AUTH_TIMEOUT_MS,
+      'workers',
+    ),
+    tokenSecrets: [config.ECP_TOKEN_SECRET, config.ECP_TOKEN_SECRET_PREVIOUS].filter((s): s is string =>
+      Boolean(s),
+    ),
+    cacheTtlMs: config.AUTH_CACHE_TTL_MS,
+  });
   const http = createHttpShell({
     logger,
     metrics,
     readiness: [{ name: 'redis', check: async () => void (await redis.ping()) }],
   });
+  mountQueuesBoard(http.routes, host.allQueues, authenticator, logger);
   shutdown.register('http', () => http.drain(drainGraceMs(config.SHUTDOWN_DEADLINE_MS)));
   const port = await http.listen(config.PORT, config.HOST);
-  logger.info({ port }, 'workers running');
+  logger.info(
+    { port, queues: host.allQueues.length, consumers: host.consumers.map((c) => c.name) },
+    'workers running',
+  );
 } catch (err) {
-  logger.fatal({ err }, 'workers failed to start');
+  if (err instanceof EvictingRedisError) logger.fatal(err.message);
+  else logger.fatal({ err }, 'workers failed to start');
   await shutdown.run('startup failure');
   process.exit(1);
 }

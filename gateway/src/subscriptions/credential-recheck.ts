@@ -1,8 +1,8 @@
+import type { Authenticator } from '@ecp/identity/authenticator';
 import type { Principal } from '@ecp/identity/principal';
 import type { Logger } from '@ecp/logging/logger';
 import { CloseCode } from 'graphql-ws';
 import type { WebSocket } from 'ws';
-import type { Authenticator } from '../auth/authenticator';
 
 export interface CredentialRecheckOptions {
   authenticator: Authenticator;

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import { type EcpError, isEcpError } from '@ecp/errors/errors';
 import { toGraphQLError } from '@ecp/errors/graphql-errors';
+import type { Authenticator } from '@ecp/identity/authenticator';
 import type { Principal } from '@ecp/identity/principal';
 import type { Logger } from '@ecp/logging/logger';
 import { GraphQLError } from 'graphql';
@@ -8,7 +9,6 @@ import { getVariableValues } from 'graphql/execution/values';
 import { CloseCode, type Context } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { type WebSocket, WebSocketServer } from 'ws';
-import type { Authenticator } from '../auth/authenticator';
 import { CredentialRecheck } from './credential-recheck';
 import { CLOSE_TOO_SLOW, type SubscriptionHub } from './subscription-hub';
 import type { SubscriptionMetrics } from './subscription-metrics';

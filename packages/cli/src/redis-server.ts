@@ -48,6 +48,8 @@ export async function startRedisServer(options: RedisServerOptions): Promise<Red
       dataDir,
       '--appendonly',
       'yes',
+      '--appendfsync',
+      'always',
       '--maxmemory-policy',
       'noeviction',
       '--daemonize',

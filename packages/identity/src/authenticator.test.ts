@@ -2,7 +2,7 @@ import { issueAccessToken } from '@ecp/identity/access-token';
 import { generateApiKey, hashApiKey } from '@ecp/identity/api-key';
 import type { Principal } from '@ecp/identity/principal';
 import { describe, expect, it } from 'vitest';
-import { type ApiKeyResolver, Authenticator } from '../src/auth/authenticator';
+import { type ApiKeyResolver, Authenticator } from './authenticator';
 
 const TOKEN_SECRET = 'gateway-test-token-secret-0123456789abcdef';
 const alice: Principal = {

@@ -1,8 +1,8 @@
 import { ServiceUnavailableError, UnauthenticatedError } from '@ecp/errors/errors';
-import { AccessTokenError, looksLikeJwt, verifyAccessToken } from '@ecp/identity/access-token';
-import { hashApiKey, looksLikeApiKey } from '@ecp/identity/api-key';
-import type { Principal } from '@ecp/identity/principal';
 import { LRUCache } from 'lru-cache';
+import { AccessTokenError, looksLikeJwt, verifyAccessToken } from './access-token';
+import { hashApiKey, looksLikeApiKey } from './api-key';
+import type { Principal } from './principal';
 
 /** A live API key: who holds it and its id. */
 export interface LiveApiKey {

@@ -1,23 +1,26 @@
-import { IDENTITY_HEADER, signIdentity } from '@ecp/identity/identity-header';
-import { type Principal, servicePrincipal } from '@ecp/identity/principal';
 import { request } from 'undici';
 import type { ApiKeyResolver } from './authenticator';
+import { IDENTITY_HEADER, signIdentity } from './identity-header';
+import { type Principal, servicePrincipal } from './principal';
 
-const GATEWAY = servicePrincipal('gateway');
-
-/** Asks the ledger subgraph who holds a live key (by hash or by id), as the gateway's own signed service identity. */
+/**
+ * Asks the ledger subgraph who holds a live key (by hash or by id), as the caller's own signed service
+ * identity (the gateway, or the workers for their admin pages).
+ */
 export function ledgerApiKeyResolver(
   ledgerGraphqlUrl: string,
   identitySecret: string,
   timeoutMs: number,
+  service = 'gateway',
 ): ApiKeyResolver {
+  const caller = servicePrincipal(service);
   const url = new URL('/internal/principals/by-api-key', ledgerGraphqlUrl).toString();
   return async (query) => {
     const res = await request(url, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
-        [IDENTITY_HEADER]: signIdentity(GATEWAY, identitySecret),
+        [IDENTITY_HEADER]: signIdentity(caller, identitySecret),
       },
       body: JSON.stringify(query),
       headersTimeout: timeoutMs,

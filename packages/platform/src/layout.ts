@@ -84,7 +84,13 @@ export function platformLayout(options: {
         name: 'workers',
         entry: join(repoRoot, 'workers/src/main.ts'),
         port: ports.workers,
-        env: { ...common, REDIS_URL: redisUrl, DATABASE_URL: databaseUrl },
+        env: {
+          ...common,
+          REDIS_URL: redisUrl,
+          DATABASE_URL: databaseUrl,
+          ECP_TOKEN_SECRET: secrets.tokenSecret,
+          LEDGER_URL: url(ports.ledger),
+        },
       },
     ],
   };

@@ -1,5 +1,13 @@
+import type { SubgraphWork } from '@ecp/jobs/job-definition';
+import { ADVISORY_STORAGE } from './storage';
+
 /**
- * The work this subgraph does outside requests (BullMQ processors, job schedulers, event consumers),
- * for `workers/` to host: the one part of a subgraph the workers may import. None yet.
+ * The work this subgraph does outside requests (BullMQ jobs and schedulers, event consumers), for
+ * `workers/` to host: the one part of a subgraph the workers may import. None yet.
  */
-export const jobs: readonly never[] = [];
+export const work: SubgraphWork = {
+  subgraph: 'advisory',
+  ...ADVISORY_STORAGE,
+  jobs: [],
+  consumers: [],
+};

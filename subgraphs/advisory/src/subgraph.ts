@@ -1,13 +1,12 @@
 import type { SubgraphDefinition } from '@ecp/service-kit/subgraph-runtime';
 import { type AdvisoryContext, createAdvisoryContext } from './context';
-import { VoteEntity } from './modules/votes/vote.entity';
 import { advisorySchema } from './schema';
+import { ADVISORY_STORAGE } from './storage';
 
 export function advisorySubgraph(): SubgraphDefinition<AdvisoryContext> {
   return {
     name: 'advisory',
-    dbSchema: 'advisory',
-    entities: [VoteEntity],
+    ...ADVISORY_STORAGE,
     schema: advisorySchema,
     createContext: createAdvisoryContext,
   };

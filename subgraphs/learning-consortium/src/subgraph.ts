@@ -1,13 +1,12 @@
 import type { SubgraphDefinition } from '@ecp/service-kit/subgraph-runtime';
 import { createLearningContext, type LearningContext } from './context';
-import { OutcomeReportEntity } from './modules/calibration/outcome-report.entity';
 import { learningSchema } from './schema';
+import { LEARNING_STORAGE } from './storage';
 
 export function learningSubgraph(): SubgraphDefinition<LearningContext> {
   return {
     name: 'learning-consortium',
-    dbSchema: 'learning',
-    entities: [OutcomeReportEntity],
+    ...LEARNING_STORAGE,
     schema: learningSchema,
     createContext: createLearningContext,
   };

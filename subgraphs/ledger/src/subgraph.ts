@@ -2,34 +2,17 @@ import { identitySecrets } from '@ecp/service-kit/subgraph-env';
 import type { SubgraphDefinition } from '@ecp/service-kit/subgraph-runtime';
 import { createLedgerContext, type LedgerContext } from './context';
 import type { LedgerConfig } from './env';
-import { AgentEntity } from './modules/agents/agent.entity';
-import { ApiKeyEntity } from './modules/api-keys/api-key.entity';
 import { mountApiKeyLookup } from './modules/api-keys/api-key-lookup.route';
 import { type EntryKind, EntryKinds } from './modules/entries/entry-kind';
 import { decisionKind } from './modules/ledger/decision.kind';
-import {
-  AgentKeyEntity,
-  CheckpointEntity,
-  DecisionEntity,
-  EntryEntity,
-} from './modules/ledger/ledger.entities';
 import { LEDGER_TOPICS } from './modules/ledger/ledger.topics';
 import { LedgerLog } from './modules/ledger/ledger-log';
 import { logKeys } from './modules/ledger/log-keys';
 import { mountPublicKey } from './modules/ledger/public-key.route';
 import { ledgerSchema } from './schema';
+import { LEDGER_STORAGE } from './storage';
 
-export const LEDGER_ENTITIES = [
-  AgentEntity,
-  ApiKeyEntity,
-  AgentKeyEntity,
-  EntryEntity,
-  CheckpointEntity,
-  DecisionEntity,
-];
-
-/** The role the ledger works as: SELECT and INSERT only on the append-only tables. */
-export const LEDGER_SERVICE_ROLE = 'ecp_ledger_writer';
+export { LEDGER_ENTITIES, LEDGER_SERVICE_ROLE } from './storage';
 
 /**
  * The entry kinds the ledger accepts. Each feature that records what it did adds its kind here (its
@@ -56,10 +39,8 @@ export function ledgerSubgraph(
   let log: LedgerLog | undefined;
   return {
     name: 'ledger',
-    dbSchema: 'ledger',
-    entities: LEDGER_ENTITIES,
+    ...LEDGER_STORAGE,
     schema: ledgerSchema,
-    sessionRole: LEDGER_SERVICE_ROLE,
     events: { topics: LEDGER_TOPICS },
     setup: async ({ orm, logger, metrics, outbox, publishEvents }) => {
       if (!outbox) throw new Error('the ledger declares topics, so it has an outbox');

@@ -1,13 +1,12 @@
 import type { SubgraphDefinition } from '@ecp/service-kit/subgraph-runtime';
 import { createOperationsContext, type OperationsContext } from './context';
-import { BreakGlassSessionEntity } from './modules/break-glass/break-glass-session.entity';
 import { operationsSchema } from './schema';
+import { OPERATIONS_STORAGE } from './storage';
 
 export function operationsSubgraph(): SubgraphDefinition<OperationsContext> {
   return {
     name: 'operations',
-    dbSchema: 'operations',
-    entities: [BreakGlassSessionEntity],
+    ...OPERATIONS_STORAGE,
     schema: operationsSchema,
     createContext: createOperationsContext,
   };

@@ -6,9 +6,12 @@ import { resolveLiveApiKey } from './api-key.service';
 
 export const API_KEY_LOOKUP_PATH = '/internal/principals/by-api-key';
 
+/** The services that authenticate callers at ECP's edges: the gateway, and the workers' admin pages. */
+const AUTHENTICATING_SERVICES = new Set(['service:gateway', 'service:workers']);
+
 /**
- * How the gateway learns who holds an API key: it sends the key's SHA-256 (never the key), or the id
- * of the key an access token was minted from, under its own signed service identity, and gets the
+ * How the edges (the gateway; the workers, for their admin pages) learn who holds an API key: it sends the key's SHA-256 (never the key), or the id
+ * of the key an access token was minted from, under their own signed service identity, and gets the
  * principal and key id back, or 404 when no live key matches. Each answer records the key's last use.
  * Not part of the public graph.
  */
@@ -16,8 +19,8 @@ export function mountApiKeyLookup(routes: Router, orm: MikroORM, identitySecrets
   routes.post(API_KEY_LOOKUP_PATH, express.json({ limit: 1024 }), async (req, res) => {
     try {
       const caller = verifyIdentity(req.header(IDENTITY_HEADER), identitySecrets);
-      if (caller.kind !== 'service' || caller.id !== 'service:gateway') {
-        res.status(403).json({ error: 'only the gateway may resolve API keys' });
+      if (caller.kind !== 'service' || !AUTHENTICATING_SERVICES.has(caller.id)) {
+        res.status(403).json({ error: 'only the gateway and the workers may resolve API keys' });
         return;
       }
     } catch (err) {

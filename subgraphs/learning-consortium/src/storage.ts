@@ -1,0 +1,7 @@
+import { OutcomeReportEntity } from './modules/calibration/outcome-report.entity';
+
+/** What this subgraph keeps and where, as its GraphQL assembly and its jobs both open it. */
+export const LEARNING_STORAGE = {
+  dbSchema: 'learning',
+  entities: [OutcomeReportEntity],
+};
