@@ -1,9 +1,13 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { streamKey } from '@ecp/events/event';
 import { consumerStatus, replayConsumer, retryFailedEvents } from '@ecp/jobs/consumer-registry';
 import { consumerJobId, consumerQueueName } from '@ecp/jobs/job-options';
+import { REPO_ROOT } from '@ecp/platform/repo';
 import { createTestDatabase, type TestDatabase } from '@ecp/test-kit/database';
-import { testEnv } from '@ecp/test-kit/env';
+import { childEnv, testEnv } from '@ecp/test-kit/env';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -256,5 +260,57 @@ describe('a durable consumer', () => {
       (n) => n === 1,
     );
     expect((await consumerStatus(redis, prefixes.queuePrefix, PROBE_CONSUMER)).epoch).toBe(1);
+  });
+
+  it('is shown by `ecp events` with its position, and replayed and retried from it', async () => {
+    await start();
+    await writeProbes(
+      db.url,
+      [1, 2].map((seq) => ({ probe: 'cli', seq })),
+    );
+    await eventually(
+      () => effects(db.url),
+      (r) => r.length === 2,
+    );
+    const ecp = (...args: string[]) =>
+      promisify(execFile)(
+        process.execPath,
+        [
+          join(REPO_ROOT, 'packages/cli/bin/ecp.js'),
+          'events',
+          ...args,
+          '--redis',
+          testEnv.redisUrl,
+          '--queue-prefix',
+          prefixes.queuePrefix,
+        ],
+        {
+          cwd: REPO_ROOT,
+          env: childEnv(),
+        },
+      );
+    const stream = streamKey(prefixes.streamPrefix, 'probeChanged');
+    const ids = (await redis.xrange(stream, '-', '+')).map(([id]) => id);
+    const table = (await ecp()).stdout;
+    expect(table).toMatch(
+      new RegExp(`^${PROBE_CONSUMER.replaceAll('.', '\\.')}\\s+probeChanged\\s+${ids[1]}\\s+0\\s+0 ms`, 'm'),
+    );
+    const json = JSON.parse((await ecp('--json')).stdout);
+    expect(json[0]).toMatchObject({
+      name: PROBE_CONSUMER,
+      positions: [{ lastDeliveredId: ids[1], undelivered: 0 }],
+    });
+    expect((await ecp('replay', PROBE_CONSUMER, '--from', ids[0]!)).stdout).toMatch(/replays .* \(epoch 1\)/);
+    await eventually(
+      () => metric(running!, 'ecp_consumer_duplicates_total', PROBE_CONSUMER),
+      (n) => n === 2,
+    );
+    expect(await effects(db.url)).toHaveLength(2);
+    expect((await ecp('retry', PROBE_CONSUMER)).stdout).toMatch(
+      /^0 failed events of advisory\.probe-effects queued again/,
+    );
+    await expect(ecp('replay', 'nobody.here', '--from', '0')).rejects.toMatchObject({
+      stderr: expect.stringMatching(/No consumer named nobody\.here \(known: advisory\.probe-effects\)/),
+    });
   });
 });

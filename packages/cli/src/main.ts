@@ -1,6 +1,7 @@
 import { ConfigError } from '@ecp/config/env';
 import { Command } from 'commander';
 import { bootstrapAdminCommand } from './commands/bootstrap-admin';
+import { listEvents, replayEvents, retryEvents } from './commands/events';
 import { exportLedger, printBundle, printCheckpoint } from './commands/ledger';
 import { migrate } from './commands/migrate';
 import { start } from './commands/start';
@@ -67,6 +68,28 @@ ledger
   .option('--gateway <url>', 'gateway URL')
   .option('--api-key <key>', 'API key')
   .action((options) => exportLedger(loadCliConfig(), options));
+
+const withRedisOptions = (command: Command) =>
+  command
+    .option('--redis <url>', 'the workers’ Redis (REDIS_URL unless given)')
+    .option('--queue-prefix <prefix>', 'the workers’ QUEUE_PREFIX (ecp:jobs unless given)');
+const events = withRedisOptions(
+  program
+    .command('events')
+    .description('the event consumers the workers host: position and lag of each; replay and retry')
+    .option('--json', 'print JSON'),
+).action((options) => listEvents(loadCliConfig(), options));
+withRedisOptions(events.command('replay <consumer>'))
+  .description('hand a consumer its streams again from a stream id (inclusive; 0 for all that is kept)')
+  .requiredOption('--from <id>', 'the stream id to replay from, e.g. 1764547200000-0')
+  .action((consumer, _options, command: Command) =>
+    replayEvents(loadCliConfig(), consumer, command.optsWithGlobals()),
+  );
+withRedisOptions(events.command('retry <consumer>'))
+  .description('queue again every event the consumer gave up on')
+  .action((consumer, _options, command: Command) =>
+    retryEvents(loadCliConfig(), consumer, command.optsWithGlobals()),
+  );
 
 const verify = program
   .command('verify')
