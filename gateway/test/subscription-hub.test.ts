@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WebSocket } from 'ws';
 import type { GatewayContext } from '../src/context';
 import type { EventExecutor } from '../src/subscriptions/event-executor';
-import { CLOSE_TOO_SLOW, type HubOptions, SubscriptionHub } from '../src/subscriptions/subscription-hub';
+import { CLOSE_TOO_SLOW } from '../src/subscriptions/subscriber-channel';
+import { type HubOptions, SubscriptionHub } from '../src/subscriptions/subscription-hub';
 import { createSubscriptionMetrics } from '../src/subscriptions/subscription-metrics';
 import type { PlannedSubscription } from '../src/subscriptions/subscription-planner';
 

@@ -10,7 +10,8 @@ import { useServer } from 'graphql-ws/use/ws';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { Authenticator } from '../auth/authenticator';
 import { CredentialRecheck } from './credential-recheck';
-import { CLOSE_TOO_SLOW, type SubscriptionHub } from './subscription-hub';
+import { CLOSE_TOO_SLOW } from './subscriber-channel';
+import type { SubscriptionHub } from './subscription-hub';
 import type { SubscriptionMetrics } from './subscription-metrics';
 import type { SubscriptionPlanner } from './subscription-planner';
 
