@@ -160,7 +160,8 @@ function argumentValues(
 /**
  * Which events a group executes, decided at the gateway on the event's attributes without fetching
  * anything: each field of a `filter` argument must equal the attribute of the same name;
- * `…After`/`…Before` bound the time the change was committed.
+ * `…After`/`…Before` bound the time the change was committed. This narrows, it never authorizes: who
+ * may subscribe with which filter is the owning subgraph's rule, asked before the subscription joins.
  */
 function eventFilter(args: Record<string, unknown>): (event: EventEnvelope) => boolean {
   const filter = (args.filter ?? {}) as Record<string, unknown>;

@@ -7,6 +7,7 @@ import type { WebSocket } from 'ws';
 import type { GatewayContext } from '../context';
 import type { EventExecutor } from './event-executor';
 import { GroupExecutor, type MemberState, type SubscriptionGroup } from './group-executor';
+import type { SubscriptionAuthorization } from './owner-authorization';
 import type { ReplayTurn } from './replay-turns';
 import { StreamSource } from './stream-source';
 import { type SubscriberChannel, SubscriberChannels } from './subscriber-channel';
@@ -19,9 +20,11 @@ export interface HubOptions {
   redis: Redis;
   streamPrefix: string;
   executor: EventExecutor;
+  /** Whether a subscription may start: asked of the subgraph that owns its field. */
+  authorization: SubscriptionAuthorization;
   metrics: SubscriptionMetrics;
   logger: Logger;
-  /** Builds the context entity fetches run with: the subscriber's identity, signed for subgraphs. */
+  /** Builds the context subgraph fetches run with: the subscriber's identity, signed for subgraphs. */
   contextFor: (principal: Principal) => GatewayContext;
   /** Bytes a socket may hold unsent before its messages queue up here instead. */
   highWaterBytes?: number;
@@ -53,8 +56,8 @@ export interface SubscribeRequest {
 }
 
 /**
- * Delivers events to subscribers, joining the parts that each do one job: the policy bounds what a
- * subscription may make the gateway do (`subscription-policy.ts`), the stream source reads the
+ * Delivers events to subscribers, joining the parts that each do one job: the policy says whether a
+ * subscription may start and bounds its replay (`subscription-policy.ts`), the stream source reads the
  * topics once per process, replays and de-duplicates (`stream-source.ts`), the group executor runs the
  * query plan once per event for each group of identical subscriptions (`group-executor.ts`), and each
  * subscriber's channel frames, queues and applies backpressure (`subscriber-channel.ts`).
@@ -78,13 +81,14 @@ export class SubscriptionHub {
 
   /**
    * Checks the request, then starts delivering: resolves with a handle once the subscription is
-   * accepted (a resuming one is then replayed what it missed, in its turn); throws GraphQLErrors and
-   * EcpErrors the client should see.
+   * accepted (a resuming one is then replayed what it missed, in its turn); throws GraphQLErrors,
+   * refusals of the owning subgraph (`SubscriptionRefusedError`) and EcpErrors the client should see.
    * `done` settles when the subscription ends, rejecting when the hub ended it on a failure the client
    * should see.
    */
   async subscribe(request: SubscribeRequest): Promise<{ done: Promise<void>; stop: () => void }> {
     const { planned, variables, principal, cursor } = request;
+    await this.policy.authorize(planned, variables, principal);
     const turn = cursor === undefined ? undefined : await this.policy.admitReplay(planned, cursor, principal);
     try {
       await this.source.read(planned.topic);

@@ -10,6 +10,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { Authenticator } from '../auth/authenticator';
 import { CredentialRecheck } from './credential-recheck';
+import { SubscriptionRefusedError } from './owner-authorization';
 import { CLOSE_TOO_SLOW } from './subscriber-channel';
 import type { SubscriptionHub } from './subscription-hub';
 import type { SubscriptionMetrics } from './subscription-metrics';
@@ -152,6 +153,7 @@ export function attachWebSocketServer(options: WebSocketServerOptions): { close:
             cursor: cursor === undefined || cursor === null ? undefined : (cursor as string),
           });
         } catch (err) {
+          if (err instanceof SubscriptionRefusedError) return err.errors;
           if (err instanceof GraphQLError) return [err];
           if (isEcpError(err)) return [subscriptionError(err)];
           throw err;
