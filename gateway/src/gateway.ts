@@ -28,6 +28,7 @@ import type { GatewayContext } from './context';
 import { type GatewayConfig, subgraphUrls } from './env';
 import { SubgraphDataSource } from './subgraphs/subgraph-data-source';
 import { EventExecutor } from './subscriptions/event-executor';
+import { OwnerAuthorization } from './subscriptions/owner-authorization';
 import { SubscriptionHub, subscriptionRequestId } from './subscriptions/subscription-hub';
 import { createSubscriptionMetrics } from './subscriptions/subscription-metrics';
 import { SubscriptionPlanner } from './subscriptions/subscription-planner';
@@ -138,6 +139,7 @@ export async function buildGateway(config: GatewayConfig, logger: Logger): Promi
     redis,
     streamPrefix: config.EVENT_STREAM_PREFIX,
     executor: new EventExecutor(planner, dataSources, logger),
+    authorization: new OwnerAuthorization(dataSources),
     metrics: subscriptionMetrics,
     logger: logger.child({ module: 'subscriptions' }),
     maxQueue: config.SUBSCRIPTION_QUEUE_MAX,

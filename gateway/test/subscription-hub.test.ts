@@ -8,7 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WebSocket } from 'ws';
 import type { GatewayContext } from '../src/context';
 import type { EventExecutor } from '../src/subscriptions/event-executor';
-import { CLOSE_TOO_SLOW, type HubOptions, SubscriptionHub } from '../src/subscriptions/subscription-hub';
+import type { SubscriptionAuthorization } from '../src/subscriptions/owner-authorization';
+import { CLOSE_TOO_SLOW } from '../src/subscriptions/subscriber-channel';
+import { type HubOptions, SubscriptionHub } from '../src/subscriptions/subscription-hub';
 import { createSubscriptionMetrics } from '../src/subscriptions/subscription-metrics';
 import type { PlannedSubscription } from '../src/subscriptions/subscription-planner';
 
@@ -78,6 +80,9 @@ const executor = {
   },
 } as unknown as EventExecutor;
 
+/** Allows every subscription: who may subscribe is the owning subgraph's rule, tested with it. */
+const allowed: SubscriptionAuthorization = { check: async () => {} };
+
 function hub(registry = new Registry(), options: Partial<HubOptions> = {}) {
   const metrics = createSubscriptionMetrics(registry);
   return {
@@ -86,6 +91,7 @@ function hub(registry = new Registry(), options: Partial<HubOptions> = {}) {
       redis,
       streamPrefix: prefix,
       executor,
+      authorization: allowed,
       metrics,
       logger,
       contextFor: (principal) =>
@@ -226,7 +232,8 @@ describe('SubscriptionHub', () => {
       occurredAt: new Date().toISOString(),
     };
     // What an agent may see of another's decisions is the ledger's field rule, applied when the payload
-    // is resolved with the subscriber's identity; the hub itself refuses no filter.
+    // is resolved with the subscriber's identity; whether one may subscribe with a filter is the owning
+    // subgraph's answer, which this hub's stand-in authorization gives for every one.
     const agent: Principal = { kind: 'agent', id: 'me', name: 'me', roles: ['AGENT'], jurisdictions: [] };
     const filtered = {
       ...planned,

@@ -144,8 +144,8 @@ const ERROR_CODES: readonly { code: string; meaning: string; action: string }[] 
   {
     code: 'SUBGRAPH_UNAVAILABLE',
     meaning:
-      'A service behind the gateway did not answer. The rest of the response still arrives: what that service would have provided is `null`.',
-    action: 'Use the partial data, or retry with exponential backoff.',
+      'A service behind the gateway did not answer. The rest of the response still arrives: what that service would have provided is `null`. A subscription whose owning service cannot be asked whether you may subscribe is refused.',
+    action: 'Use the partial data, or retry with exponential backoff (a subscription: subscribe again).',
   },
 ];
 

@@ -440,6 +440,51 @@ describe('subscriptions through the gateway', () => {
     expect(JSON.stringify(await badVariables.failed())).toMatch(/category/);
   });
 
+  it('refuses a filter the ledger refuses with the error its query gives, and still delivers allowed ones', async () => {
+    // A name where an agent id belongs: the ledger's rule for `decisions(filter)` refuses it, and the
+    // subscription is judged by the same rule in the ledger, asked by the gateway at subscribe time.
+    const filter = { agentId: 'streamer', category: 'pricing' };
+    const c = client(agentKey);
+    const refused = collect(c, DECISIONS, { filter });
+    const [errors] = (await refused.failed()) as [Record<string, unknown>[]];
+    expect(errors).toMatchObject([
+      {
+        message: 'filter.agentId must be an agent id.',
+        extensions: {
+          code: 'BAD_USER_INPUT',
+          details: [{ path: 'filter.agentId', reason: 'must be a UUID' }],
+          serviceName: 'ledger',
+        },
+      },
+    ]);
+    const queried = await graphql(
+      stack.graphqlUrl,
+      'query ($filter: DecisionFilter) { decisions(filter: $filter, first: 1) { edges { cursor } } }',
+      { filter },
+      bearer(agentKey),
+    );
+    expect(queried.body.errors).toHaveLength(1);
+    expect(errors[0]!.message).toBe(queried.body.errors![0]!.message);
+    expect(errors[0]!.extensions).toEqual(queried.body.errors![0]!.extensions);
+
+    // On the same connection, the filter with the agent's id is allowed, by the query and here.
+    const allowed = collect(c, DECISIONS, { filter: { ...filter, agentId } });
+    const listed = await graphql(
+      stack.graphqlUrl,
+      'query ($filter: DecisionFilter) { decisions(filter: $filter, first: 1) { edges { cursor } } }',
+      { filter: { ...filter, agentId } },
+      bearer(agentKey),
+    );
+    expect(listed.body.errors).toBeUndefined();
+    await settled();
+    const recorded = await record({ category: 'pricing' });
+    await allowed.next(1);
+    expect(allowed.errors).toEqual([]);
+    expect(allowed.received.map(idOf)).toEqual([recorded.decision.id]);
+    expect(refused.received).toEqual([]);
+    allowed.dispose();
+  });
+
   it('shows another agent’s decisions without their context, filtered by that agent or not; people see it', async () => {
     const peer = (
       await graphql<{ registerAgent: { apiKey: string } }>(

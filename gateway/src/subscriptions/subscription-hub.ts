@@ -1,29 +1,30 @@
 import { randomUUID } from 'node:crypto';
 import { ServiceUnavailableError } from '@ecp/errors/errors';
-import { compareStreamIds, type EventEnvelope, streamKey } from '@ecp/events/event';
 import type { Principal } from '@ecp/identity/principal';
 import type { Logger } from '@ecp/logging/logger';
-import { valueFromASTUntyped } from 'graphql';
 import type { Redis } from 'ioredis';
-import { LRUCache } from 'lru-cache';
 import type { WebSocket } from 'ws';
 import type { GatewayContext } from '../context';
 import type { EventExecutor } from './event-executor';
-import { RenderedPayloads } from './rendered-payloads';
-import { Pace } from './replay-pace';
-import { type ReplayTurn, ReplayTurns } from './replay-turns';
-import { cursorRefusal, cursorRefusalError } from './replay-window';
+import { GroupExecutor, type MemberState, type SubscriptionGroup } from './group-executor';
+import type { SubscriptionAuthorization } from './owner-authorization';
+import type { ReplayTurn } from './replay-turns';
+import { StreamSource } from './stream-source';
+import { type SubscriberChannel, SubscriberChannels } from './subscriber-channel';
 import type { SubscriptionMetrics } from './subscription-metrics';
 import type { PlannedSubscription } from './subscription-planner';
-import { parseEntries, type StreamEvent, TopicReader } from './topic-reader';
+import { SubscriptionPolicy } from './subscription-policy';
+import type { StreamEvent } from './topic-reader';
 
 export interface HubOptions {
   redis: Redis;
   streamPrefix: string;
   executor: EventExecutor;
+  /** Whether a subscription may start: asked of the subgraph that owns its field. */
+  authorization: SubscriptionAuthorization;
   metrics: SubscriptionMetrics;
   logger: Logger;
-  /** Builds the context entity fetches run with: the subscriber's identity, signed for subgraphs. */
+  /** Builds the context subgraph fetches run with: the subscriber's identity, signed for subgraphs. */
   contextFor: (principal: Principal) => GatewayContext;
   /** Bytes a socket may hold unsent before its messages queue up here instead. */
   highWaterBytes?: number;
@@ -54,89 +55,62 @@ export interface SubscribeRequest {
   cursor?: string;
 }
 
-/** A WebSocket close code of ECP's own: the client reads too slowly to keep up. */
-export const CLOSE_TOO_SLOW = 4429;
-
-/** Stream entries a replay reads at a time. */
-const REPLAY_BATCH = 100;
-
 /**
- * Delivers events to subscribers. One reader per topic feeds groups of subscribers that sent the same
- * operation and variables with the same identity: each group runs the query plan once per event and
- * every member gets the same pre-serialised payload. A member that reads too slowly queues (bounded:
- * the oldest messages are dropped and counted) and, if it stays behind, is disconnected; it never holds
- * up anyone else. Events are de-duplicated by id, since the relay delivers at least once.
+ * Delivers events to subscribers, joining the parts that each do one job: the policy says whether a
+ * subscription may start and bounds its replay (`subscription-policy.ts`), the stream source reads the
+ * topics once per process, replays and de-duplicates (`stream-source.ts`), the group executor runs the
+ * query plan once per event for each group of identical subscriptions (`group-executor.ts`), and each
+ * subscriber's channel frames, queues and applies backpressure (`subscriber-channel.ts`).
  *
- * A subscriber resuming with a cursor is replayed what it missed within bounds, so that resuming cannot
- * be made to cost without end: its cursor may be only so far behind, each principal has only so many
- * replays running (more wait their turn, up to a limit), and each replay is paced and waits for its
- * socket to drain rather than queueing.
+ * What the hub itself keeps is each subscription's place in that flow: live, or resuming from a cursor —
+ * waiting for its turn, then replayed what it missed while the live events that arrive meanwhile are
+ * kept for it, then live, in stream order.
  */
 export class SubscriptionHub {
-  private readonly readers = new Map<string, Promise<TopicReader>>();
-  private readonly groups = new Map<string, Group>();
-  private readonly seen = new Map<string, LRUCache<string, true>>();
-  private readonly lagging = new Set<Subscriber>();
-  private readonly pump: NodeJS.Timeout;
-  private readonly turns: ReplayTurns;
+  private readonly policy: SubscriptionPolicy;
+  private readonly source: StreamSource;
+  private readonly groups: GroupExecutor<Subscriber>;
+  private readonly channels: SubscriberChannels;
 
   constructor(private readonly options: HubOptions) {
-    this.pump = setInterval(() => this.drainLagging(), 25);
-    this.pump.unref();
-    const { metrics } = options;
-    this.turns = new ReplayTurns(
-      { concurrency: options.replayConcurrency ?? 2, waiting: options.replayWaiting ?? 8 },
-      () => {
-        metrics.replays.set({ state: 'running' }, this.turns.running);
-        metrics.replays.set({ state: 'waiting' }, this.turns.waiting);
-      },
-    );
+    this.policy = new SubscriptionPolicy(options);
+    this.source = new StreamSource({ ...options, onEvent: (topic, entry) => this.dispatch(topic, entry) });
+    this.groups = new GroupExecutor<Subscriber>(options);
+    this.channels = new SubscriberChannels(options);
   }
 
   /**
    * Checks the request, then starts delivering: resolves with a handle once the subscription is
-   * accepted (a resuming one is then replayed what it missed, in its turn); throws GraphQLErrors and
-   * EcpErrors the client should see. `done` settles when the subscription ends, rejecting when the hub
-   * ended it on a failure the client should see.
+   * accepted (a resuming one is then replayed what it missed, in its turn); throws GraphQLErrors,
+   * refusals of the owning subgraph (`SubscriptionRefusedError`) and EcpErrors the client should see.
+   * `done` settles when the subscription ends, rejecting when the hub ended it on a failure the client
+   * should see.
    */
   async subscribe(request: SubscribeRequest): Promise<{ done: Promise<void>; stop: () => void }> {
-    const { planned, variables, principal } = request;
-    // Every authenticated caller may subscribe to every topic, filtered by anything: what a payload
-    // shows is decided by each subgraph's field rules, applied with the subscriber's identity.
-    const args = argumentValues(planned, variables);
-    const key = streamKey(this.options.streamPrefix, planned.topic);
-    const { cursor } = request;
-    let turn: ReplayTurn | undefined;
-    if (cursor !== undefined) {
-      await this.checkCursor(planned, cursor, principal);
-      try {
-        turn = this.turns.enter(`${principal.kind}:${principal.id}`);
-      } catch (err) {
-        this.refused('too_many_replays', principal, planned.field);
-        throw err;
-      }
-    }
+    const { planned, variables, principal, cursor } = request;
+    await this.policy.authorize(planned, variables, principal);
+    const turn = cursor === undefined ? undefined : await this.policy.admitReplay(planned, cursor, principal);
     try {
-      await this.reader(planned.topic);
+      await this.source.read(planned.topic);
     } catch (err) {
       turn?.leave();
       throw err;
     }
 
-    const group = this.group(planned, variables, args, principal);
-    const subscriber = new Subscriber(request.id, request.socket, group, turn);
+    const group = this.groups.groupFor(planned, variables, principal);
+    const channel = this.channels.open(request.id, request.socket, planned.field);
+    const subscriber = new Subscriber(channel, group, turn);
     group.members.add(subscriber);
-    if (turn) this.startResuming(group);
+    if (turn) this.groups.startResuming(group);
     this.options.metrics.active.inc({ field: planned.field });
-    if (turn && cursor !== undefined) void this.resume(subscriber, turn, key, cursor);
+    if (turn && cursor !== undefined) void this.resume(subscriber, turn, cursor);
     return { done: subscriber.done, stop: () => this.end(subscriber) };
   }
 
   async close(): Promise<void> {
-    clearInterval(this.pump);
-    const readers = await Promise.all(this.readers.values());
-    await Promise.all(readers.map((r) => r.stop()));
-    for (const group of this.groups.values()) for (const s of group.members) this.end(s);
+    this.channels.close();
+    await this.source.close();
+    for (const member of [...this.groups.members()]) this.end(member);
   }
 
   /** Ends a subscription, with the error its client should see if it failed. Again does nothing. */
@@ -144,163 +118,45 @@ export class SubscriptionHub {
     const { group } = member;
     if (!group.members.delete(member)) return;
     member.turn?.leave();
-    if (member.state !== 'live') this.stopResuming(group);
-    this.options.metrics.active.dec({ field: member.field });
-    this.lagging.delete(member);
-    if (group.members.size === 0) {
-      this.groups.delete(group.key);
-      this.options.metrics.groups.set(this.groups.size);
-    }
+    if (member.state !== 'live') this.groups.stopResuming(group);
+    this.options.metrics.active.dec({ field: group.planned.field });
+    member.channel.stop();
+    this.groups.release(group);
     member.settle(error);
   }
 
-  private reader(topic: string): Promise<TopicReader> {
-    let reader = this.readers.get(topic);
-    if (!reader) {
-      const created = new TopicReader(
-        this.options.redis,
-        streamKey(this.options.streamPrefix, topic),
-        (events) => this.dispatch(topic, events),
-        this.options.logger.child({ topic }),
-      );
-      reader = created.start().then(() => created);
-      reader.catch(() => this.readers.delete(topic));
-      this.readers.set(topic, reader);
-    }
-    return reader;
-  }
-
-  private group(
-    planned: PlannedSubscription,
-    variables: Record<string, unknown>,
-    args: Record<string, unknown>,
-    principal: Principal,
-  ): Group {
-    const key = JSON.stringify([
-      planned.topic,
-      planned.document.loc?.source.body ?? planned.field,
-      planned.operation.name?.value ?? null,
-      variables,
-      principal.kind,
-      principal.id,
-      principal.roles,
-      principal.jurisdictions,
-    ]);
-    let group = this.groups.get(key);
-    if (!group) {
-      group = new Group(key, planned, variables, matcher(args), this.options.contextFor(principal));
-      this.groups.set(key, group);
-      this.options.metrics.groups.set(this.groups.size);
-    }
-    return group;
-  }
-
-  private dispatch(topic: string, events: StreamEvent[]): void {
-    let seen = this.seen.get(topic);
-    if (!seen) {
-      seen = new LRUCache<string, true>({ max: 50_000 });
-      this.seen.set(topic, seen);
-    }
-    for (const entry of events) {
-      this.options.metrics.eventsIn.inc({ topic });
-      if (seen.has(entry.event.id)) {
-        this.options.metrics.duplicates.inc({ topic });
-        continue;
-      }
-      seen.set(entry.event.id, true);
-      for (const group of this.groups.values()) {
-        if (group.planned.topic !== topic || !group.matches(entry.event)) continue;
-        // Events run one after another per group, so members see them in stream order.
-        group.chain = group.chain.then(() => this.deliver(group, entry));
-      }
+  private dispatch(topic: string, entry: StreamEvent): void {
+    for (const group of this.groups.matching(topic, entry.event)) {
+      // Events run one after another per group, so members see them in stream order.
+      group.chain = group.chain.then(() => this.deliver(group, entry));
     }
   }
 
-  private async deliver(group: Group, entry: StreamEvent): Promise<void> {
+  private async deliver(group: SubscriptionGroup<Subscriber>, entry: StreamEvent): Promise<void> {
     if (!group.receiving()) return;
-    const message = await this.rendered(group, entry);
-    let sent = 0;
+    const payload = await this.groups.rendered(group, entry);
+    let written = 0;
     for (const member of group.members) {
       if (member.state === 'live') {
-        if (this.send(member, message, entry.event.occurredAt)) sent++;
+        if (member.channel.send(payload, entry.event.occurredAt)) written++;
       } else if (member.state === 'replaying') {
-        this.buffer(member, entry, message);
+        this.keep(member, entry, payload);
       }
       // A member waiting for its turn to replay gets nothing yet: its replay reads the stream.
     }
-    // Counted once per delivery, not per socket: at thousands of members that is measurable.
-    if (sent > 0) {
-      this.options.metrics.messagesOut.inc({ field: group.planned.field }, sent);
-      this.observeLatency(entry.event.occurredAt);
-    }
-  }
-
-  /** The group's payload for one event: shared with its replays while there are several. */
-  private rendered(group: Group, entry: StreamEvent): Promise<string> {
-    return group.payloads
-      ? group.payloads.get(entry.streamId, () => this.render(group, entry))
-      : this.render(group, entry);
-  }
-
-  /** Executes the group's plan for one event and serialises the payload once, cursor included. */
-  private async render(group: Group, entry: StreamEvent): Promise<string> {
-    this.options.metrics.executions.inc({ field: group.planned.field });
-    let result: { data?: unknown; errors?: unknown };
-    try {
-      result = await this.options.executor.execute(
-        group.planned,
-        entry.event,
-        group.variables,
-        group.context,
-      );
-    } catch (err) {
-      this.options.logger.error({ err, field: group.planned.field }, 'executing a subscription event failed');
-      result = {
-        data: null,
-        errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }],
-      };
-    }
-    return JSON.stringify({ ...result, extensions: { cursor: entry.streamId } });
-  }
-
-  /** Writes (or queues) one message; true when it was written now. The caller counts what was written. */
-  private send(member: Subscriber, payload: string, occurredAt: string): boolean {
-    const { socket } = member;
-    if (socket.readyState !== socket.OPEN) return false;
-    const message = `${member.prefix}${payload}}`;
-    const highWater = this.options.highWaterBytes ?? 256 * 1024;
-    if (member.queue.length === 0 && socket.bufferedAmount < highWater) {
-      socket.send(message);
-      return true;
-    }
-    member.queue.push({ message, occurredAt });
-    if (member.laggingSince === 0) member.laggingSince = Date.now();
-    this.lagging.add(member);
-    const max = this.options.maxQueue ?? 100;
-    while (member.queue.length > max) {
-      member.queue.shift();
-      member.dropped++;
-      this.options.metrics.dropped.inc({ field: member.field });
-    }
-    return false;
-  }
-
-  private write(member: Subscriber, message: string, occurredAt: string): void {
-    member.socket.send(message);
-    this.options.metrics.messagesOut.inc({ field: member.field });
-    this.observeLatency(occurredAt);
+    this.channels.delivered(group.planned.field, written, entry.event.occurredAt);
   }
 
   /** Keeps a live event for a member being replayed, to send once the replay has caught up. */
-  private buffer(member: Subscriber, entry: StreamEvent, payload: string): void {
-    if (member.socket.readyState !== member.socket.OPEN) return;
+  private keep(member: Subscriber, entry: StreamEvent, payload: string): void {
+    if (!member.channel.open) return;
     // Live events pile up only while a replay runs, which is paced and bounded; a member that still
     // gathers more than a replay may send is behind for good.
-    if (member.buffered.length >= (this.options.replayMaxEvents ?? 500)) {
-      this.disconnectSlow(member, `Too slow: still replaying after ${member.buffered.length} new events`);
+    if (member.kept.length >= this.policy.replayMaxEvents) {
+      member.channel.disconnectSlow(`Too slow: still replaying after ${member.kept.length} new events`);
       return;
     }
-    member.buffered.push({
+    member.kept.push({
       streamId: entry.streamId,
       eventId: entry.event.id,
       occurredAt: entry.event.occurredAt,
@@ -308,71 +164,12 @@ export class SubscriptionHub {
     });
   }
 
-  private disconnectSlow(member: Subscriber, reason: string): void {
-    this.options.metrics.slowDisconnects.inc();
-    this.options.logger.warn(
-      { field: member.field, dropped: member.dropped },
-      'disconnecting a subscriber that stayed too slow',
-    );
-    member.socket.close(CLOSE_TOO_SLOW, reason);
-  }
-
-  /** From the change being committed to now (the last of a delivery's writes, when counted per delivery). */
-  private observeLatency(occurredAt: string): void {
-    const latency = Date.now() - Date.parse(occurredAt);
-    if (Number.isFinite(latency)) this.options.metrics.deliveryLatency.observe(Math.max(0, latency) / 1000);
-  }
-
-  /** Sends what slow subscribers have queued as their sockets drain; disconnects those that stay behind. */
-  private drainLagging(): void {
-    const highWater = this.options.highWaterBytes ?? 256 * 1024;
-    const slowTimeout = this.options.slowTimeoutMs ?? 10_000;
-    for (const member of this.lagging) {
-      const { socket } = member;
-      if (socket.readyState !== socket.OPEN) {
-        this.lagging.delete(member);
-        continue;
-      }
-      while (member.queue.length > 0 && socket.bufferedAmount < highWater) {
-        const next = member.queue.shift()!;
-        this.write(member, next.message, next.occurredAt);
-      }
-      if (member.queue.length === 0) {
-        member.laggingSince = 0;
-        this.lagging.delete(member);
-      } else if (Date.now() - member.laggingSince > slowTimeout) {
-        this.lagging.delete(member);
-        this.disconnectSlow(member, `Too slow: ${member.dropped} messages dropped and still behind`);
-      }
-    }
-  }
-
-  /** Refuses a cursor that is not one, whose events are gone, or that is too far behind to replay. */
-  private async checkCursor(
-    planned: PlannedSubscription,
-    cursor: string,
-    principal: Principal,
-  ): Promise<void> {
-    const maxEvents = this.options.replayMaxEvents ?? 500;
-    const key = streamKey(this.options.streamPrefix, planned.topic);
-    const refusal = await cursorRefusal(this.options.redis, key, cursor, maxEvents);
-    if (refusal === undefined) return;
-    this.refused(refusal, principal, planned.field);
-    throw cursorRefusalError(refusal, maxEvents);
-  }
-
-  // Counted, and logged at debug level only: refusals come in floods, and the log names who sent them.
-  private refused(reason: string, principal: Principal, field: string): void {
-    this.options.metrics.replaysRefused.inc({ reason });
-    this.options.logger.debug({ reason, actor: principal.id, field }, 'replay refused');
-  }
-
   /** Waits for the member's turn, replays what it missed, and makes it live; ends it if that fails. */
-  private async resume(member: Subscriber, turn: ReplayTurn, key: string, cursor: string): Promise<void> {
+  private async resume(member: Subscriber, turn: ReplayTurn, cursor: string): Promise<void> {
     try {
       if (!(await turn.ready) || member.ended) return;
       this.options.metrics.replaysStarted.inc({ field: member.field });
-      await this.replay(member, key, cursor);
+      await this.replay(member, cursor);
     } catch (err) {
       this.options.logger.warn({ err, field: member.field }, 'replaying missed events failed');
       this.end(
@@ -392,126 +189,52 @@ export class SubscriptionHub {
    * the member live. Replayed events are paced; every message waits for the socket to drain instead of
    * queueing, so a replay never drops what it was asked for.
    */
-  private async replay(member: Subscriber, key: string, cursor: string): Promise<void> {
-    const { group } = member;
-    // From here on live events are kept for the member; the replay ends at the newest event of now, so
-    // it ends however fast events keep coming.
+  private async replay(member: Subscriber, cursor: string): Promise<void> {
+    const { group, channel } = member;
+    const { metrics } = this.options;
+    // From here on live events are kept for the member, until the replay has caught up with them.
     member.state = 'replaying';
-    const [newest] = (await this.options.redis.xrevrange(key, '+', '-', 'COUNT', 1)) as [string, string[]][];
-    const head = newest && compareStreamIds(newest[0], cursor) > 0 ? newest[0] : cursor;
-    const pace = new Pace(this.options.replayEventsPerSecond ?? 100);
-    const sent = new Set<string>(); // event ids: the relay may have published one twice
-    let from = cursor;
-    while (compareStreamIds(from, head) < 0) {
-      const entries = (await this.options.redis.xrange(key, `(${from}`, head, 'COUNT', REPLAY_BATCH)) as [
-        string,
-        string[],
-      ][];
-      if (entries.length === 0) break;
-      for (const entry of parseEntries(entries, this.options.logger)) {
-        if (sent.has(entry.event.id) || !group.matches(entry.event)) continue;
-        sent.add(entry.event.id);
-        const payload = await this.rendered(group, entry);
-        await pace.take();
-        if (!(await this.writable(member))) return;
-        member.socket.send(`${member.prefix}${payload}}`);
-        this.options.metrics.messagesOut.inc({ field: member.field });
-        this.options.metrics.replayEvents.inc({ field: member.field });
-      }
-      from = entries[entries.length - 1]![0];
+    const replay = await this.source.replay(group.planned.topic, cursor);
+    const pace = this.policy.replayPace();
+    for await (const entry of replay.events()) {
+      if (!group.matches(entry.event)) continue;
+      const payload = await this.groups.rendered(group, entry);
+      await pace.take();
+      if (!(await channel.writable())) return;
+      channel.write(payload);
+      metrics.replayEvents.inc({ field: member.field });
     }
     // Live events that arrived meanwhile, minus those the replay read from the stream. The loop ends
     // with nothing kept and no pending delivery, so that going live keeps stream order.
     for (;;) {
       await group.chain;
-      const next = member.buffered.shift();
+      const next = member.kept.shift();
       if (next === undefined) break;
-      if (compareStreamIds(next.streamId, head) <= 0 || sent.has(next.eventId)) continue;
-      if (!(await this.writable(member))) return;
-      this.write(member, `${member.prefix}${next.payload}}`, next.occurredAt);
+      if (replay.covers(next.streamId, next.eventId)) continue;
+      if (!(await channel.writable())) return;
+      channel.write(next.payload, next.occurredAt);
     }
     if (member.ended) return;
     member.state = 'live';
-    this.stopResuming(group);
-  }
-
-  // A group shares rendered payloads only while two or more of its members resume: one replay alone
-  // would keep payloads nobody else reads.
-  private startResuming(group: Group): void {
-    group.resuming++;
-    if (group.resuming >= 2)
-      group.payloads ??= new RenderedPayloads(this.options.replaySharedBytes ?? 4 << 20);
-  }
-
-  private stopResuming(group: Group): void {
-    group.resuming--;
-    if (group.resuming === 0) group.payloads = undefined;
-  }
-
-  /**
-   * Waits until the member's socket takes more without queueing. False when the subscription ended or
-   * the socket closed, or when it stayed full for longer than a subscriber may stay behind (it is then
-   * disconnected, as a slow live subscriber would be).
-   */
-  private async writable(member: Subscriber): Promise<boolean> {
-    const { socket } = member;
-    const highWater = this.options.highWaterBytes ?? 256 * 1024;
-    const since = Date.now();
-    while (!member.ended && socket.readyState === socket.OPEN && socket.bufferedAmount >= highWater) {
-      if (Date.now() - since > (this.options.slowTimeoutMs ?? 10_000)) {
-        this.disconnectSlow(member, 'Too slow: the replay of missed events could not be written');
-        return false;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-    return !member.ended && socket.readyState === socket.OPEN;
+    this.groups.stopResuming(group);
   }
 }
 
-class Group {
-  readonly members = new Set<Subscriber>();
-  chain: Promise<void> = Promise.resolve();
-  /** Members waiting for their turn to be replayed or being replayed. */
-  resuming = 0;
-  payloads: RenderedPayloads | undefined;
-
-  constructor(
-    readonly key: string,
-    readonly planned: PlannedSubscription,
-    readonly variables: Record<string, unknown>,
-    readonly matches: (event: EventEnvelope) => boolean,
-    readonly context: GatewayContext,
-  ) {}
-
-  /** Whether any member takes live events now (members waiting to be replayed read the stream later). */
-  receiving(): boolean {
-    for (const member of this.members) if (member.state !== 'waiting') return true;
-    return false;
-  }
-}
-
+/** One subscription: its channel, its group, and where it is between resuming and live. */
 class Subscriber {
-  readonly queue: { message: string; occurredAt: string }[] = [];
-  /** The start of every `next` message for this subscription, up to the payload. */
-  readonly prefix: string;
   readonly field: string;
-  /** waiting: for its turn to be replayed what it missed; replaying: being sent it; live. */
-  state: 'waiting' | 'replaying' | 'live';
+  state: MemberState;
   /** Live events kept while the member is replayed. */
-  buffered: { streamId: string; eventId: string; occurredAt: string; payload: string }[] = [];
-  dropped = 0;
-  laggingSince = 0;
+  kept: { streamId: string; eventId: string; occurredAt: string; payload: string }[] = [];
   readonly done: Promise<void>;
   settle: (error?: Error) => void = () => {};
 
   constructor(
-    readonly id: string,
-    readonly socket: WebSocket,
-    readonly group: Group,
+    readonly channel: SubscriberChannel,
+    readonly group: SubscriptionGroup<Subscriber>,
     /** Its place in its principal's line of replays, when it resumes with a cursor. */
     readonly turn?: ReplayTurn,
   ) {
-    this.prefix = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
     this.field = group.planned.field;
     this.state = turn ? 'waiting' : 'live';
     this.done = new Promise((resolve, reject) => {
@@ -524,33 +247,6 @@ class Subscriber {
   get ended(): boolean {
     return !this.group.members.has(this);
   }
-}
-
-/** The root field's arguments with variables substituted. */
-function argumentValues(
-  planned: PlannedSubscription,
-  variables: Record<string, unknown>,
-): Record<string, unknown> {
-  return Object.fromEntries(
-    planned.argumentNodes.map((a) => [a.name.value, valueFromASTUntyped(a.value, variables)]),
-  );
-}
-
-/**
- * Filters run at the gateway on the event's attributes, without fetching anything: each field of a
- * `filter` argument must equal the attribute of the same name; `…After`/`…Before` bound the time the
- * change was committed.
- */
-function matcher(args: Record<string, unknown>): (event: EventEnvelope) => boolean {
-  const filter = (args.filter ?? {}) as Record<string, unknown>;
-  const checks = Object.entries(filter)
-    .filter(([, v]) => v !== null && v !== undefined)
-    .map(([name, value]): ((e: EventEnvelope) => boolean) => {
-      if (name.endsWith('After')) return (e) => Date.parse(e.occurredAt) >= Date.parse(String(value));
-      if (name.endsWith('Before')) return (e) => Date.parse(e.occurredAt) < Date.parse(String(value));
-      return (e) => e.attributes[name] === String(value);
-    });
-  return (event) => checks.every((check) => check(event));
 }
 
 export function subscriptionRequestId(): string {

@@ -7,10 +7,12 @@ import { type FetchNode, type PlanNode, QueryPlanner } from '@apollo/query-plann
 import {
   type ArgumentNode,
   type DocumentNode,
+  type FieldNode,
   GraphQLError,
   type GraphQLSchema,
   Kind,
   type OperationDefinitionNode,
+  OperationTypeNode,
   parse,
   print,
   type SelectionSetNode,
@@ -39,6 +41,11 @@ export interface PlannedSubscription {
   operationContext: OperationContext;
   /** The owner's fields for the event's entity, as an `_entities` fetch; null when only the key is selected. */
   entityFetch: { query: string; variables: readonly string[] } | null;
+  /**
+   * The root field with the subscriber's arguments, selecting only `__typename`: sent to the owner at
+   * subscribe time, whose field resolver decides whether the subscriber may subscribe.
+   */
+  authorizationFetch: { query: string; variables: readonly string[] };
   responseKey: string;
 }
 
@@ -138,6 +145,7 @@ export class SubscriptionPlanner {
         operationName,
       }),
       entityFetch: entityFetchFor(node.primary.operation, declared.typename),
+      authorizationFetch: authorizationFetchFor(node.primary.operation),
       responseKey: root.alias?.value ?? root.name.value,
     };
     this.cache.set(cacheKey, planned);
@@ -197,4 +205,37 @@ function entityFetchFor(
   const declared = ['$representations:[_Any!]!', ...definitions.map((d) => print(d))].join(',');
   const query = `query ECPEvent_${typename}(${declared}){_entities(representations:$representations){...on ${typename}${print(selectionSet)}}}`;
   return { query, variables: [...used] };
+}
+
+/**
+ * The owner subgraph's root field as the primary fetch asks it, arguments and directives kept, with the
+ * selection cut down to `__typename`: `subscription ECPSubscribe_decisionRecorded($filter: DecisionFilter)
+ * { decisionRecorded(filter: $filter) { __typename } }`. Only the variables the field uses are declared.
+ */
+function authorizationFetchFor(primaryOperation: string): { query: string; variables: string[] } {
+  const document = parse(primaryOperation);
+  const operation = document.definitions.find(
+    (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
+  );
+  const root = operation?.selectionSet.selections[0];
+  if (!operation || root?.kind !== Kind.FIELD) throw new Error('unexpected primary fetch for a subscription');
+  const field: FieldNode = {
+    ...root,
+    alias: undefined,
+    selectionSet: {
+      kind: Kind.SELECTION_SET,
+      selections: [{ kind: Kind.FIELD, name: { kind: Kind.NAME, value: '__typename' } }],
+    },
+  };
+  const used = new Set<string>();
+  visit(field, { Variable: (v) => void used.add(v.name.value) });
+  const check: OperationDefinitionNode = {
+    kind: Kind.OPERATION_DEFINITION,
+    operation: OperationTypeNode.SUBSCRIPTION,
+    name: { kind: Kind.NAME, value: `ECPSubscribe_${root.name.value}` },
+    variableDefinitions: (operation.variableDefinitions ?? []).filter((d) => used.has(d.variable.name.value)),
+    directives: [],
+    selectionSet: { kind: Kind.SELECTION_SET, selections: [field] },
+  };
+  return { query: print(check), variables: [...used] };
 }

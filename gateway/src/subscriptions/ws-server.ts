@@ -10,7 +10,9 @@ import { CloseCode, type Context } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { CredentialRecheck } from './credential-recheck';
-import { CLOSE_TOO_SLOW, type SubscriptionHub } from './subscription-hub';
+import { SubscriptionRefusedError } from './owner-authorization';
+import { CLOSE_TOO_SLOW } from './subscriber-channel';
+import type { SubscriptionHub } from './subscription-hub';
 import type { SubscriptionMetrics } from './subscription-metrics';
 import type { SubscriptionPlanner } from './subscription-planner';
 
@@ -151,6 +153,7 @@ export function attachWebSocketServer(options: WebSocketServerOptions): { close:
             cursor: cursor === undefined || cursor === null ? undefined : (cursor as string),
           });
         } catch (err) {
+          if (err instanceof SubscriptionRefusedError) return err.errors;
           if (err instanceof GraphQLError) return [err];
           if (isEcpError(err)) return [subscriptionError(err)];
           throw err;

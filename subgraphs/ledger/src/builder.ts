@@ -27,5 +27,5 @@ builder.queryType({ description: 'Reads from the Transparency Ledger and its reg
 builder.mutationType({ description: 'Changes recorded by the ledger subgraph.' });
 builder.subscriptionType({
   description:
-    'Live events over graphql-ws at the gateway. Every payload carries `extensions.cursor`; resume by sending it back as `extensions.cursor` in the subscribe message, to get the events missed since, in order, then live ones. A gateway replays only so many missed events (500 by default; further back the answer is CURSOR_EXPIRED: refetch with a query) and a few replays per caller at a time (more wait their turn, then RATE_LIMITED).',
+    'Live events over graphql-ws at the gateway. A subscription is authorized by the subgraph that owns its field, under the rule of the matching query: arguments that query refuses are refused when subscribing, with the same error. Every payload carries `extensions.cursor`; resume by sending it back as `extensions.cursor` in the subscribe message, to get the events missed since, in order, then live ones. A gateway replays only so many missed events (500 by default; further back the answer is CURSOR_EXPIRED: refetch with a query) and a few replays per caller at a time (more wait their turn, then RATE_LIMITED).',
 });

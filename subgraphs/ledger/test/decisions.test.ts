@@ -568,6 +568,48 @@ describe('reading decisions', () => {
   });
 });
 
+describe('subscribing to decisions', () => {
+  // What the gateway sends the ledger before it accepts a subscription: the root field with the
+  // subscriber's arguments and identity, selecting only `__typename`.
+  const SUBSCRIBE =
+    'subscription ECPSubscribe_decisionRecorded($filter: DecisionFilter) { decisionRecorded(filter: $filter) { __typename } }';
+  const LIST =
+    'query ($filter: DecisionFilter) { decisions(filter: $filter, first: 1) { edges { cursor } } }';
+
+  it('refuses a filter when subscribing with the error `decisions` gives for it', async () => {
+    const filter = { agentId: 'pricing-bot', category: 'pricing' };
+    const subscribing = await graphql(sg.url, SUBSCRIBE, { filter }, { as: other });
+    const listing = await graphql(sg.url, LIST, { filter }, { as: other });
+    for (const res of [subscribing, listing]) {
+      expect(res.body.errors).toMatchObject([
+        {
+          message: 'filter.agentId must be an agent id.',
+          extensions: {
+            code: 'BAD_USER_INPUT',
+            details: [{ path: 'filter.agentId', reason: 'must be a UUID' }],
+          },
+        },
+      ]);
+    }
+    expect(subscribing.body.errors![0]!.extensions).toEqual(listing.body.errors![0]!.extensions);
+  });
+
+  it('allows what `decisions` allows — another agent followed, any category, no filter — answering the type', async () => {
+    for (const filter of [{ agentId: agent.id }, { category: 'pricing', jurisdiction: 'EU' }, null]) {
+      const subscribing = await graphql(sg.url, SUBSCRIBE, { filter }, { as: other });
+      expect(subscribing.body).toEqual({ data: { decisionRecorded: { __typename: 'Decision' } } });
+      expect((await graphql(sg.url, LIST, { filter }, { as: other })).body.errors).toBeUndefined();
+    }
+    const checkpoints = await graphql(
+      sg.url,
+      'subscription { checkpointPublished { __typename } }',
+      {},
+      { as: other },
+    );
+    expect(checkpoints.body).toEqual({ data: { checkpointPublished: { __typename: 'Checkpoint' } } });
+  });
+});
+
 describe('checkpoints and proofs', () => {
   it('publishes signed checkpoints that verify with the served public key, and proofs that verify against them', async () => {
     // Entries' bytes hold other agents' contexts: reading them all is for people, e.g. an auditor.

@@ -226,22 +226,34 @@ export class DecisionService {
     return isUuid(id) ? this.byId.load(id) : null;
   }
 
-  /** Decisions matching `filter`, newest first, by keyset on the ledger index. */
+  /**
+   * Whether the caller may read decisions narrowed by `filter`: the one rule of the `decisions` query
+   * and of the `decisionRecorded` subscription, which the gateway asks at subscribe time. Following
+   * another agent, a jurisdiction or a category is what the ledger is for (SECURITY.md, "What an agent
+   * sees of another agent's decisions"), so every authenticated caller may narrow by anything; what each
+   * decision then shows is `visibility.ts`'s rule, applied on its fields. A filter that cannot match
+   * what it names is refused (BAD_USER_INPUT), so a mistake is not read as "no decisions".
+   */
+  checkFilter(filter: DecisionFilter): void {
+    if (filter.agentId && !isUuid(filter.agentId)) {
+      throw new BadUserInputError('filter.agentId must be an agent id.', [
+        { path: 'filter.agentId', reason: 'must be a UUID' },
+      ]);
+    }
+  }
+
+  /** Decisions matching `filter` (see `checkFilter`), newest first, by keyset on the ledger index. */
   async list(
     filter: DecisionFilter,
     page: { after?: string; before?: string; limit: number; inverted: boolean },
   ): Promise<DecisionView[]> {
+    this.checkFilter(filter);
     const where: Record<string, unknown>[] = [];
     if (filter.agentId) where.push({ agentId: filter.agentId });
     if (filter.jurisdiction) where.push({ jurisdiction: filter.jurisdiction });
     if (filter.category) where.push({ category: filter.category });
     if (filter.recordedAfter) where.push({ recordedAt: { $gte: filter.recordedAfter } });
     if (filter.recordedBefore) where.push({ recordedAt: { $lt: filter.recordedBefore } });
-    if (filter.agentId && !isUuid(filter.agentId)) {
-      throw new BadUserInputError('filter.agentId must be an agent id.', [
-        { path: 'filter.agentId', reason: 'must be a UUID' },
-      ]);
-    }
     // Newest first: "after" a cursor means a smaller index.
     if (page.after) where.push({ ledgerIndex: { $lt: parseLedgerNumber(page.after, 'after').toString() } });
     if (page.before)
