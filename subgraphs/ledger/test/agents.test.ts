@@ -368,7 +368,7 @@ describe('the gateway boundary', () => {
     expect(forged.body.errors![0]!.message).toMatch(/bad signature/);
   });
 
-  it('resolves live API keys by hash or id for the gateway only, recording their last use', async () => {
+  it('resolves live API keys by hash or id for the gateway and the workers only, recording their last use', async () => {
     const { apiKey, agent } = await register({ name: 'key owner', jurisdictions: ['US'] });
     const lookup = (as: Principal, query: Record<string, unknown>) =>
       fetch(`${origin}${API_KEY_LOOKUP_PATH}`, {
@@ -397,6 +397,9 @@ describe('the gateway boundary', () => {
     expect(Date.now() - new Date(used[0]!.last_used_at!).getTime()).toBeLessThan(60_000);
     expect((await lookup(gateway, { keyHash: hashApiKey('ecp_unknown') })).status).toBe(404);
     expect((await lookup(admin, { keyHash: hashApiKey(apiKey) })).status).toBe(403);
+    // The workers resolve keys for their queues page; no other service may.
+    expect((await lookup(servicePrincipal('workers'), { keyHash: hashApiKey(apiKey) })).status).toBe(200);
+    expect((await lookup(servicePrincipal('advisory'), { keyHash: hashApiKey(apiKey) })).status).toBe(403);
     expect((await lookup(gateway, { keyHash: 'not-hex' })).status).toBe(400);
     expect((await lookup(gateway, { keyId: 'not-a-uuid' })).status).toBe(400);
     expect((await lookup(gateway, { keyHash: hashApiKey(apiKey), keyId: answer.apiKeyId })).status).toBe(400);

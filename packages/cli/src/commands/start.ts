@@ -139,6 +139,9 @@ export async function start(config: CliConfig): Promise<void> {
     say(`  GraphQL endpoint   ${base}/graphql`);
     say(`  Playground         ${base}/playground`);
     say(`  Metrics            ${base}/metrics  (each service also serves /metrics on its own port)`);
+    say(
+      `  Queues             http://${config.HOST}:${ports.workers}/admin/queues  (admins: any user name, the API key as password)`,
+    );
     if (admin) {
       say(`  admin API key      ${admin.apiKey}`);
       say('                     (shown once: ECP keeps only its hash — store it now)');
