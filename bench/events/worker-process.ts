@@ -1,0 +1,86 @@
+/**
+ * One worker process of the events benchmark: either the workers' host running the bench consumer
+ * (MODE=host), or the baseline (MODE=loop): a plain loop that reads the stream through a consumer group
+ * and applies the same effect, with the same processed-event record, in one transaction per event, no
+ * BullMQ. Prints `ready`, runs until SIGTERM.
+ */
+import { createLogger } from '@ecp/logging/logger';
+import { WorkHost } from '@ecp/workers/bench/work-host';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { Registry } from 'prom-client';
+import { benchWork, EFFECT_SQL } from './bench-work';
+
+const env = process.env;
+const need = (name: string): string => {
+  const v = env[name];
+  if (!v) throw new Error(`${name} is required`);
+  return v;
+};
+const consumer = need('CONSUMER');
+const logger = createLogger({ service: 'bench-worker', level: 'warn' });
+
+if (env.MODE === 'loop') {
+  const redis = new Redis(need('REDIS_URL'));
+  const stream = need('STREAM');
+  const db = new pg.Client({ connectionString: need('DATABASE_URL') });
+  await db.connect();
+  await redis.xgroup('CREATE', stream, consumer, '0', 'MKSTREAM').catch(() => {});
+  let stopped = false;
+  process.on('SIGTERM', () => {
+    stopped = true;
+  });
+  process.stdout.write('ready\n');
+  while (!stopped) {
+    const reply = (await redis.call(
+      'XREADGROUP',
+      'GROUP',
+      consumer,
+      'loop',
+      'COUNT',
+      500,
+      'BLOCK',
+      500,
+      'STREAMS',
+      stream,
+      '>',
+    )) as [string, [string, string[]][]][] | null;
+    const entries = reply?.[0]?.[1] ?? [];
+    for (const [, fields] of entries) {
+      const event = JSON.parse(fields[1] ?? '{}');
+      await db.query('begin');
+      const seen = await db.query(
+        'insert into advisory.processed_event (consumer, event_id) values ($1, $2) on conflict do nothing returning event_id',
+        [consumer, event.id],
+      );
+      if (seen.rowCount)
+        await db.query(EFFECT_SQL, [event.id, event.key.id, Number(event.attributes.seq), event.occurredAt]);
+      await db.query('commit');
+    }
+    if (entries.length) await redis.xack(stream, consumer, ...entries.map(([id]) => id));
+  }
+  await db.end();
+  redis.disconnect();
+  process.exit(0);
+} else {
+  const redis = new Redis(need('REDIS_URL'), { maxRetriesPerRequest: null });
+  const host = new WorkHost({
+    works: [benchWork(consumer)],
+    databaseUrl: need('DATABASE_URL'),
+    redis,
+    queuePrefix: need('QUEUE_PREFIX'),
+    streamPrefix: need('STREAM_PREFIX'),
+    logger,
+    registry: new Registry(),
+    partitions: Number(env.PARTITIONS ?? 8),
+    dbPoolMax: Number(env.DB_POOL ?? 10),
+  });
+  await host.start();
+  process.stdout.write('ready\n');
+  process.on('SIGTERM', () => {
+    void host.stop().then(() => {
+      redis.disconnect();
+      process.exit(0);
+    });
+  });
+}
