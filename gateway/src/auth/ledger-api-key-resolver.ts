@@ -1,5 +1,6 @@
 import { IDENTITY_HEADER, signIdentity } from '@ecp/identity/identity-header';
 import { type Principal, servicePrincipal } from '@ecp/identity/principal';
+import { traceHeaders } from '@ecp/telemetry/trace-context';
 import { request } from 'undici';
 import type { ApiKeyResolver } from './authenticator';
 
@@ -18,6 +19,8 @@ export function ledgerApiKeyResolver(
       headers: {
         'content-type': 'application/json',
         [IDENTITY_HEADER]: signIdentity(GATEWAY, identitySecret),
+        // The lookup shows in the trace of the request that needed it (the first, when several share it).
+        ...traceHeaders(),
       },
       body: JSON.stringify(query),
       headersTimeout: timeoutMs,
