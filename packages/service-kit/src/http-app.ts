@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '@ecp/logging/logger';
 import { startRequestSpan } from '@ecp/telemetry/spans';
+import { tracingEnabled } from '@ecp/telemetry/telemetry';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { answerErrors, notFound } from './error-handler';
 import type { ServiceMetrics } from './metrics';
@@ -47,7 +48,8 @@ export interface HttpShell {
 
 /**
  * The HTTP shell every ECP process shares: request ids, one structured log line per request,
- * request metrics, the operational endpoints /healthz (alive), /readyz (dependencies answer) and
+ * request metrics, a server span per request when traces are on (continuing the caller's
+ * traceparent), the operational endpoints /healthz (alive), /readyz (dependencies answer) and
  * /metrics (Prometheus), then the process's own routes, then one 404 and one error handler that
  * answer JSON with a code — never Express's HTML page, never a stack or a path, in any environment.
  */
@@ -70,13 +72,14 @@ export function createHttpShell({ logger, metrics, readiness }: HttpAppOptions):
     const path = req.path;
     const route = OPERATIONAL_PATHS.has(path) || path === '/graphql' ? path : 'other';
     // Probes and scrapes are not traced: they arrive every few seconds and say nothing about a request.
-    const span = OPERATIONAL_PATHS.has(path)
-      ? undefined
-      : startRequestSpan(req.headers, `${req.method} ${route}`, {
-          'http.request.method': req.method,
-          'url.path': path,
-          'ecp.request_id': req.requestId,
-        });
+    const span =
+      OPERATIONAL_PATHS.has(path) || !tracingEnabled()
+        ? undefined
+        : startRequestSpan(req.headers, `${req.method} ${route}`, {
+            'http.request.method': req.method,
+            'url.path': path,
+            'ecp.request_id': req.requestId,
+          });
     res.on('finish', () => {
       const seconds = (performance.now() - started) / 1000;
       metrics.httpRequestDuration.observe(
