@@ -20,6 +20,7 @@ COPY packages/merkle/package.json packages/merkle/
 COPY packages/platform/package.json packages/platform/
 COPY packages/service-kit/package.json packages/service-kit/
 COPY packages/shutdown/package.json packages/shutdown/
+COPY packages/telemetry/package.json packages/telemetry/
 COPY packages/test-kit/package.json packages/test-kit/
 COPY subgraphs/ledger/package.json subgraphs/ledger/
 COPY subgraphs/advisory/package.json subgraphs/advisory/

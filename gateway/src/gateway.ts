@@ -19,6 +19,7 @@ import { createHttpShell, type HttpShell } from '@ecp/service-kit/http-app';
 import { createMetrics } from '@ecp/service-kit/metrics';
 import { drainGraceMs } from '@ecp/service-kit/server-drain';
 import { strictJsonBody } from '@ecp/service-kit/strict-json-body';
+import { traceHeaders } from '@ecp/telemetry/trace-context';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import express from 'express';
 import { Redis } from 'ioredis';
@@ -123,6 +124,8 @@ export async function buildGateway(config: GatewayConfig, logger: Logger): Promi
       config.LEDGER_URL,
       config.ECP_IDENTITY_SECRET,
       config.SUBGRAPH_TIMEOUT_MS,
+      'gateway',
+      traceHeaders,
     ),
     tokenSecrets: [config.ECP_TOKEN_SECRET, config.ECP_TOKEN_SECRET_PREVIOUS].filter((s): s is string =>
       Boolean(s),

@@ -1,5 +1,6 @@
 import { createLogger } from '@ecp/logging/logger';
 import { createShutdown, exitOnSignals } from '@ecp/shutdown/shutdown';
+import { startTelemetry } from '@ecp/telemetry/telemetry';
 import { loadGatewayConfig } from './env';
 import { buildGateway } from './gateway';
 
@@ -7,6 +8,8 @@ const config = loadGatewayConfig();
 const logger = createLogger({ service: 'gateway', level: config.LOG_LEVEL });
 const shutdown = createShutdown({ logger, deadlineMs: config.SHUTDOWN_DEADLINE_MS });
 exitOnSignals(shutdown);
+// Registered first, so it closes last: the spans of the requests drained before it are still sent.
+shutdown.register('telemetry', await startTelemetry({ service: 'gateway', env: config, logger }));
 
 try {
   const gateway = await buildGateway(config, logger);

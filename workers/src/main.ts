@@ -5,6 +5,7 @@ import { createHttpShell } from '@ecp/service-kit/http-app';
 import { createMetrics } from '@ecp/service-kit/metrics';
 import { drainGraceMs } from '@ecp/service-kit/server-drain';
 import { createShutdown, exitOnSignals } from '@ecp/shutdown/shutdown';
+import { startTelemetry } from '@ecp/telemetry/telemetry';
 import { loadWorkersConfig } from './env';
 import { WorkHost } from './host/work-host';
 import { mountQueuesBoard } from './queues-board';
@@ -20,6 +21,8 @@ const config = loadWorkersConfig();
 const logger = createLogger({ service: 'workers', level: config.LOG_LEVEL });
 const shutdown = createShutdown({ logger, deadlineMs: config.SHUTDOWN_DEADLINE_MS });
 exitOnSignals(shutdown);
+// Registered first, so it closes last: the spans of the jobs finished before it are still sent.
+shutdown.register('telemetry', await startTelemetry({ service: 'workers', env: config, logger }));
 
 try {
   const redis = workerConnection(config.REDIS_URL);

@@ -3,6 +3,8 @@ import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { IDENTITY_HEADER } from '@ecp/identity/identity-header';
 import type { Principal } from '@ecp/identity/principal';
 import { REQUEST_ID_HEADER } from '@ecp/service-kit/request-id';
+import { markFailed, type Span, withClientSpan } from '@ecp/telemetry/spans';
+import { traceHeaders } from '@ecp/telemetry/trace-context';
 import type { Counter, Histogram } from 'prom-client';
 import { Pool } from 'undici';
 import type { GatewayContext } from '../context';
@@ -34,15 +36,24 @@ type RawAnswer = { ok: true; status: number; text: string } | { ok: false; reaso
  *
  * A subgraph that cannot be reached yields a GraphQL error naming it (code SUBGRAPH_UNAVAILABLE), so
  * the gateway answers with whatever the other subgraphs returned rather than failing the request.
+ *
+ * Within a traced request each fetch is a client span (`subgraph <name>`) whose traceparent the
+ * subgraph continues. A fetch no traced request made — a subscription's fan-out — opens no span.
  */
 export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
   private readonly pool: Pool;
   private readonly path: string;
   private readonly inflight = new Map<string, Promise<RawAnswer>>();
+  private readonly spanAttributes: Record<string, string | number>;
 
   constructor(private readonly options: SubgraphDataSourceOptions) {
     const url = new URL(options.url);
     this.path = `${url.pathname}${url.search}`;
+    this.spanAttributes = {
+      'ecp.subgraph': options.name,
+      'server.address': url.hostname,
+      'server.port': Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
+    };
     this.pool = new Pool(url.origin, {
       connections: options.connections,
       keepAliveTimeout: 30_000,
@@ -51,7 +62,16 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     });
   }
 
-  async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
+  process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
+    return withClientSpan(`subgraph ${this.options.name}`, this.spanAttributes, (span) =>
+      this.fetch(options, span),
+    );
+  }
+
+  private async fetch(
+    options: GraphQLDataSourceProcessOptions<GatewayContext>,
+    span: Span | undefined,
+  ): Promise<GatewayGraphQLResponse> {
     const { request } = options;
     // Health checks and schema loading carry no caller; every fetch of an operation does.
     const context = options.context as GatewayContext | undefined;
@@ -69,6 +89,8 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     const shared = key ? this.inflight.get(key) : undefined;
     if (shared) {
       this.options.deduplicated.inc({ subgraph: this.options.name });
+      // The subgraph sees the first caller's span only; this one waited for its answer.
+      span?.setAttribute('ecp.deduplicated', true);
       answer = shared;
     } else {
       answer = this.send(body, context);
@@ -79,7 +101,7 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     }
     const raw = await answer;
     if (!raw.ok) {
-      this.observe(started, 'unreachable');
+      this.observe(started, 'unreachable', span);
       return this.unavailable(raw.reason);
     }
     let parsed: GatewayGraphQLResponse | undefined;
@@ -89,10 +111,10 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
       parsed = undefined;
     }
     if (!parsed || typeof parsed !== 'object' || (raw.status >= 300 && !parsed.errors)) {
-      this.observe(started, 'error');
+      this.observe(started, 'error', span);
       return this.unavailable(`answered HTTP ${raw.status} without a GraphQL response`);
     }
-    this.observe(started, parsed.errors ? 'graphql_error' : 'ok');
+    this.observe(started, parsed.errors ? 'graphql_error' : 'ok', span);
     return parsed;
   }
 
@@ -101,7 +123,7 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
   }
 
   private async send(body: string, context: GatewayContext | undefined): Promise<RawAnswer> {
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    const headers: Record<string, string> = { 'content-type': 'application/json', ...traceHeaders() };
     if (context?.identityHeader) headers[IDENTITY_HEADER] = context.identityHeader();
     if (context?.requestId) headers[REQUEST_ID_HEADER] = context.requestId;
     try {
@@ -124,11 +146,13 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     };
   }
 
-  private observe(started: number, outcome: string): void {
+  private observe(started: number, outcome: string, span: Span | undefined): void {
     this.options.duration.observe(
       { subgraph: this.options.name, outcome },
       (performance.now() - started) / 1000,
     );
+    span?.setAttribute('ecp.outcome', outcome);
+    if (outcome === 'unreachable' || outcome === 'error') markFailed(span, `subgraph ${outcome}`);
   }
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { telemetryEnvShape } from './telemetry-env';
 
 /** A TCP port; 0 asks the operating system for a free one. */
 export const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
@@ -40,4 +41,5 @@ export const serviceCommon = {
   LOG_LEVEL: logLevel,
   LOG_FORMAT: logFormat,
   SHUTDOWN_DEADLINE_MS: millis(10_000),
+  ...telemetryEnvShape,
 };

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { currentTraceparent } from '@ecp/telemetry/trace-context';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { ClientBase } from 'pg';
 import type { EventEnvelope } from './event';
@@ -9,6 +10,11 @@ export interface OutboxEvent {
   topic: Topic;
   key: Record<string, string>;
   attributes?: Record<string, string>;
+  /**
+   * The W3C traceparent of what caused the event. By default the span active where the event is
+   * written (the request's); a writer that batches the work of many requests passes each one's own.
+   */
+  trace?: string;
 }
 
 /** An event that does not match its topic's schema, or a topic the subgraph did not declare: a bug. */
@@ -107,6 +113,9 @@ export class Outbox {
       version: topic.version,
       occurredAt,
     };
+    // The consumer's job continues this trace (`withTraceparent` in `@ecp/telemetry/trace-context`).
+    const trace = event.trace ?? currentTraceparent();
+    if (trace) envelope.trace = trace;
     const problems = topic.problems(envelope);
     if (problems.length > 0) throw new EventSchemaError(topic.name, problems);
     return envelope;

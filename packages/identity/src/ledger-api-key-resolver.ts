@@ -12,6 +12,8 @@ export function ledgerApiKeyResolver(
   identitySecret: string,
   timeoutMs: number,
   service = 'gateway',
+  /** Headers added to each lookup, e.g. the trace context of the request that needed it. */
+  extraHeaders: () => Record<string, string> = () => ({}),
 ): ApiKeyResolver {
   const caller = servicePrincipal(service);
   const url = new URL('/internal/principals/by-api-key', ledgerGraphqlUrl).toString();
@@ -21,6 +23,8 @@ export function ledgerApiKeyResolver(
       headers: {
         'content-type': 'application/json',
         [IDENTITY_HEADER]: signIdentity(caller, identitySecret),
+        // The lookup shows in the trace of the request that needed it (the first, when several share it).
+        ...extraHeaders(),
       },
       body: JSON.stringify(query),
       headersTimeout: timeoutMs,

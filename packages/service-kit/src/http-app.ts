@@ -1,6 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '@ecp/logging/logger';
+import { startRequestSpan } from '@ecp/telemetry/spans';
+import { tracingEnabled } from '@ecp/telemetry/telemetry';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { answerErrors, notFound } from './error-handler';
 import type { ServiceMetrics } from './metrics';
@@ -46,7 +48,8 @@ export interface HttpShell {
 
 /**
  * The HTTP shell every ECP process shares: request ids, one structured log line per request,
- * request metrics, the operational endpoints /healthz (alive), /readyz (dependencies answer) and
+ * request metrics, a server span per request when traces are on (continuing the caller's
+ * traceparent), the operational endpoints /healthz (alive), /readyz (dependencies answer) and
  * /metrics (Prometheus), then the process's own routes, then one 404 and one error handler that
  * answer JSON with a code — never Express's HTML page, never a stack or a path, in any environment.
  */
@@ -67,9 +70,18 @@ export function createHttpShell({ logger, metrics, readiness }: HttpAppOptions):
     res.setHeader(REQUEST_ID_HEADER, req.requestId);
     // Read before routing: mounted middleware sees a path relative to its mount point.
     const path = req.path;
+    const route = OPERATIONAL_PATHS.has(path) || path === '/graphql' ? path : 'other';
+    // Probes and scrapes are not traced: they arrive every few seconds and say nothing about a request.
+    const span =
+      OPERATIONAL_PATHS.has(path) || !tracingEnabled()
+        ? undefined
+        : startRequestSpan(req.headers, `${req.method} ${route}`, {
+            'http.request.method': req.method,
+            'url.path': path,
+            'ecp.request_id': req.requestId,
+          });
     res.on('finish', () => {
       const seconds = (performance.now() - started) / 1000;
-      const route = OPERATIONAL_PATHS.has(path) || path === '/graphql' ? path : 'other';
       metrics.httpRequestDuration.observe(
         { method: req.method, route, status_code: String(res.statusCode) },
         seconds,
@@ -86,8 +98,12 @@ export function createHttpShell({ logger, metrics, readiness }: HttpAppOptions):
           'request',
         );
       }
+      span?.end(res.statusCode, res.locals.errorCode ? { 'ecp.error_code': res.locals.errorCode } : {});
     });
-    next();
+    // A client that goes away before the answer is complete: the span ends with what was set so far.
+    if (span) res.on('close', () => span.end(res.statusCode));
+    if (span) span.run(req, res, next);
+    else next();
   });
 
   app.get('/healthz', (_req, res) => {

@@ -3,6 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { IDENTITY_HEADER, signIdentity } from '@ecp/identity/identity-header';
 import { actingFor, actorOf, type Principal } from '@ecp/identity/principal';
 import type { Logger } from '@ecp/logging/logger';
+import { withClientSpan } from '@ecp/telemetry/spans';
+import { traceHeaders } from '@ecp/telemetry/trace-context';
 import {
   BrokenCircuitError,
   type CircuitBreakerPolicy,
@@ -83,8 +85,9 @@ type Answer = { data: unknown; errors?: undefined } | { data: unknown; errors: R
 /**
  * Calls one other subgraph's GraphQL API, as the service it is configured with, acting for the actor
  * of the request it handles. Every attempt is signed anew (the header lives 30 s), carries the request
- * id, and is cut after the target's timeout. Queries that get no answer are sent again a bounded
- * number of times with backoff; mutations never are, since the first may have been applied.
+ * id (and the request's traceparent, when it is traced), and is cut after the target's timeout.
+ * Queries that get no answer are sent again a bounded number of times with backoff; mutations never
+ * are, since the first may have been applied.
  *
  * A circuit breaker per target counts calls that got no answer (timeouts, connection failures,
  * non-GraphQL responses, SERVICE_UNAVAILABLE). After `breakAfterFailures` in a row it opens: calls
@@ -163,7 +166,12 @@ export class ServiceClient {
     const started = performance.now();
     const labels = { subgraph: this.subgraph, operation: operation.name };
     try {
-      const data = (await this.send(operation, variables, options)) as TData;
+      // One client span per call (retries included) when the request it serves is traced.
+      const data = (await withClientSpan(
+        `${this.subgraph} ${operation.name}`,
+        { 'ecp.subgraph': this.subgraph, 'graphql.operation.name': operation.name },
+        () => this.send(operation, variables, options),
+      )) as TData;
       this.metrics.duration.observe({ ...labels, outcome: 'ok' }, seconds(started));
       return data;
     } catch (err) {
@@ -261,6 +269,7 @@ export class ServiceClient {
           'content-type': 'application/json',
           [IDENTITY_HEADER]: signIdentity(identity, this.options.identitySecret, IDENTITY_TTL_SECONDS),
           [REQUEST_ID_HEADER]: requestId,
+          ...traceHeaders(),
         },
         body,
         signal,

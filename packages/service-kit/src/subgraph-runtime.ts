@@ -5,6 +5,7 @@ import { OutboxRelay } from '@ecp/events/outbox-relay';
 import type { Topic } from '@ecp/events/topic';
 import { createLogger, type Logger } from '@ecp/logging/logger';
 import { createShutdown, exitOnSignals } from '@ecp/shutdown/shutdown';
+import { startTelemetry } from '@ecp/telemetry/telemetry';
 import type { MikroORM, Options } from '@mikro-orm/postgresql';
 import type { Router } from 'express';
 import type { GraphQLSchema } from 'graphql';
@@ -150,6 +151,8 @@ export async function runSubgraph<C extends BaseContext & { logger: Logger }>(
   const logger = createLogger({ service: definition.name, level: config.LOG_LEVEL });
   const shutdown = createShutdown({ logger, deadlineMs: config.SHUTDOWN_DEADLINE_MS });
   exitOnSignals(shutdown);
+  // Registered first, so it closes last: the spans of the requests drained before it are still sent.
+  shutdown.register('telemetry', await startTelemetry({ service: definition.name, env: config, logger }));
   try {
     const built = await buildSubgraph(definition, config, logger);
     shutdown.register('subgraph', () => built.stop());

@@ -2,6 +2,7 @@ import type { EventEnvelope } from '@ecp/events/event';
 import type { Outbox } from '@ecp/events/outbox';
 import type { ConsumerDefinition } from '@ecp/jobs/job-definition';
 import type { Logger } from '@ecp/logging/logger';
+import { withTraceparent } from '@ecp/telemetry/trace-context';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { type Job, UnrecoverableError } from 'bullmq';
 import type { WorkMetrics } from '../host/work-metrics';
@@ -51,15 +52,32 @@ export function eventApplier(
         `event ${job.data.streamId} refused by ${topic.name}'s schema: ${problems.map((p) => `${p.path} ${p.reason}`).join('; ')}`,
       );
     }
-    const logger = options.logger.child({ consumer: consumer.name, eventId: event.id, topic: event.topic });
-    const outcome = await orm.em.fork().transactional(async (em) => {
-      const rows = (await em
-        .getConnection()
-        .execute(insert, [consumer.name, event.id], 'all', em.getTransactionContext())) as unknown[];
-      if (rows.length === 0) return 'duplicate' as const;
-      await consumer.handle(event, { em, outbox, logger });
-      return 'applied' as const;
-    });
+    // The effect joins the trace of the request that caused the event (its outbox wrote the traceparent).
+    const outcome = await withTraceparent(
+      event.trace,
+      `consume ${consumer.name}`,
+      {
+        'ecp.consumer': consumer.name,
+        'ecp.event.id': event.id,
+        'ecp.event.topic': event.topic,
+        'ecp.job.id': job.id ?? '',
+      },
+      () => {
+        const logger = options.logger.child({
+          consumer: consumer.name,
+          eventId: event.id,
+          topic: event.topic,
+        });
+        return orm.em.fork().transactional(async (em) => {
+          const rows = (await em
+            .getConnection()
+            .execute(insert, [consumer.name, event.id], 'all', em.getTransactionContext())) as unknown[];
+          if (rows.length === 0) return 'duplicate' as const;
+          await consumer.handle(event, { em, outbox, logger });
+          return 'applied' as const;
+        });
+      },
+    );
     if (outcome === 'duplicate') {
       metrics.consumerDuplicates.inc({ consumer: consumer.name });
     } else {

@@ -32,6 +32,8 @@ export interface Appended<P> {
   index: bigint;
   recordedAt: string;
   projection: P;
+  /** The traceparent of the request that appended it, for the events it emits (`OutboxEvent.trace`). */
+  trace: string | undefined;
 }
 
 /**

@@ -46,7 +46,7 @@ export const decisionKind: EntryKind<DecisionProjection> = {
       db,
       appended.flatMap((a) => a.projection.cites.map((cited) => ({ citing: a.index, cited }))),
     );
-    return rows.map((d) => ({
+    return rows.map((d, i) => ({
       topic: DECISION_RECORDED,
       key: { id: d.id },
       attributes: {
@@ -55,6 +55,8 @@ export const decisionKind: EntryKind<DecisionProjection> = {
         category: d.category,
         ledgerIndex: d.ledgerIndex.toString(),
       },
+      // The consumers' jobs (divergence scoring…) continue the trace of the recordDecision that caused it.
+      trace: appended[i]!.trace,
     }));
   },
 };

@@ -4,6 +4,7 @@ import type { Logger } from '@ecp/logging/logger';
 import { signCheckpoint } from '@ecp/merkle/checkpoint';
 import { leafHash } from '@ecp/merkle/hash';
 import { Frontier } from '@ecp/merkle/tree';
+import { currentTraceparent, outsideAnyTrace } from '@ecp/telemetry/trace-context';
 import type { Knex } from '@mikro-orm/postgresql';
 import type { PoolClient } from 'pg';
 import { Registry } from 'prom-client';
@@ -48,6 +49,8 @@ export interface AppendResult {
 
 interface Pending {
   request: AppendRequest<unknown>;
+  /** The traceparent of the request that asked for the append: its events carry it, not the batch's. */
+  trace: string | undefined;
   resolve: (result: AppendResult) => void;
   reject: (err: unknown) => void;
 }
@@ -117,7 +120,12 @@ export class LedgerLog {
   append<P>(request: AppendRequest<P>): Promise<AppendResult> {
     if (this.closed) return Promise.reject(new Error('the ledger log is shutting down'));
     return new Promise((resolve, reject) => {
-      this.queue.push({ request: request as AppendRequest<unknown>, resolve, reject });
+      this.queue.push({
+        request: request as AppendRequest<unknown>,
+        trace: currentTraceparent(),
+        resolve,
+        reject,
+      });
       this.metrics.queueDepth.set(this.queue.length);
       if (!this.flushing) this.kick();
     });
@@ -125,14 +133,15 @@ export class LedgerLog {
 
   private kick(): void {
     this.flushing = true;
-    this.idle = (async () => {
+    // The loop serves every request queued while it runs, not the one whose append started it.
+    this.idle = outsideAnyTrace(async () => {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, this.options.batchMax);
         this.metrics.queueDepth.set(this.queue.length);
         await this.flush(batch);
       }
       this.flushing = false;
-    })();
+    });
   }
 
   private async flush(batch: Pending[]): Promise<void> {
@@ -184,7 +193,7 @@ export class LedgerLog {
     const results: (AppendResult | { sameAs: string })[] = [];
     const inBatch = new Map<string, number>();
     let next = this.frontier.size;
-    for (const { request } of batch) {
+    for (const { request, trace } of batch) {
       const key = request.idempotency
         ? `${request.kind.idempotency.name}\n${keyOf(request.idempotency)}`
         : undefined;
@@ -216,7 +225,7 @@ export class LedgerLog {
         treeSize: 0n,
       });
       const ofKind = byKind.get(request.kind) ?? [];
-      ofKind.push({ index, recordedAt, projection: request.projection });
+      ofKind.push({ index, recordedAt, projection: request.projection, trace });
       byKind.set(request.kind, ofKind);
       if (request.idempotency) {
         const store = request.kind.idempotency;
