@@ -151,9 +151,11 @@ class Writers {
 }
 
 function startWorker(env: Record<string, string>): Promise<ChildProcess> {
+  // BENCH_WORKER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the worker processes.
+  const nodeArgs = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', join(REPO_ROOT, 'bench/events/worker-process.ts')],
+    [...nodeArgs, '--import', 'tsx', join(REPO_ROOT, 'bench/events/worker-process.ts')],
     {
       cwd: REPO_ROOT,
       env: { ...childEnv(), ...env },
