@@ -18,6 +18,8 @@ export const workersEnvSchema = z.object({
   EVENT_STREAM_PREFIX: z.string().min(1).default(DEFAULT_STREAM_PREFIX),
   /** Queues per consumer; events of one key always go to the same one and apply in order. */
   CONSUMER_PARTITIONS: z.coerce.number().int().min(1).max(256).default(8),
+  /** Most events of a partition one consumer job carries; their effects apply in one transaction. */
+  CONSUMER_JOB_EVENTS: z.coerce.number().int().min(1).max(1000).default(100),
   /** A job whose worker stops renewing its lock for this long has stalled and runs again. */
   JOB_LOCK_MS: millis(30_000),
   JOB_STALLED_INTERVAL_MS: millis(30_000),

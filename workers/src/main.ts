@@ -39,6 +39,7 @@ try {
     logger,
     registry: metrics.registry,
     partitions: config.CONSUMER_PARTITIONS,
+    jobEvents: config.CONSUMER_JOB_EVENTS,
     lockDurationMs: config.JOB_LOCK_MS,
     stalledIntervalMs: config.JOB_STALLED_INTERVAL_MS,
     dbPoolMax: config.DB_POOL_MAX,

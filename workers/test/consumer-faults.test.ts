@@ -113,15 +113,30 @@ describe('consumers under faults', () => {
     timeout: 120_000,
   }, async () => {
     stopRelay = await startRelay(db.url, testEnv.redisUrl, prefixes.streamPrefix);
-    await Promise.all([worker('a', testEnv.redisUrl), worker('b', testEnv.redisUrl)]);
-    const events = Array.from({ length: 2000 }, (_, i) => ({ probe: `k${i % 40}`, seq: i }));
-    for (let i = 0; i < events.length; i += 200) await writeProbes(db.url, events.slice(i, i + 200));
+    // Each effect takes a few milliseconds, and events come in bursts; which process takes a burst is
+    // up to Redis, so bursts go on (2,000 events at least) until both processes have applied some.
+    await Promise.all([worker('a', testEnv.redisUrl, 3), worker('b', testEnv.redisUrl, 3)]);
+    let written = 0;
+    const seen = async () => new Set((await effects(db.url)).map((r) => r.worker));
+    while (written < 2000 || (await seen()).size < 2) {
+      if (written >= 8000) break;
+      await writeProbes(
+        db.url,
+        Array.from({ length: 100 }, (_, i) => ({
+          probe: `k${(written + i) % 40}`,
+          seq: written + i,
+          mode: 'slow',
+        })),
+      );
+      written += 100;
+      await new Promise((r) => setTimeout(r, 100));
+    }
     const rows = await eventually(
       () => effects(db.url),
-      (r) => r.length >= 2000,
+      (r) => r.length >= written,
       90_000,
     );
-    assertOncePerEventInOrder(rows, 2000);
+    assertOncePerEventInOrder(rows, written);
     const byWorker = new Set(rows.map((r) => r.worker));
     expect(byWorker).toEqual(new Set(['a', 'b']));
   });

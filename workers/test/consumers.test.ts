@@ -111,7 +111,11 @@ describe('a durable consumer', () => {
       connection: redis,
       prefix: prefixes.queuePrefix,
     });
-    await queue.add('probeChanged', { stream, streamId: '0-1', event }, { jobId: `manual.${randomUUID()}` });
+    await queue.add(
+      'probeChanged',
+      { stream, events: [{ streamId: '0-1', event }] },
+      { jobId: `manual.${randomUUID()}` },
+    );
     await eventually(
       () => metric(host, 'ecp_consumer_duplicates_total', PROBE_CONSUMER),
       (n) => n >= 1,

@@ -3,10 +3,10 @@ import type { Outbox } from '@ecp/events/outbox';
 import type { ConsumerDefinition } from '@ecp/jobs/job-definition';
 import type { Logger } from '@ecp/logging/logger';
 import { withTraceparent } from '@ecp/telemetry/trace-context';
-import type { MikroORM } from '@mikro-orm/postgresql';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { type Job, UnrecoverableError } from 'bullmq';
 import type { WorkMetrics } from '../host/work-metrics';
-import type { EventJobData } from './stream-reader';
+import type { CarriedEvent, EventJobData } from './stream-reader';
 
 export interface EventApplierOptions {
   consumer: ConsumerDefinition;
@@ -18,27 +18,47 @@ export interface EventApplierOptions {
   metrics: WorkMetrics;
 }
 
-export type ApplyOutcome = 'applied' | 'duplicate';
+export interface ApplyOutcome {
+  applied: number;
+  duplicates: number;
+}
+
+/** Some events of a job could not be applied; the others were. Retried, it applies only what is missing. */
+export class EventsFailedError extends Error {
+  override readonly name = 'EventsFailedError';
+  constructor(
+    readonly failed: readonly { eventId: string; error: Error }[],
+    total: number,
+  ) {
+    super(
+      `${failed.length} of ${total} events not applied: ${failed
+        .map((f) => `${f.eventId}: ${f.error.message}`)
+        .join('; ')
+        .slice(0, 2000)}`,
+    );
+  }
+}
 
 /**
- * The processor of a consumer's jobs: checks the event against its topic's schema (an invalid event
- * fails at once, without retries, and is counted), then, in one transaction in the owner's schema,
- * records the event as processed and applies the consumer's effect. A second delivery of the same
- * event — redelivery, retry after a commit whose acknowledgement was lost, replay — finds the record
- * and does nothing, so an effect exists exactly once.
+ * The processor of a consumer's jobs. Each event is checked against its topic's schema (an invalid
+ * event fails its job at once, without retries, and is counted). Then, in one transaction in the
+ * owner's schema, the job's events not yet recorded in `processed_event` are recorded and their effects
+ * applied, in stream order — so an event whose record exists (redelivery, a retry after a commit whose
+ * completion was lost, a replay) is never applied twice. If that transaction fails, each event is tried
+ * in a transaction of its own: the others commit, and the job fails naming the ones that did not, to be
+ * retried (with backoff) for those alone.
  */
 export function eventApplier(
   options: EventApplierOptions,
 ): (job: Job<EventJobData>) => Promise<ApplyOutcome> {
-  const { consumer, dbSchema, orm, outbox, metrics } = options;
+  const { consumer, dbSchema, orm, metrics } = options;
   const topics = new Map(consumer.topics.map((t) => [t.name, t]));
-  const insert = `insert into "${dbSchema}".processed_event (consumer, event_id) values (?, ?) on conflict do nothing returning event_id`;
-  return async (job) => {
-    const event = job.data.event;
+  const record = `insert into "${dbSchema}".processed_event (consumer, event_id) select ?, unnest(?::uuid[]) on conflict do nothing returning event_id`;
+
+  const valid = (carried: CarriedEvent, stream: string): EventEnvelope => {
+    const { event, streamId } = carried;
     if (typeof event !== 'object' || event === null) {
-      throw new UnrecoverableError(
-        `stream entry ${job.data.streamId} of ${job.data.stream} is not a JSON event`,
-      );
+      throw new UnrecoverableError(`stream entry ${streamId} of ${stream} is not a JSON event`);
     }
     const topic = topics.get(event.topic);
     if (!topic) {
@@ -46,47 +66,92 @@ export function eventApplier(
         `event ${event.id} is on topic ${event.topic}, which ${consumer.name} does not consume`,
       );
     }
-    const problems = topic.problems(event as EventEnvelope);
+    const problems = topic.problems(event);
     if (problems.length > 0) {
       throw new UnrecoverableError(
-        `event ${job.data.streamId} refused by ${topic.name}'s schema: ${problems.map((p) => `${p.path} ${p.reason}`).join('; ')}`,
+        `event ${streamId} refused by ${topic.name}'s schema: ${problems.map((p) => `${p.path} ${p.reason}`).join('; ')}`,
       );
     }
-    // The effect joins the trace of the request that caused the event (its outbox wrote the traceparent).
-    const outcome = await withTraceparent(
-      event.trace,
-      `consume ${consumer.name}`,
-      {
-        'ecp.consumer': consumer.name,
-        'ecp.event.id': event.id,
-        'ecp.event.topic': event.topic,
-        'ecp.job.id': job.id ?? '',
-      },
-      () => {
-        const logger = options.logger.child({
-          consumer: consumer.name,
-          eventId: event.id,
-          topic: event.topic,
-        });
-        return orm.em.fork().transactional(async (em) => {
-          const rows = (await em
-            .getConnection()
-            .execute(insert, [consumer.name, event.id], 'all', em.getTransactionContext())) as unknown[];
-          if (rows.length === 0) return 'duplicate' as const;
-          await consumer.handle(event, { em, outbox, logger });
-          return 'applied' as const;
-        });
-      },
-    );
-    if (outcome === 'duplicate') {
-      metrics.consumerDuplicates.inc({ consumer: consumer.name });
-    } else {
-      metrics.consumerApplied.inc({ consumer: consumer.name });
+    return event;
+  };
+
+  /** Records and applies the events not yet recorded, in one transaction; returns those it applied. */
+  // Event ids passed the envelope's schema (lower-case UUIDs), so their array literal needs no quoting.
+  const apply = (events: readonly EventEnvelope[], jobId: string): Promise<EventEnvelope[]> =>
+    orm.em.fork().transactional(async (em: EntityManager) => {
+      const rows = (await em
+        .getConnection()
+        .execute(
+          record,
+          [consumer.name, `{${events.map((e) => e.id).join(',')}}`],
+          'all',
+          em.getTransactionContext(),
+        )) as {
+        event_id: string;
+      }[];
+      // A job may carry one event twice (the relay publishes at least once, and both copies can be
+      // read together): each recorded id is applied once, at its first copy.
+      const fresh = new Set(rows.map((r) => r.event_id));
+      const applied = events.filter((e) => fresh.delete(e.id));
+      for (const event of applied) {
+        // Each effect joins the trace of the request that caused its event.
+        await withTraceparent(
+          event.trace,
+          `consume ${consumer.name}`,
+          {
+            'ecp.consumer': consumer.name,
+            'ecp.event.id': event.id,
+            'ecp.event.topic': event.topic,
+            'ecp.job.id': jobId,
+          },
+          () =>
+            consumer.handle(event, {
+              em,
+              outbox: options.outbox,
+              logger: options.logger.child({
+                consumer: consumer.name,
+                eventId: event.id,
+                topic: event.topic,
+              }),
+            }),
+        );
+      }
+      return applied;
+    });
+
+  const counted = (events: readonly EventEnvelope[], applied: readonly EventEnvelope[]): ApplyOutcome => {
+    const now = Date.now();
+    for (const event of applied) {
       metrics.consumerLag.observe(
         { consumer: consumer.name },
-        Math.max(0, Date.now() - Date.parse(event.occurredAt)) / 1000,
+        Math.max(0, now - Date.parse(event.occurredAt)) / 1000,
       );
     }
-    return outcome;
+    metrics.consumerApplied.inc({ consumer: consumer.name }, applied.length);
+    metrics.consumerDuplicates.inc({ consumer: consumer.name }, events.length - applied.length);
+    return { applied: applied.length, duplicates: events.length - applied.length };
+  };
+
+  return async (job) => {
+    const events = job.data.events.map((carried) => valid(carried, job.data.stream));
+    const jobId = String(job.id ?? '');
+    try {
+      return counted(events, await apply(events, jobId));
+    } catch (err) {
+      if (events.length === 1) throw err;
+      // One event's effect failed the whole transaction: apply each alone, so the others are not held up.
+      const applied: EventEnvelope[] = [];
+      const failed: { eventId: string; error: Error }[] = [];
+      for (const event of events) {
+        try {
+          applied.push(...(await apply([event], jobId)));
+        } catch (error) {
+          failed.push({ eventId: event.id, error: error as Error });
+        }
+      }
+      counted(events, applied);
+      if (failed.length > 0) throw new EventsFailedError(failed, events.length);
+      return { applied: applied.length, duplicates: events.length - applied.length };
+    }
   };
 }

@@ -10,12 +10,20 @@ import type { Redis } from 'ioredis';
 import type { WorkMetrics } from '../host/work-metrics';
 import { entityKey, partitionOf } from './partition';
 
-/** What a consumer's job carries: the event as it was in the stream, and where it was. */
-export interface EventJobData {
-  stream: string;
+/** One stream entry as a consumer's job carries it: the event, and where it was. */
+export interface CarriedEvent {
   streamId: string;
   /** The envelope, or the entry's raw text when it is not JSON (the job then fails as invalid). */
   event: EventEnvelope | string;
+}
+
+/**
+ * What a consumer's job carries: consecutive events of one partition of one stream, in stream order
+ * (at most `batchSize`, as they were read together), or a single event that failed its topic's schema.
+ */
+export interface EventJobData {
+  stream: string;
+  events: CarriedEvent[];
 }
 
 export interface StreamReaderOptions {
@@ -29,6 +37,8 @@ export interface StreamReaderOptions {
   logger: Logger;
   metrics: WorkMetrics;
   batchSize?: number;
+  /** Most events one job carries (and its effects apply in one transaction). */
+  jobEvents?: number;
   blockMs?: number;
   /** How long leadership lasts unless renewed (renewed every third of it). */
   leaseMs?: number;
@@ -178,31 +188,57 @@ export class StreamReader {
     if (this.ownPending && read === 0) this.ownPending = false;
   }
 
-  /** Queues the entries' jobs, then acknowledges them: a crash in between queues nothing twice. */
+  /**
+   * Queues the entries' jobs, then acknowledges them. Consecutive valid events of a partition share a
+   * job (up to `jobEvents`), whose id is derived from the consumer, the epoch and its first event: the
+   * same entries handed again after a crash (XAUTOCLAIM returns them in the same order) make the same
+   * jobs, which BullMQ does not add twice. An event that fails its topic's schema gets a job of its own,
+   * which fails at once.
+   */
   private async hand(stream: string, entries: [string, string[]][]): Promise<void> {
     if (entries.length === 0) return;
     const { redis, consumer, queues, queuePrefix, metrics } = this.options;
     const epoch = await consumerEpoch(redis, queuePrefix, consumer.name);
     const options: JobsOptions = jobsOptions(consumer.retry, consumer.retention);
+    const perJob = this.options.jobEvents ?? 100;
+    const topics = new Map(consumer.topics.map((t) => [t.name, t]));
     const byPartition = new Map<number, { name: string; data: EventJobData; opts: JobsOptions }[]>();
+    const add = (partition: number, carried: CarriedEvent, id: string, alone: boolean) => {
+      const list = byPartition.get(partition) ?? [];
+      const last = list[list.length - 1];
+      if (!alone && last && last.name !== 'invalid' && last.data.events.length < perJob) {
+        last.data.events.push(carried);
+      } else {
+        list.push({
+          name: alone ? 'invalid' : stream.slice(stream.lastIndexOf(':') + 1),
+          data: { stream, events: [carried] },
+          opts: { ...options, jobId: consumerJobId(consumer.name, epoch, id).replaceAll(':', '.') },
+        });
+      }
+      byPartition.set(partition, list);
+    };
     for (const [streamId, fields] of entries) {
       const raw = fieldValue(fields, 'event') ?? '';
-      let event: EventEnvelope | string = raw;
+      let event: EventEnvelope | undefined;
       try {
         event = JSON.parse(raw) as EventEnvelope;
       } catch {}
-      const valid = typeof event === 'object' && event !== null && typeof event.id === 'string';
-      const envelope = valid ? (event as EventEnvelope) : undefined;
-      const key = envelope ? (consumer.partitionKey ?? entityKey)(envelope) : stream;
-      const partition = partitionOf(key, queues.length);
-      const jobId = consumerJobId(consumer.name, epoch, envelope ? envelope.id : `${stream}.${streamId}`);
-      const list = byPartition.get(partition) ?? [];
-      list.push({
-        name: envelope?.topic ?? 'invalid',
-        data: { stream, streamId, event },
-        opts: { ...options, jobId: jobId.replaceAll(':', '.') },
-      });
-      byPartition.set(partition, list);
+      const topic = event && typeof event === 'object' ? topics.get(event.topic) : undefined;
+      if (!event || !topic || topic.problems(event).length > 0) {
+        add(
+          partitionOf(stream, queues.length),
+          { streamId, event: event ?? raw },
+          `${stream}.${streamId}`,
+          true,
+        );
+        continue;
+      }
+      add(
+        partitionOf((consumer.partitionKey ?? entityKey)(event), queues.length),
+        { streamId, event },
+        event.id,
+        false,
+      );
     }
     await Promise.all([...byPartition].map(([p, jobs]) => queues[p]?.addBulk(jobs)));
     await redis.xack(stream, consumer.name, ...entries.map(([id]) => id));

@@ -8,8 +8,8 @@ import type { Logger } from '@ecp/logging/logger';
 import { type Job, Queue, UnrecoverableError, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
-import { eventApplier } from '../consumers/event-applier';
-import { StreamReader } from '../consumers/stream-reader';
+import { EventsFailedError, eventApplier } from '../consumers/event-applier';
+import { type EventJobData, StreamReader } from '../consumers/stream-reader';
 import { createWorkMetrics, type WorkMetrics } from './work-metrics';
 import { createWorker, type WorkerSettings } from './worker-factory';
 
@@ -28,6 +28,8 @@ export interface WorkHostOptions {
   stalledIntervalMs?: number;
   readerLeaseMs?: number;
   readerBatchSize?: number;
+  /** Most events one consumer job carries; their effects apply in one transaction. */
+  jobEvents?: number;
   dbPoolMax?: number;
 }
 
@@ -168,8 +170,11 @@ export class WorkHost {
       queues.push(queue);
       this.queues.push(queue);
       this.workers.push(
-        createWorker(name, apply, 1, settings, () =>
-          this.metrics.consumerFailed.inc({ consumer: consumer.name }),
+        createWorker(name, apply, 1, settings, (job, err) =>
+          this.metrics.consumerFailed.inc(
+            { consumer: consumer.name },
+            err instanceof EventsFailedError ? err.failed.length : (job.data as EventJobData).events.length,
+          ),
         ),
       );
     }
@@ -195,6 +200,7 @@ export class WorkHost {
       metrics: this.metrics,
       leaseMs: options.readerLeaseMs,
       batchSize: options.readerBatchSize,
+      jobEvents: options.jobEvents,
     });
     this.readers.push({
       start: () => reader.start(),
