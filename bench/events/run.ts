@@ -2,7 +2,7 @@
  * Events benchmark: an event written in a subgraph transaction → its effect committed by a consumer in
  * the subgraph's schema (exactly once: processed-event record and effect in one transaction).
  * Scenarios, in one run on one database and Redis:
- *   - baseline: a plain loop reading the stream through a consumer group, one transaction per event, no BullMQ;
+ *   - baseline: a plain loop reading the stream through a consumer group, one transaction per batch read, no BullMQ;
  *   - the workers' host (stream reader → BullMQ partition queues → applier) with one worker process;
  *   - the same with two worker processes.
  * Each: sustained events/s end to end (writers as fast as they go, keys spread over many things), then
@@ -33,14 +33,14 @@ const { values: args } = parseArgs({
     writers: { type: 'string', default: '16' },
     things: { type: 'string', default: '1000' },
     partitions: { type: 'string', default: '8' },
-    scenarios: { type: 'string', default: 'loop,host1,host2' },
+    scenarios: { type: 'string', default: 'loop,single,host1,host2' },
     'no-write': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
 if (args.help) {
   process.stdout.write(
-    'npm run bench:events -w @ecp/bench -- [--events 20000] [--rate 500] [--rate-seconds 10] [--writers 16] [--things 1000] [--partitions 8] [--scenarios loop,host1,host2] [--no-write]\n',
+    'npm run bench:events -w @ecp/bench -- [--events 20000] [--rate 500] [--rate-seconds 10] [--writers 16] [--things 1000] [--partitions 8] [--scenarios loop,single,host1,host2] [--no-write]\n',
   );
   process.exit(0);
 }
@@ -58,9 +58,18 @@ interface Scenario {
   label: string;
   mode: 'loop' | 'host';
   processes: number;
+  /** Events per consumer job (CONSUMER_JOB_EVENTS); 1 is one job and one transaction per event. */
+  jobEvents?: number;
 }
 const ALL: Scenario[] = [
   { name: 'loop', label: 'baseline: plain loop on the stream, no BullMQ', mode: 'loop', processes: 1 },
+  {
+    name: 'single',
+    label: 'workers host, 1 worker process, one event per job',
+    mode: 'host',
+    processes: 1,
+    jobEvents: 1,
+  },
   { name: 'host1', label: 'workers host, 1 worker process', mode: 'host', processes: 1 },
   { name: 'host2', label: 'workers host, 2 worker processes', mode: 'host', processes: 2 },
 ];
@@ -222,6 +231,7 @@ async function runScenario(db: TestDatabase, scenario: Scenario): Promise<Scenar
           STREAM_PREFIX: streamPrefix,
           QUEUE_PREFIX: queuePrefix,
           PARTITIONS: String(args.partitions),
+          JOB_EVENTS: String(scenario.jobEvents ?? 100),
         }),
       );
     }

@@ -1,8 +1,8 @@
 /**
  * One worker process of the events benchmark: either the workers' host running the bench consumer
  * (MODE=host), or the baseline (MODE=loop): a plain loop that reads the stream through a consumer group
- * and applies the same effect, with the same processed-event record, in one transaction per event, no
- * BullMQ. Prints `ready`, runs until SIGTERM.
+ * and applies the same effect, with the same processed-event record, in one transaction per batch read,
+ * no BullMQ. Prints `ready`, runs until SIGTERM.
  */
 import { createLogger } from '@ecp/logging/logger';
 import { WorkHost } from '@ecp/workers/bench/work-host';
@@ -46,15 +46,28 @@ if (env.MODE === 'loop') {
       '>',
     )) as [string, [string, string[]][]][] | null;
     const entries = reply?.[0]?.[1] ?? [];
-    for (const [, fields] of entries) {
-      const event = JSON.parse(fields[1] ?? '{}');
+    if (entries.length) {
+      // One transaction per batch read, as the workers' jobs do: record the ids, apply the new ones.
+      const events = entries.map(([, fields]) => JSON.parse(fields[1] ?? '{}'));
       await db.query('begin');
-      const seen = await db.query(
-        'insert into advisory.processed_event (consumer, event_id) values ($1, $2) on conflict do nothing returning event_id',
-        [consumer, event.id],
+      const fresh = new Set(
+        (
+          await db.query<{ event_id: string }>(
+            'insert into advisory.processed_event (consumer, event_id) select $1, unnest($2::uuid[]) on conflict do nothing returning event_id',
+            [consumer, events.map((e) => e.id)],
+          )
+        ).rows.map((r) => r.event_id),
       );
-      if (seen.rowCount)
-        await db.query(EFFECT_SQL, [event.id, event.key.id, Number(event.attributes.seq), event.occurredAt]);
+      for (const event of events) {
+        if (fresh.delete(event.id)) {
+          await db.query(EFFECT_SQL, [
+            event.id,
+            event.key.id,
+            Number(event.attributes.seq),
+            event.occurredAt,
+          ]);
+        }
+      }
       await db.query('commit');
     }
     if (entries.length) await redis.xack(stream, consumer, ...entries.map(([id]) => id));
@@ -73,6 +86,7 @@ if (env.MODE === 'loop') {
     logger,
     registry: new Registry(),
     partitions: Number(env.PARTITIONS ?? 8),
+    jobEvents: Number(env.JOB_EVENTS ?? 100),
     dbPoolMax: Number(env.DB_POOL ?? 10),
   });
   await host.start();
