@@ -317,4 +317,46 @@ describe('a durable consumer', () => {
       stderr: expect.stringMatching(/No consumer named nobody\.here \(known: advisory\.probe-effects\)/),
     });
   });
+
+  it('says when its stream was trimmed past its position before it read those events', async () => {
+    const host = await start();
+    await writeProbes(db.url, [{ probe: 'early', seq: 0 }]);
+    await eventually(
+      () => effects(db.url),
+      (r) => r.length === 1,
+    );
+    await host.stop();
+    running = undefined;
+    expect(
+      (await consumerStatus(redis, prefixes.queuePrefix, PROBE_CONSUMER)).positions[0]?.trimmedUnread,
+    ).toBe(false);
+    await writeProbes(
+      db.url,
+      Array.from({ length: 50 }, (_, i) => ({ probe: 'late', seq: i + 1 })),
+    );
+    const stream = streamKey(prefixes.streamPrefix, 'probeChanged');
+    await eventually(
+      () => redis.xlen(stream),
+      (n) => n === 51,
+    );
+    // As the relay's MAXLEN would, with too short a stream for how long the consumer was away.
+    await redis.xtrim(stream, 'MAXLEN', 10);
+    const status = await consumerStatus(redis, prefixes.queuePrefix, PROBE_CONSUMER);
+    expect(status.positions[0]).toMatchObject({ trimmedUnread: true, undelivered: 10 });
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [
+        join(REPO_ROOT, 'packages/cli/bin/ecp.js'),
+        'events',
+        '--redis',
+        testEnv.redisUrl,
+        '--queue-prefix',
+        prefixes.queuePrefix,
+      ],
+      { cwd: REPO_ROOT, env: childEnv() },
+    );
+    expect(stdout).toMatch(
+      /advisory\.probe-effects: probeChanged was trimmed past its position .* their effects are missing/,
+    );
+  });
 });

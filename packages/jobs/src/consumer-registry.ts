@@ -1,5 +1,5 @@
 import { BadUserInputError, NotFoundError } from '@ecp/errors/errors';
-import { STREAM_ID } from '@ecp/events/event';
+import { compareStreamIds, STREAM_ID } from '@ecp/events/event';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { consumerQueueName } from './job-options';
@@ -24,6 +24,11 @@ export interface ConsumerStatus extends ConsumerDescriptor {
     undelivered: number | null;
     /** How long the oldest undelivered event has waited, in ms (0 when none). */
     behindMs: number;
+    /**
+     * The stream was trimmed past this position (EVENT_STREAM_MAX_LENGTH) before the consumer read what
+     * was there: those events are gone for it, and so are their effects.
+     */
+    trimmedUnread: boolean;
   }[];
   jobs: { waiting: number; active: number; delayed: number; failed: number; completed: number };
 }
@@ -89,7 +94,21 @@ export async function consumerStatus(redis: Redis, prefix: string, name: string)
     if (next) behindMs = Math.max(0, Date.now() - Number(next[0].split('-')[0]));
     if (!group) undelivered = await redis.xlen(stream);
     if (!next) undelivered = 0;
-    positions.push({ stream, lastDeliveredId, undelivered, behindMs });
+    // Trimming takes from the head: if the oldest entry left is past the position and fewer entries are
+    // left than the group has not read, the difference was trimmed away unread.
+    const info = pairs(((await redis.xinfo('STREAM', stream).catch(() => [])) as unknown[]) ?? []);
+    const first = Array.isArray(info['first-entry']) ? String(info['first-entry'][0]) : null;
+    const entriesRead = group?.['entries-read'];
+    const trimmedUnread =
+      lastDeliveredId !== null &&
+      first !== null &&
+      entriesRead !== null &&
+      entriesRead !== undefined &&
+      compareStreamIds(first, lastDeliveredId === '0' ? '0-0' : lastDeliveredId) > 0 &&
+      Number(info['entries-added']) - Number(entriesRead) > Number(info.length);
+    // Redis counts the trimmed ones as lag too; what is left to read is what the stream still holds.
+    if (trimmedUnread) undelivered = Number(info.length);
+    positions.push({ stream, lastDeliveredId, undelivered, behindMs, trimmedUnread });
   }
   const jobs = { waiting: 0, active: 0, delayed: 0, failed: 0, completed: 0 };
   for (const queue of partitionQueues(redis, prefix, descriptor)) {

@@ -76,6 +76,15 @@ export async function listEvents(config: CliConfig, options: EventsOptions): Pro
         .join('  ')
         .trimEnd()}\n`,
     );
+  for (const s of statuses) {
+    for (const [i, p] of s.positions.entries()) {
+      if (p.trimmedUnread) {
+        process.stdout.write(
+          `\n${s.name}: ${s.topics[i] ?? p.stream} was trimmed past its position (${p.lastDeliveredId}) before it read those events; their effects are missing — raise EVENT_STREAM_MAX_LENGTH, and see docs/runbooks/consumer-behind-or-failing.md.\n`,
+        );
+      }
+    }
+  }
   const failed = statuses.filter((s) => s.jobs.failed > 0);
   if (failed.length) {
     process.stdout.write(
