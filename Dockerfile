@@ -13,6 +13,7 @@ COPY packages/db/package.json packages/db/
 COPY packages/errors/package.json packages/errors/
 COPY packages/events/package.json packages/events/
 COPY packages/identity/package.json packages/identity/
+COPY packages/jobs/package.json packages/jobs/
 COPY packages/jurisdictions/package.json packages/jurisdictions/
 COPY packages/ledger-format/package.json packages/ledger-format/
 COPY packages/logging/package.json packages/logging/
