@@ -124,7 +124,9 @@ describe('the embedded PostgreSQL', () => {
         }),
       ).rejects.toThrow(
         new RegExp(
-          `^The embedded PostgreSQL runs as the \`postgres\` user, which cannot enter ECP_HOME \\(${home}\\) nor ECP_SYSTEM_DIR \\(${systemDir}\\): set ECP_SYSTEM_DIR to a directory it can reach, or set DATABASE_URL, then run this again\\.$`,
+          // What it names first is what it could not reach first: the data directory, or — in a checkout
+          // it cannot enter either, like a fresh clone in `mktemp -d` — the binaries under node_modules.
+          `^The embedded PostgreSQL runs as the \`postgres\` user, which cannot enter (ECP_HOME \\(${home}\\)|the PostgreSQL binaries in \\S+) nor ECP_SYSTEM_DIR \\(${systemDir}\\): set ECP_SYSTEM_DIR to a directory it can reach, or set DATABASE_URL, then run this again\\.$`,
         ),
       );
       await owned.stopAll();
