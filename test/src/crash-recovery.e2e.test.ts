@@ -164,9 +164,12 @@ describe('a ledger killed mid-load', () => {
     const acks: Ack[] = [];
     const started = Date.now();
 
+    // Callers go on past their share until the ledger is back, so the kill always lands under load
+    // (however fast the appends before it were).
+    const restart: { done: boolean } = { done: false };
     const load = Array.from({ length: CALLERS }, async (_, caller) => {
       const agent = agents[caller % AGENTS]!;
-      for (let n = 0; n < DECISIONS_PER_CALLER; n++) {
+      for (let n = 0; n < DECISIONS_PER_CALLER || !restart.done; n++) {
         acks.push(await recordUntilAcknowledged(agent, decisionInput(caller, n), crash, failures));
       }
     });
@@ -201,13 +204,14 @@ describe('a ledger killed mid-load', () => {
       () => stack.supervision('ledger').find((e) => e.kind === 'ready'),
       60_000,
     );
+    restart.done = true;
     const downMs = Date.now() - crash.at;
     expect(ready.pid).not.toBe(killed);
     expect(stack.pid('ledger')).toBe(ready.pid);
 
     await loadDone;
     const loadMs = Date.now() - started;
-    expect(acks).toHaveLength(CALLERS * DECISIONS_PER_CALLER);
+    expect(acks.length).toBeGreaterThanOrEqual(CALLERS * DECISIONS_PER_CALLER);
     expect(stack.supervision('ledger').map((e) => e.kind)).toEqual(['crashed', 'ready']);
     // The kill landed under load: callers saw the ledger gone and retried.
     expect(acks.filter((a) => a.attempts > 1).length).toBeGreaterThan(0);
