@@ -6,9 +6,9 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { expressMiddleware } from '@as-integrations/express5';
 import { isEcpError } from '@ecp/errors/errors';
 import { formatGraphQLError, toGraphQLError } from '@ecp/errors/graphql-errors';
-import { Authenticator } from '@ecp/identity/authenticator';
+import type { Authenticator } from '@ecp/identity/authenticator';
 import { signIdentity } from '@ecp/identity/identity-header';
-import { ledgerApiKeyResolver } from '@ecp/identity/ledger-api-key-resolver';
+import { edgeAuthenticator } from '@ecp/identity/ledger-api-key-resolver';
 import type { Logger } from '@ecp/logging/logger';
 import {
   metricsPlugin,
@@ -119,18 +119,10 @@ export async function buildGateway(config: GatewayConfig, logger: Logger): Promi
   });
   await apollo.start();
 
-  const authenticator = new Authenticator({
-    resolveApiKey: ledgerApiKeyResolver(
-      config.LEDGER_URL,
-      config.ECP_IDENTITY_SECRET,
-      config.SUBGRAPH_TIMEOUT_MS,
-      'gateway',
-      traceHeaders,
-    ),
-    tokenSecrets: [config.ECP_TOKEN_SECRET, config.ECP_TOKEN_SECRET_PREVIOUS].filter((s): s is string =>
-      Boolean(s),
-    ),
-    cacheTtlMs: config.AUTH_CACHE_TTL_MS,
+  const authenticator = edgeAuthenticator(config, {
+    service: 'gateway',
+    timeoutMs: config.SUBGRAPH_TIMEOUT_MS,
+    extraHeaders: traceHeaders,
   });
 
   // Subscriptions: planned on the same supergraph, executed through the same data sources.

@@ -1,5 +1,4 @@
-import { Authenticator } from '@ecp/identity/authenticator';
-import { ledgerApiKeyResolver } from '@ecp/identity/ledger-api-key-resolver';
+import { edgeAuthenticator } from '@ecp/identity/ledger-api-key-resolver';
 import { createLogger } from '@ecp/logging/logger';
 import { createHttpShell } from '@ecp/service-kit/http-app';
 import { createMetrics } from '@ecp/service-kit/metrics';
@@ -47,18 +46,7 @@ try {
   // Registered before start, so a start that fails half-way still closes what it opened.
   shutdown.register('jobs', () => host.stop());
   await host.start();
-  const authenticator = new Authenticator({
-    resolveApiKey: ledgerApiKeyResolver(
-      config.LEDGER_URL,
-      config.ECP_IDENTITY_SECRET,
-      config.AUTH_TIMEOUT_MS,
-      'workers',
-    ),
-    tokenSecrets: [config.ECP_TOKEN_SECRET, config.ECP_TOKEN_SECRET_PREVIOUS].filter((s): s is string =>
-      Boolean(s),
-    ),
-    cacheTtlMs: config.AUTH_CACHE_TTL_MS,
-  });
+  const authenticator = edgeAuthenticator(config, { service: 'workers', timeoutMs: config.AUTH_TIMEOUT_MS });
   const http = createHttpShell({
     logger,
     metrics,

@@ -1,5 +1,5 @@
 import { request } from 'undici';
-import type { ApiKeyResolver } from './authenticator';
+import { type ApiKeyResolver, Authenticator } from './authenticator';
 import { IDENTITY_HEADER, signIdentity } from './identity-header';
 import { type Principal, servicePrincipal } from './principal';
 
@@ -37,4 +37,36 @@ export function ledgerApiKeyResolver(
     }
     return { principal: body.principal, apiKeyId: body.apiKeyId };
   };
+}
+
+/** What an edge of ECP (the gateway, the workers' admin pages) reads from its configuration to authenticate. */
+export interface EdgeAuthConfig {
+  LEDGER_URL: string;
+  ECP_IDENTITY_SECRET: string;
+  ECP_TOKEN_SECRET: string;
+  ECP_TOKEN_SECRET_PREVIOUS?: string | undefined;
+  AUTH_CACHE_TTL_MS: number;
+}
+
+/**
+ * The authenticator of an edge: API keys and access tokens, resolved by the ledger as this service,
+ * with the token secret being rotated out still accepted.
+ */
+export function edgeAuthenticator(
+  config: EdgeAuthConfig,
+  options: { service: string; timeoutMs: number; extraHeaders?: () => Record<string, string> },
+): Authenticator {
+  return new Authenticator({
+    resolveApiKey: ledgerApiKeyResolver(
+      config.LEDGER_URL,
+      config.ECP_IDENTITY_SECRET,
+      options.timeoutMs,
+      options.service,
+      options.extraHeaders,
+    ),
+    tokenSecrets: [config.ECP_TOKEN_SECRET, config.ECP_TOKEN_SECRET_PREVIOUS].filter((s): s is string =>
+      Boolean(s),
+    ),
+    cacheTtlMs: config.AUTH_CACHE_TTL_MS,
+  });
 }
