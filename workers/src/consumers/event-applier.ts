@@ -6,7 +6,7 @@ import { withTraceparent } from '@ecp/telemetry/trace-context';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { type Job, UnrecoverableError } from 'bullmq';
 import type { WorkMetrics } from '../host/work-metrics';
-import type { CarriedEvent, EventJobData } from './stream-reader';
+import type { EventJobData } from './stream-reader';
 
 export interface EventApplierOptions {
   consumer: ConsumerDefinition;
@@ -40,8 +40,8 @@ export class EventsFailedError extends Error {
 }
 
 /**
- * The processor of a consumer's jobs. Each event is checked against its topic's schema (an invalid
- * event fails its job at once, without retries, and is counted). Then, in one transaction in the
+ * The processor of a consumer's jobs. A job whose entry the reader refused (not JSON, not the
+ * topic's schema) fails at once, without retries, and is counted. Otherwise, in one transaction in the
  * owner's schema, the job's events not yet recorded in `processed_event` are recorded and their effects
  * applied, in stream order — so an event whose record exists (redelivery, a retry after a commit whose
  * completion was lost, a replay) is never applied twice. If that transaction fails, each event is tried
@@ -52,30 +52,8 @@ export function eventApplier(
   options: EventApplierOptions,
 ): (job: Job<EventJobData>) => Promise<ApplyOutcome> {
   const { consumer, dbSchema, orm, metrics } = options;
-  const topics = new Map(consumer.topics.map((t) => [t.name, t]));
   const record = `insert into "${dbSchema}".processed_event (consumer, event_id) select ?, unnest(?::uuid[]) on conflict do nothing returning event_id`;
 
-  const valid = (carried: CarriedEvent, stream: string): EventEnvelope => {
-    const { event, streamId } = carried;
-    if (typeof event !== 'object' || event === null) {
-      throw new UnrecoverableError(`stream entry ${streamId} of ${stream} is not a JSON event`);
-    }
-    const topic = topics.get(event.topic);
-    if (!topic) {
-      throw new UnrecoverableError(
-        `event ${event.id} is on topic ${event.topic}, which ${consumer.name} does not consume`,
-      );
-    }
-    const problems = topic.problems(event);
-    if (problems.length > 0) {
-      throw new UnrecoverableError(
-        `event ${streamId} refused by ${topic.name}'s schema: ${problems.map((p) => `${p.path} ${p.reason}`).join('; ')}`,
-      );
-    }
-    return event;
-  };
-
-  /** Records and applies the events not yet recorded, in one transaction; returns those it applied. */
   // Event ids passed the envelope's schema (lower-case UUIDs), so their array literal needs no quoting.
   const apply = (events: readonly EventEnvelope[], jobId: string): Promise<EventEnvelope[]> =>
     orm.em.fork().transactional(async (em: EntityManager) => {
@@ -133,7 +111,10 @@ export function eventApplier(
   };
 
   return async (job) => {
-    const events = job.data.events.map((carried) => valid(carried, job.data.stream));
+    // The reader checked every entry against its topic's schema; a refused one travels alone, with why.
+    const refused = job.data.events.find((carried) => carried.refused !== undefined)?.refused;
+    if (refused !== undefined) throw new UnrecoverableError(refused);
+    const events = job.data.events.map((carried) => carried.event as EventEnvelope);
     const jobId = String(job.id ?? '');
     try {
       return counted(events, await apply(events, jobId));

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EventEnvelope } from '@ecp/events/event';
+import type { Topic } from '@ecp/events/topic';
 import { consumerEpoch, consumerKeys } from '@ecp/jobs/consumer-registry';
 import type { ConsumerDefinition } from '@ecp/jobs/job-definition';
 import { consumerJobId, jobsOptions } from '@ecp/jobs/job-options';
@@ -8,13 +9,16 @@ import type { Logger } from '@ecp/logging/logger';
 import type { JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { WorkMetrics } from '../host/work-metrics';
+import { refusal } from './event-check';
 import { entityKey, partitionOf } from './partition';
 
 /** One stream entry as a consumer's job carries it: the event, and where it was. */
 export interface CarriedEvent {
   streamId: string;
-  /** The envelope, or the entry's raw text when it is not JSON (the job then fails as invalid). */
+  /** The envelope, or the entry's raw text when it is not JSON. */
   event: EventEnvelope | string;
+  /** Why the entry is not one of the consumer's events (its job then fails at once); absent when it is. */
+  refused?: string;
 }
 
 /**
@@ -65,7 +69,10 @@ export class StreamReader {
   /** Whether entries already delivered to this reader may be unacknowledged (after leadership or a failure). */
   private ownPending = true;
 
+  private readonly topics: ReadonlyMap<string, Topic>;
+
   constructor(private readonly options: StreamReaderOptions) {
+    this.topics = new Map(options.consumer.topics.map((t) => [t.name, t]));
     this.lease = consumerKeys(options.queuePrefix).leader(options.consumer.name);
   }
 
@@ -192,8 +199,8 @@ export class StreamReader {
    * Queues the entries' jobs, then acknowledges them. Consecutive valid events of a partition share a
    * job (up to `jobEvents`), whose id is derived from the consumer, the epoch and its first event: the
    * same entries handed again after a crash (XAUTOCLAIM returns them in the same order) make the same
-   * jobs, which BullMQ does not add twice. An event that fails its topic's schema gets a job of its own,
-   * which fails at once.
+   * jobs, which BullMQ does not add twice. Each entry is checked here, once: one that is not a valid
+   * event of the consumer gets a job of its own, carrying the reason, which fails at once.
    */
   private async hand(stream: string, entries: [string, string[]][]): Promise<void> {
     if (entries.length === 0) return;
@@ -201,7 +208,6 @@ export class StreamReader {
     const epoch = await consumerEpoch(redis, queuePrefix, consumer.name);
     const options: JobsOptions = jobsOptions(consumer.retry, consumer.retention);
     const perJob = this.options.jobEvents ?? 100;
-    const topics = new Map(consumer.topics.map((t) => [t.name, t]));
     const byPartition = new Map<number, { name: string; data: EventJobData; opts: JobsOptions }[]>();
     const add = (partition: number, carried: CarriedEvent, id: string, alone: boolean) => {
       const list = byPartition.get(partition) ?? [];
@@ -223,11 +229,11 @@ export class StreamReader {
       try {
         event = JSON.parse(raw) as EventEnvelope;
       } catch {}
-      const topic = event && typeof event === 'object' ? topics.get(event.topic) : undefined;
-      if (!event || !topic || topic.problems(event).length > 0) {
+      const refused = refusal(event, { stream, streamId, consumer: consumer.name, topics: this.topics });
+      if (!event || refused) {
         add(
           partitionOf(stream, queues.length),
-          { streamId, event: event ?? raw },
+          { streamId, event: event ?? raw, refused },
           `${stream}.${streamId}`,
           true,
         );
