@@ -1,6 +1,5 @@
 import { DECISION_KIND } from '@ecp/ledger-format/decision-entry';
 import type { EntryKind, IdempotencyStore } from '../entries/entry-kind';
-import { keyOf } from '../entries/entry-kind';
 import { DECISION_RECORDED } from './ledger.topics';
 import { type DecisionRow, ledgerStore } from './ledger-store';
 
@@ -19,9 +18,10 @@ const decisionIdempotency: IdempotencyStore = {
       db,
       keys.map((k) => ({ agentId: k.owner, idempotencyKey: k.key })),
     );
+    // Keyed by `keyOf` already: only the entry's place is kept.
     return new Map(
-      [...recorded.values()].map((r) => [
-        keyOf({ owner: r.agentId, key: r.idempotencyKey }),
+      [...recorded].map(([k, r]) => [
+        k,
         { index: r.index, leafHash: r.leafHash, treeSize: r.treeSize, recordId: r.id },
       ]),
     );

@@ -69,6 +69,11 @@ export interface LedgerLogOptions {
   onEvents?: () => void;
 }
 
+/** A key as a batch knows it: the store's name before the store's own key, so two stores never collide. */
+function batchKey(store: IdempotencyStore, key: string): string {
+  return `${store.name}\n${key}`;
+}
+
 /**
  * The Transparency Ledger's append path. Appends from all concurrent requests queue here and are
  * written in batches, one transaction each (group commit), under one tree-state lock shared by every
@@ -195,7 +200,7 @@ export class LedgerLog {
     let next = this.frontier.size;
     for (const { request, trace } of batch) {
       const key = request.idempotency
-        ? `${request.kind.idempotency.name}\n${keyOf(request.idempotency)}`
+        ? batchKey(request.kind.idempotency, keyOf(request.idempotency))
         : undefined;
       const earlier = key ? recorded.get(key) : undefined;
       if (earlier) {
@@ -229,7 +234,9 @@ export class LedgerLog {
       byKind.set(request.kind, ofKind);
       if (request.idempotency) {
         const store = request.kind.idempotency;
-        keys.set(store, [...(keys.get(store) ?? []), { ...request.idempotency, index }]);
+        let rows = keys.get(store);
+        if (!rows) keys.set(store, (rows = []));
+        rows.push({ ...request.idempotency, index });
       }
       if (key) inBatch.set(key, results.length);
       results.push({ index, leafHash: hash, treeSize: 0n, replayed: false, canonicalJson: json });
@@ -259,11 +266,13 @@ export class LedgerLog {
     for (const { request } of batch) {
       if (!request.idempotency) continue;
       const store = request.kind.idempotency;
-      wanted.set(store, [...(wanted.get(store) ?? []), request.idempotency]);
+      let keys = wanted.get(store);
+      if (!keys) wanted.set(store, (keys = []));
+      keys.push(request.idempotency);
     }
     const found = new Map<string, EarlierAppend>();
     for (const [store, keys] of wanted) {
-      for (const [key, earlier] of await store.lookup(db, keys)) found.set(`${store.name}\n${key}`, earlier);
+      for (const [key, earlier] of await store.lookup(db, keys)) found.set(batchKey(store, key), earlier);
     }
     return found;
   }

@@ -1,5 +1,6 @@
 import type { NodeId } from '@ecp/merkle/tree';
 import type { ClientBase } from 'pg';
+import { keyOf } from '../entries/entry-kind';
 
 /** One row of ledger.entry as the append path writes it. */
 export interface EntryRow {
@@ -25,10 +26,8 @@ export interface DecisionRow {
   recordedAt: string;
 }
 
-/** A decision already recorded under an agent's idempotency key. */
-export interface RecordedDecision {
-  agentId: string;
-  idempotencyKey: string;
+/** A decision already recorded under an agent's idempotency key: where its entry is. */
+export interface EarlierDecision {
   id: string;
   index: bigint;
   leafHash: Uint8Array;
@@ -136,12 +135,12 @@ export const ledgerStore = {
     );
   },
 
-  /** Decisions already recorded under these (agent, idempotency key) pairs. */
+  /** Decisions already recorded under these (agent, idempotency key) pairs, by `keyOf` their key. */
   async recordedDecisions(
     db: ClientBase,
     keys: readonly { agentId: string; idempotencyKey: string }[],
-  ): Promise<Map<string, RecordedDecision>> {
-    const found = new Map<string, RecordedDecision>();
+  ): Promise<Map<string, EarlierDecision>> {
+    const found = new Map<string, EarlierDecision>();
     if (keys.length === 0) return found;
     const { rows } = await db.query<{
       agent_id: string;
@@ -159,9 +158,7 @@ export const ledgerStore = {
       [keys.map((k) => k.agentId), keys.map((k) => k.idempotencyKey)],
     );
     for (const r of rows) {
-      found.set(idempotencyKeyOf(r.agent_id, r.idempotency_key), {
-        agentId: r.agent_id,
-        idempotencyKey: r.idempotency_key,
+      found.set(keyOf({ owner: r.agent_id, key: r.idempotency_key }), {
         id: r.id,
         index: BigInt(r.index),
         leafHash: new Uint8Array(r.leaf_hash),
@@ -207,8 +204,4 @@ export const ledgerStore = {
 
 export function nodeKey(level: number, index: bigint): string {
   return `${level}:${index}`;
-}
-
-export function idempotencyKeyOf(agentId: string, idempotencyKey: string): string {
-  return `${agentId}\n${idempotencyKey}`;
 }
