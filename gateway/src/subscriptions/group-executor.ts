@@ -16,8 +16,6 @@ export interface GroupExecutorOptions {
   executor: EventExecutor;
   metrics: SubscriptionMetrics;
   logger: Logger;
-  /** Builds the context entity fetches run with: the subscriber's identity, signed for subgraphs. */
-  contextFor: (principal: Principal) => GatewayContext;
   /** Bytes of rendered payloads a group keeps while several of its members are replayed. */
   replaySharedBytes?: number;
 }
@@ -60,11 +58,15 @@ export class GroupExecutor<Member extends { readonly state: MemberState }> {
 
   constructor(private readonly options: GroupExecutorOptions) {}
 
-  /** The group of this operation, these variables and this identity; made if there is none. */
+  /**
+   * The group of this operation, these variables and this identity; made if there is none, fetching
+   * with `context` (the subscriber's identity, signed for subgraphs).
+   */
   groupFor(
     planned: PlannedSubscription,
     variables: Record<string, unknown>,
     principal: Principal,
+    context: GatewayContext,
   ): SubscriptionGroup<Member> {
     const key = JSON.stringify([
       planned.topic,
@@ -79,7 +81,7 @@ export class GroupExecutor<Member extends { readonly state: MemberState }> {
     let group = this.groups.get(key);
     if (!group) {
       const matches = eventFilter(argumentValues(planned, variables));
-      group = new SubscriptionGroup(key, planned, variables, matches, this.options.contextFor(principal));
+      group = new SubscriptionGroup(key, planned, variables, matches, context);
       this.groups.set(key, group);
       this.options.metrics.groups.set(this.groups.size);
     }

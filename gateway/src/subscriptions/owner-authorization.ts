@@ -54,13 +54,7 @@ export class OwnerAuthorization implements SubscriptionAuthorization {
       query,
       variables: Object.fromEntries(used.filter((v) => v in variables).map((v) => [v, variables[v]])),
     };
-    const response = await owner.process({
-      kind: 'incoming operation',
-      request,
-      context,
-      // What @apollo/gateway would pass as the incoming request; the data source reads none of it.
-      incomingRequestContext: { request, context, logger: context.logger, metrics: {} },
-    } as never);
+    const response = await owner.process({ kind: 'incoming operation', request, context } as never);
     const errors = (response.errors ?? []) as readonly GraphQLFormattedError[];
     if (errors.length > 0) {
       throw new SubscriptionRefusedError(

@@ -6,42 +6,33 @@ import type { Redis } from 'ioredis';
 import type { WebSocket } from 'ws';
 import type { GatewayContext } from '../context';
 import type { EventExecutor } from './event-executor';
-import { GroupExecutor, type MemberState, type SubscriptionGroup } from './group-executor';
+import {
+  GroupExecutor,
+  type GroupExecutorOptions,
+  type MemberState,
+  type SubscriptionGroup,
+} from './group-executor';
 import type { SubscriptionAuthorization } from './owner-authorization';
 import type { ReplayTurn } from './replay-turns';
 import { StreamSource } from './stream-source';
-import { type SubscriberChannel, SubscriberChannels } from './subscriber-channel';
+import {
+  type SubscriberChannel,
+  SubscriberChannels,
+  type SubscriberChannelsOptions,
+} from './subscriber-channel';
 import type { SubscriptionMetrics } from './subscription-metrics';
 import type { PlannedSubscription } from './subscription-planner';
-import { SubscriptionPolicy } from './subscription-policy';
+import { SubscriptionPolicy, type SubscriptionPolicyOptions } from './subscription-policy';
 import type { StreamEvent } from './topic-reader';
 
-export interface HubOptions {
-  redis: Redis;
-  streamPrefix: string;
-  executor: EventExecutor;
+export interface HubOptions
+  extends SubscriptionPolicyOptions,
+    GroupExecutorOptions,
+    SubscriberChannelsOptions {
   /** Whether a subscription may start: asked of the subgraph that owns its field. */
   authorization: SubscriptionAuthorization;
-  metrics: SubscriptionMetrics;
-  logger: Logger;
   /** Builds the context subgraph fetches run with: the subscriber's identity, signed for subgraphs. */
   contextFor: (principal: Principal) => GatewayContext;
-  /** Bytes a socket may hold unsent before its messages queue up here instead. */
-  highWaterBytes?: number;
-  /** Messages a subscriber may have queued; past it the oldest are dropped. */
-  maxQueue?: number;
-  /** How long a subscriber may stay behind before it is disconnected. */
-  slowTimeoutMs?: number;
-  /** How many events behind the newest a resume cursor may be; further back it is refused. */
-  replayMaxEvents?: number;
-  /** Replays one principal may have running at once; more wait their turn. */
-  replayConcurrency?: number;
-  /** Replays of one principal that may wait for a turn; beyond them a resume is refused. */
-  replayWaiting?: number;
-  /** Events per second a replay is sent at, after a first second's worth at once. */
-  replayEventsPerSecond?: number;
-  /** Bytes of rendered payloads a group keeps while several of its members are replayed. */
-  replaySharedBytes?: number;
 }
 
 export interface SubscribeRequest {
@@ -56,8 +47,9 @@ export interface SubscribeRequest {
 }
 
 /**
- * Delivers events to subscribers, joining the parts that each do one job: the policy says whether a
- * subscription may start and bounds its replay (`subscription-policy.ts`), the stream source reads the
+ * Delivers events to subscribers, joining the parts that each do one job: the subgraph that owns the
+ * field says whether a subscription may start (`owner-authorization.ts`), the policy bounds its replay
+ * (`subscription-policy.ts`), the stream source reads the
  * topics once per process, replays and de-duplicates (`stream-source.ts`), the group executor runs the
  * query plan once per event for each group of identical subscriptions (`group-executor.ts`), and each
  * subscriber's channel frames, queues and applies backpressure (`subscriber-channel.ts`).
@@ -88,7 +80,9 @@ export class SubscriptionHub {
    */
   async subscribe(request: SubscribeRequest): Promise<{ done: Promise<void>; stop: () => void }> {
     const { planned, variables, principal, cursor } = request;
-    await this.policy.authorize(planned, variables, principal);
+    // One context for the subscriber: the owner is asked with it, and a new group fetches with it.
+    const context = this.options.contextFor(principal);
+    await this.options.authorization.check(planned, variables, context);
     const turn = cursor === undefined ? undefined : await this.policy.admitReplay(planned, cursor, principal);
     try {
       await this.source.read(planned.topic);
@@ -97,7 +91,7 @@ export class SubscriptionHub {
       throw err;
     }
 
-    const group = this.groups.groupFor(planned, variables, principal);
+    const group = this.groups.groupFor(planned, variables, principal, context);
     const channel = this.channels.open(request.id, request.socket, planned.field);
     const subscriber = new Subscriber(channel, group, turn);
     group.members.add(subscriber);

@@ -2,8 +2,6 @@ import { streamKey } from '@ecp/events/event';
 import type { Principal } from '@ecp/identity/principal';
 import type { Logger } from '@ecp/logging/logger';
 import type { Redis } from 'ioredis';
-import type { GatewayContext } from '../context';
-import type { SubscriptionAuthorization } from './owner-authorization';
 import { Pace } from './replay-pace';
 import { type ReplayTurn, ReplayTurns } from './replay-turns';
 import { cursorRefusal, cursorRefusalError } from './replay-window';
@@ -13,9 +11,6 @@ import type { PlannedSubscription } from './subscription-planner';
 export interface SubscriptionPolicyOptions {
   redis: Redis;
   streamPrefix: string;
-  authorization: SubscriptionAuthorization;
-  /** Builds the context the authorization asks the owner with: the subscriber's identity, signed. */
-  contextFor: (principal: Principal) => GatewayContext;
   metrics: SubscriptionMetrics;
   logger: Logger;
   /** How many events behind the newest a resume cursor may be; further back it is refused. */
@@ -29,8 +24,7 @@ export interface SubscriptionPolicyOptions {
 }
 
 /**
- * What a subscription may do: whether it may start at all (asked of the subgraph that owns its field),
- * and the bounds on resuming, so that no subscribe message can make the gateway read, execute or send
+ * What a resuming subscription may make the gateway do: the bounds on resuming, so that no subscribe message can make the gateway read, execute or send
  * without end — how far back a cursor may be, how many replays a principal has running and waiting,
  * how fast a replay goes, and how many live events it may gather meanwhile.
  */
@@ -49,15 +43,6 @@ export class SubscriptionPolicy {
         metrics.replays.set({ state: 'waiting' }, this.turns.waiting);
       },
     );
-  }
-
-  /** Asks the subgraph that owns the field; throws its refusal. */
-  async authorize(
-    planned: PlannedSubscription,
-    variables: Record<string, unknown>,
-    principal: Principal,
-  ): Promise<void> {
-    await this.options.authorization.check(planned, variables, this.options.contextFor(principal));
   }
 
   /**
