@@ -66,8 +66,13 @@ export class Outbox {
   async write(target: OutboxTarget, events: readonly OutboxEvent[]): Promise<EventEnvelope[]> {
     if (events.length === 0) return [];
     const occurredAt = new Date().toISOString();
-    const envelopes = events.map((e) => this.envelope(e, occurredAt));
+    // The consumer's job continues this trace (`withTraceparent` in `@ecp/telemetry/trace-context`).
+    const active = currentTraceparent();
+    const envelopes = events.map((e) => this.envelope(e, occurredAt, e.trace ?? active));
     const { schema } = this.options;
+    // One statement: the rows, and the NOTIFY that PostgreSQL delivers to the relay at commit (a
+    // data-modifying WITH always runs, whatever the outer query reads).
+    const notify = `select pg_notify('ecp_outbox_${schema}', '')`;
     const rows = envelopes.map((e) => [e.id, e.topic, JSON.stringify(e)] as const);
     if (isEntityManager(target)) {
       if (!target.isInTransaction()) {
@@ -78,23 +83,21 @@ export class Outbox {
       const connection = target.getConnection();
       const ctx = target.getTransactionContext();
       await connection.execute(
-        `insert into "${schema}".outbox (event_id, topic, payload) values ${rows.map(() => '(?, ?, ?::jsonb)').join(', ')}`,
+        `with written as (insert into "${schema}".outbox (event_id, topic, payload) values ${rows.map(() => '(?, ?, ?::jsonb)').join(', ')}) ${notify}`,
         rows.flat(),
         'run',
         ctx,
       );
-      await connection.execute(`select pg_notify('ecp_outbox_${schema}', '')`, [], 'run', ctx);
     } else {
       await target.query(
-        `insert into "${schema}".outbox (event_id, topic, payload) select * from unnest($1::uuid[], $2::text[], $3::jsonb[])`,
+        `with written as (insert into "${schema}".outbox (event_id, topic, payload) select * from unnest($1::uuid[], $2::text[], $3::jsonb[])) ${notify}`,
         [rows.map((r) => r[0]), rows.map((r) => r[1]), rows.map((r) => r[2])],
       );
-      await target.query(`select pg_notify('ecp_outbox_${schema}', '')`);
     }
     return envelopes;
   }
 
-  private envelope(event: OutboxEvent, occurredAt: string): EventEnvelope {
+  private envelope(event: OutboxEvent, occurredAt: string, trace: string | undefined): EventEnvelope {
     const topic = this.topics.get(event.topic.name);
     if (!topic) {
       throw new EventSchemaError(event.topic.name, [
@@ -113,8 +116,6 @@ export class Outbox {
       version: topic.version,
       occurredAt,
     };
-    // The consumer's job continues this trace (`withTraceparent` in `@ecp/telemetry/trace-context`).
-    const trace = event.trace ?? currentTraceparent();
     if (trace) envelope.trace = trace;
     const problems = topic.problems(envelope);
     if (problems.length > 0) throw new EventSchemaError(topic.name, problems);
