@@ -61,9 +61,9 @@ function levelProblem(level: string, first: boolean): string | null {
   return null;
 }
 
-/** Whether `text` is a jurisdiction path. */
+/** Whether `text` is a jurisdiction path (the pattern agrees with `readJurisdiction`, without its reasons). */
 export function isJurisdiction(text: unknown): text is string {
-  return typeof text === 'string' && readJurisdiction(text).ok;
+  return typeof text === 'string' && JURISDICTION_PATTERN.test(text);
 }
 
 /** The levels of a jurisdiction path from the root down (`EU/DE` → `EU`, `DE`); throws on anything else. */
@@ -107,5 +107,8 @@ export function within(child: string, parent: string): boolean {
 
 /** Whether `child` lies within at least one of `parents`; never within an empty list. */
 export function withinAny(child: string, parents: readonly string[]): boolean {
-  return parents.some((parent) => within(child, parent));
+  if (!isJurisdiction(child)) return false;
+  return parents.some(
+    (parent) => isJurisdiction(parent) && (child === parent || child.startsWith(`${parent}${SEPARATOR}`)),
+  );
 }

@@ -193,6 +193,8 @@ class KindCheck {
   readonly problems: string[] = [];
   private readonly checked = new Map<string, number>();
   private readonly unknown = new Map<string, number>();
+  /** Read once: every `--schema` is registered before the check is made. */
+  private readonly known = new Set(knownEntryKinds());
 
   check(index: string, canonical: string): void {
     let entry: { kind?: unknown };
@@ -203,7 +205,7 @@ class KindCheck {
       return;
     }
     const kind = typeof entry.kind === 'string' ? entry.kind : '(no kind)';
-    if (!knownEntryKinds().includes(kind)) {
+    if (!this.known.has(kind)) {
       this.unknown.set(kind, (this.unknown.get(kind) ?? 0) + 1);
       return;
     }
