@@ -70,10 +70,11 @@ export function createHttpShell({ logger, metrics, readiness }: HttpAppOptions):
     res.setHeader(REQUEST_ID_HEADER, req.requestId);
     // Read before routing: mounted middleware sees a path relative to its mount point.
     const path = req.path;
-    const route = OPERATIONAL_PATHS.has(path) || path === '/graphql' ? path : 'other';
+    const operational = OPERATIONAL_PATHS.has(path);
+    const route = operational || path === '/graphql' ? path : 'other';
     // Probes and scrapes are not traced: they arrive every few seconds and say nothing about a request.
     const span =
-      OPERATIONAL_PATHS.has(path) || !tracingEnabled()
+      operational || !tracingEnabled()
         ? undefined
         : startRequestSpan(req.headers, `${req.method} ${route}`, {
             'http.request.method': req.method,
@@ -86,7 +87,7 @@ export function createHttpShell({ logger, metrics, readiness }: HttpAppOptions):
         { method: req.method, route, status_code: String(res.statusCode) },
         seconds,
       );
-      if (!OPERATIONAL_PATHS.has(path)) {
+      if (!operational) {
         req.log.info(
           {
             method: req.method,
@@ -98,7 +99,10 @@ export function createHttpShell({ logger, metrics, readiness }: HttpAppOptions):
           'request',
         );
       }
-      span?.end(res.statusCode, res.locals.errorCode ? { 'ecp.error_code': res.locals.errorCode } : {});
+      span?.end(
+        res.statusCode,
+        res.locals.errorCode ? { 'ecp.error_code': res.locals.errorCode } : undefined,
+      );
     });
     // A client that goes away before the answer is complete: the span ends with what was set so far.
     if (span) res.on('close', () => span.end(res.statusCode));
