@@ -1,11 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { ServiceUnavailableError } from '@ecp/errors/errors';
 import type { Principal } from '@ecp/identity/principal';
-import type { Logger } from '@ecp/logging/logger';
-import type { Redis } from 'ioredis';
 import type { WebSocket } from 'ws';
 import type { GatewayContext } from '../context';
-import type { EventExecutor } from './event-executor';
 import {
   GroupExecutor,
   type GroupExecutorOptions,
@@ -20,7 +17,6 @@ import {
   SubscriberChannels,
   type SubscriberChannelsOptions,
 } from './subscriber-channel';
-import type { SubscriptionMetrics } from './subscription-metrics';
 import type { PlannedSubscription } from './subscription-planner';
 import { SubscriptionPolicy, type SubscriptionPolicyOptions } from './subscription-policy';
 import type { StreamEvent } from './topic-reader';

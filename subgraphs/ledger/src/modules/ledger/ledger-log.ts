@@ -235,7 +235,10 @@ export class LedgerLog {
       if (request.idempotency) {
         const store = request.kind.idempotency;
         let rows = keys.get(store);
-        if (!rows) keys.set(store, (rows = []));
+        if (!rows) {
+          rows = [];
+          keys.set(store, rows);
+        }
         rows.push({ ...request.idempotency, index });
       }
       if (key) inBatch.set(key, results.length);
@@ -267,7 +270,10 @@ export class LedgerLog {
       if (!request.idempotency) continue;
       const store = request.kind.idempotency;
       let keys = wanted.get(store);
-      if (!keys) wanted.set(store, (keys = []));
+      if (!keys) {
+        keys = [];
+        wanted.set(store, keys);
+      }
       keys.push(request.idempotency);
     }
     const found = new Map<string, EarlierAppend>();
