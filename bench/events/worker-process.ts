@@ -5,6 +5,11 @@
  * no BullMQ. Prints `ready`, runs until SIGTERM.
  */
 import { createLogger } from '@ecp/logging/logger';
+import {
+  createServiceDirectory,
+  defaultSubgraphUrls,
+  subgraphUrlsOf,
+} from '@ecp/service-kit/service-directory';
 import { WorkHost } from '@ecp/workers/bench/work-host';
 import { Redis } from 'ioredis';
 import pg from 'pg';
@@ -77,6 +82,7 @@ if (env.MODE === 'loop') {
   process.exit(0);
 } else {
   const redis = new Redis(need('REDIS_URL'), { maxRetriesPerRequest: null });
+  const registry = new Registry();
   const host = new WorkHost({
     works: [benchWork(consumer)],
     databaseUrl: need('DATABASE_URL'),
@@ -84,7 +90,15 @@ if (env.MODE === 'loop') {
     queuePrefix: need('QUEUE_PREFIX'),
     streamPrefix: need('STREAM_PREFIX'),
     logger,
-    registry: new Registry(),
+    registry,
+    // The bench's consumer calls no subgraph.
+    services: createServiceDirectory({
+      service: 'workers',
+      identitySecret: 'bench',
+      urls: subgraphUrlsOf(defaultSubgraphUrls()),
+      registry,
+      logger,
+    }),
     partitions: Number(env.PARTITIONS ?? 8),
     jobEvents: Number(env.JOB_EVENTS ?? 100),
     dbPoolMax: Number(env.DB_POOL ?? 10),

@@ -4,12 +4,10 @@ import { fileURLToPath } from 'node:url';
 import { loadEnvOrExit } from '@ecp/config/env';
 import { flag, millis, port, positiveInt, redisUrl, secret, serviceCommon } from '@ecp/config/schemas';
 import { DEFAULT_STREAM_PREFIX } from '@ecp/events/event';
+import { subgraphUrlShape, subgraphUrlsOf } from '@ecp/service-kit/service-directory';
 import { z } from 'zod';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '../..');
-
-const subgraphUrl = (fallbackPort: number) =>
-  z.string().url().default(`http://127.0.0.1:${fallbackPort}/graphql`);
 
 export const gatewayEnvSchema = z
   .object({
@@ -18,10 +16,7 @@ export const gatewayEnvSchema = z
     PORT: port(4000),
     SUPERGRAPH_PATH: z.string().default(join(repoRoot, 'schema/supergraph.graphql')),
     DASHBOARD_DIR: z.string().default(join(repoRoot, 'dashboard-client/public')),
-    LEDGER_URL: subgraphUrl(4001),
-    ADVISORY_URL: subgraphUrl(4002),
-    LEARNING_CONSORTIUM_URL: subgraphUrl(4003),
-    OPERATIONS_URL: subgraphUrl(4004),
+    ...subgraphUrlShape,
     ECP_IDENTITY_SECRET: secret('ECP_IDENTITY_SECRET'),
     ECP_IDENTITY_SECRET_PREVIOUS: secret('ECP_IDENTITY_SECRET_PREVIOUS').optional(),
     ECP_TOKEN_SECRET: secret('ECP_TOKEN_SECRET'),

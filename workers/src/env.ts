@@ -2,6 +2,7 @@ import { loadEnvOrExit } from '@ecp/config/env';
 import { millis, port, positiveInt, postgresUrl, redisUrl, secret, serviceCommon } from '@ecp/config/schemas';
 import { DEFAULT_STREAM_PREFIX } from '@ecp/events/event';
 import { DEFAULT_QUEUE_PREFIX } from '@ecp/jobs/job-options';
+import { subgraphUrlShape } from '@ecp/service-kit/service-directory';
 import { z } from 'zod';
 
 export const workersEnvSchema = z.object({
@@ -23,8 +24,11 @@ export const workersEnvSchema = z.object({
   /** A job whose worker stops renewing its lock for this long has stalled and runs again. */
   JOB_LOCK_MS: millis(30_000),
   JOB_STALLED_INTERVAL_MS: millis(30_000),
-  /** The ledger, which says who holds an API key (the queues' admin pages are for ADMIN only). */
-  LEDGER_URL: z.string().url().default('http://127.0.0.1:4001/graphql'),
+  /**
+   * The subgraphs, which jobs call as the workers' service identity; the ledger also says who holds an
+   * API key (the queues' admin pages are for ADMIN only).
+   */
+  ...subgraphUrlShape,
   ECP_IDENTITY_SECRET: secret('ECP_IDENTITY_SECRET'),
   ECP_TOKEN_SECRET: secret('ECP_TOKEN_SECRET'),
   ECP_TOKEN_SECRET_PREVIOUS: secret('ECP_TOKEN_SECRET_PREVIOUS').optional(),

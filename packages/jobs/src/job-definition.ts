@@ -2,6 +2,7 @@ import type { EventEnvelope } from '@ecp/events/event';
 import type { Outbox } from '@ecp/events/outbox';
 import type { Topic } from '@ecp/events/topic';
 import type { Logger } from '@ecp/logging/logger';
+import type { ServiceDirectory } from '@ecp/service-kit/service-directory';
 import type { EntityManager, MikroORM, Options } from '@mikro-orm/postgresql';
 import type { z } from 'zod';
 
@@ -31,6 +32,8 @@ export interface JobContext {
   orm: MikroORM;
   /** The subgraph's outbox, when it publishes topics, for events written in the job's transaction. */
   outbox: Outbox | undefined;
+  /** Clients of the subgraphs, calling as the workers' service identity. */
+  services: ServiceDirectory;
   logger: Logger;
   job: { id: string; queue: string; attempt: number };
 }
@@ -64,6 +67,8 @@ export interface ConsumerContext {
   em: EntityManager;
   /** The owning subgraph's outbox, for events the effect causes (written in the same transaction). */
   outbox: Outbox | undefined;
+  /** Clients of the subgraphs, calling as the workers' service identity. */
+  services: ServiceDirectory;
   logger: Logger;
 }
 

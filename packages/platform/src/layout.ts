@@ -44,13 +44,20 @@ export function platformLayout(options: {
     APOLLO_TELEMETRY_DISABLED: 'true',
     ...extraEnv,
   };
+  const url = (port: number) => `http://${host}:${port}/graphql`;
+  // Every process that calls a subgraph (the gateway, the workers, the subgraphs themselves) knows them all.
+  const subgraphUrls = {
+    LEDGER_URL: url(ports.ledger),
+    ADVISORY_URL: url(ports.advisory),
+    LEARNING_CONSORTIUM_URL: url(ports.learningConsortium),
+    OPERATIONS_URL: url(ports.operations),
+  };
   const subgraph = (name: string, port: number): ServiceSpec => ({
     name,
     entry: join(repoRoot, 'subgraphs', name, 'src/main.ts'),
     port,
-    env: { ...common, DATABASE_URL: databaseUrl, REDIS_URL: redisUrl },
+    env: { ...common, ...subgraphUrls, DATABASE_URL: databaseUrl, REDIS_URL: redisUrl },
   });
-  const url = (port: number) => `http://${host}:${port}/graphql`;
   return {
     subgraphs: [
       {
@@ -74,10 +81,7 @@ export function platformLayout(options: {
           ...common,
           ECP_TOKEN_SECRET: secrets.tokenSecret,
           REDIS_URL: redisUrl,
-          LEDGER_URL: url(ports.ledger),
-          ADVISORY_URL: url(ports.advisory),
-          LEARNING_CONSORTIUM_URL: url(ports.learningConsortium),
-          OPERATIONS_URL: url(ports.operations),
+          ...subgraphUrls,
         },
       },
       {
@@ -89,7 +93,7 @@ export function platformLayout(options: {
           REDIS_URL: redisUrl,
           DATABASE_URL: databaseUrl,
           ECP_TOKEN_SECRET: secrets.tokenSecret,
-          LEDGER_URL: url(ports.ledger),
+          ...subgraphUrls,
         },
       },
     ],

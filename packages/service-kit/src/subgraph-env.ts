@@ -1,6 +1,7 @@
 import { port, postgresUrl, redisUrl, secret, serviceCommon } from '@ecp/config/schemas';
 import { DEFAULT_STREAM_PREFIX } from '@ecp/events/event';
 import { z } from 'zod';
+import { subgraphUrlShape } from './service-directory';
 
 /** The environment every subgraph reads; each subgraph's env.ts extends it with its own options. */
 export const subgraphEnvShape = (defaultPort: number) => ({
@@ -18,6 +19,8 @@ export const subgraphEnvShape = (defaultPort: number) => ({
   EVENT_STREAM_PREFIX: z.string().min(1).default(DEFAULT_STREAM_PREFIX),
   /** Events kept per stream (approximately): how far back subscribers and consumers can go. */
   EVENT_STREAM_MAX_LENGTH: z.coerce.number().int().min(100).default(100_000),
+  /** The other subgraphs, for the calls this one makes to them (the service client). */
+  ...subgraphUrlShape,
 });
 
 /** What every subgraph's configuration holds, whatever it adds. */

@@ -13,6 +13,7 @@ import { Redis } from 'ioredis';
 import type { HttpShell } from './http-app';
 import { createMetrics, type ServiceMetrics } from './metrics';
 import { drainGraceMs } from './server-drain';
+import { createServiceDirectory, type ServiceDirectory, subgraphUrlsOf } from './service-directory';
 import { identitySecrets, type SubgraphConfig } from './subgraph-env';
 import { createSubgraphServer, type RequestScope } from './subgraph-server';
 
@@ -46,6 +47,8 @@ export interface SubgraphPlatform {
   outbox: Outbox | undefined;
   /** Asks the relay to publish now (optional: a commit's NOTIFY wakes it anyway). */
   publishEvents(): void;
+  /** Clients of the other subgraphs, calling as this subgraph's service identity. */
+  services: ServiceDirectory;
 }
 
 export interface BuiltSubgraph {
@@ -77,12 +80,20 @@ export async function buildSubgraph<C extends BaseContext & { logger: Logger }>(
     sessionRole: definition.sessionRole,
   });
   const events = definition.events ? await startEvents(definition, config, logger) : undefined;
+  const services = createServiceDirectory({
+    service: definition.name,
+    identitySecret: config.ECP_IDENTITY_SECRET,
+    urls: subgraphUrlsOf(config),
+    registry: metrics.registry,
+    logger,
+  });
   const platform: SubgraphPlatform = {
     orm,
     logger,
     metrics,
     outbox: events?.outbox,
     publishEvents: () => events?.relay.kick(),
+    services,
   };
   const teardown = definition.setup ? await definition.setup(platform) : async () => {};
   const { http, apollo } = await createSubgraphServer<C>({
@@ -106,6 +117,7 @@ export async function buildSubgraph<C extends BaseContext & { logger: Logger }>(
       await http.drain(drainGraceMs(config.SHUTDOWN_DEADLINE_MS));
       await apollo.stop();
       await teardown();
+      await services.close();
       await events?.stop();
       await orm.close();
     },

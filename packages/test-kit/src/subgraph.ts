@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { BaseContext } from '@apollo/server';
 import { createLogger, type Logger } from '@ecp/logging/logger';
+import { defaultSubgraphUrls } from '@ecp/service-kit/service-directory';
 import type { SubgraphConfig } from '@ecp/service-kit/subgraph-env';
 import {
   type BuiltSubgraph,
@@ -39,6 +40,8 @@ export function testSubgraphConfig(databaseUrl: string): SubgraphConfig {
     LOG_LEVEL: 'silent',
     LOG_FORMAT: 'json',
     SHUTDOWN_DEADLINE_MS: 1000,
+    // Nowhere a test runs: a test whose subgraph calls another points these at the one it started.
+    ...defaultSubgraphUrls(),
   };
 }
 

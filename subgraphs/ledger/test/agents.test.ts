@@ -5,6 +5,7 @@ import { IDENTITY_HEADER, signIdentity } from '@ecp/identity/identity-header';
 import { type Principal, servicePrincipal } from '@ecp/identity/principal';
 import { createLogger } from '@ecp/logging/logger';
 import { committedSubgraphSdl, subgraphSdl } from '@ecp/service-kit/print-sdl';
+import { defaultSubgraphUrls } from '@ecp/service-kit/service-directory';
 import { type BuiltSubgraph, buildSubgraph } from '@ecp/service-kit/subgraph-runtime';
 import { createTestDatabase, type TestDatabase } from '@ecp/test-kit/database';
 import { testEnv } from '@ecp/test-kit/env';
@@ -33,6 +34,7 @@ let admin: Principal;
 let adminKey: string;
 
 const config: LedgerConfig = {
+  ...defaultSubgraphUrls(),
   HOST: '127.0.0.1',
   PORT: 0,
   DATABASE_URL: '',

@@ -2,6 +2,7 @@ import type { EventEnvelope } from '@ecp/events/event';
 import type { Outbox } from '@ecp/events/outbox';
 import type { ConsumerDefinition } from '@ecp/jobs/job-definition';
 import type { Logger } from '@ecp/logging/logger';
+import type { ServiceDirectory } from '@ecp/service-kit/service-directory';
 import { withTraceparent } from '@ecp/telemetry/trace-context';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { type Job, UnrecoverableError } from 'bullmq';
@@ -14,6 +15,7 @@ export interface EventApplierOptions {
   dbSchema: string;
   orm: MikroORM;
   outbox: Outbox | undefined;
+  services: ServiceDirectory;
   logger: Logger;
   metrics: WorkMetrics;
 }
@@ -86,6 +88,7 @@ export function eventApplier(
             consumer.handle(event, {
               em,
               outbox: options.outbox,
+              services: options.services,
               logger: options.logger.child({
                 consumer: consumer.name,
                 eventId: event.id,

@@ -5,6 +5,7 @@ import { type ConsumerDescriptor, consumerStatus, registerConsumer } from '@ecp/
 import { type JobDefinition, type SubgraphWork, workProblems } from '@ecp/jobs/job-definition';
 import { consumerQueueName, jobsOptions } from '@ecp/jobs/job-options';
 import type { Logger } from '@ecp/logging/logger';
+import type { ServiceDirectory } from '@ecp/service-kit/service-directory';
 import { type Job, Queue, UnrecoverableError, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
@@ -22,6 +23,8 @@ export interface WorkHostOptions {
   streamPrefix: string;
   logger: Logger;
   registry: Registry;
+  /** Clients of the subgraphs, which jobs and effects call as the workers' service identity. */
+  services: ServiceDirectory;
   /** Queues per consumer: events of one key go to one of them, applied one at a time in order. */
   partitions?: number;
   lockDurationMs?: number;
@@ -127,6 +130,7 @@ export class WorkHost {
           return job.process(parsed.data, {
             orm: hosted.orm,
             outbox: hosted.outbox,
+            services: this.options.services,
             logger: logger.child({ jobId: bullJob.id }),
             job: { id: String(bullJob.id), queue: job.queue, attempt: bullJob.attemptsMade + 1 },
           });
@@ -159,6 +163,7 @@ export class WorkHost {
       dbSchema: hosted.work.dbSchema,
       orm: hosted.orm,
       outbox: hosted.outbox,
+      services: options.services,
       logger: options.logger,
       metrics: this.metrics,
     });
