@@ -160,19 +160,25 @@ function argumentValues(
 }
 
 /**
- * Which events a group executes, decided at the gateway on the event's attributes without fetching
- * anything: each field of a `filter` argument must equal the attribute of the same name;
- * `…After`/`…Before` bound the time the change was committed. This narrows, it never authorizes: who
- * may subscribe with which filter is the owning subgraph's rule, asked before the subscription joins.
+ * Which events a group executes, decided at the gateway on the event without fetching anything: each
+ * field of a `filter` argument must equal the attribute of the same name; `…After`/`…Before` bound the
+ * time the change was committed; `min…` is a lower bound on the numeric attribute it names
+ * (`minScore` → `score`). Any other argument names a field of the entity's key (`pollUpdated(id:)`
+ * follows one poll). This narrows, it never authorizes: who may subscribe with which arguments is the
+ * owning subgraph's rule, asked before the subscription joins.
  */
 function eventFilter(args: Record<string, unknown>): (event: EventEnvelope) => boolean {
-  const filter = (args.filter ?? {}) as Record<string, unknown>;
-  const checks = Object.entries(filter)
-    .filter(([, v]) => v !== null && v !== undefined)
-    .map(([name, value]): ((e: EventEnvelope) => boolean) => {
-      if (name.endsWith('After')) return (e) => Date.parse(e.occurredAt) >= Date.parse(String(value));
-      if (name.endsWith('Before')) return (e) => Date.parse(e.occurredAt) < Date.parse(String(value));
-      return (e) => e.attributes[name] === String(value);
-    });
+  const { filter = {}, ...keyArgs } = args as { filter?: Record<string, unknown> | null };
+  const given = (o: Record<string, unknown>) => Object.entries(o).filter(([, v]) => v !== null && v !== undefined);
+  const checks = given(filter ?? {}).map(([name, value]): ((e: EventEnvelope) => boolean) => {
+    if (name.endsWith('After')) return (e) => Date.parse(e.occurredAt) >= Date.parse(String(value));
+    if (name.endsWith('Before')) return (e) => Date.parse(e.occurredAt) < Date.parse(String(value));
+    if (/^min[A-Z]/.test(name)) {
+      const attribute = name[3]!.toLowerCase() + name.slice(4);
+      return (e) => Number(e.attributes[attribute]) >= Number(value);
+    }
+    return (e) => e.attributes[name] === String(value);
+  });
+  for (const [name, value] of given(keyArgs)) checks.push((e) => e.key[name] === String(value));
   return (event) => checks.every((check) => check(event));
 }

@@ -4,6 +4,7 @@ import { createLedgerContext, type LedgerContext } from './context';
 import type { LedgerConfig } from './env';
 import { mountApiKeyLookup } from './modules/api-keys/api-key-lookup.route';
 import { type EntryKind, EntryKinds } from './modules/entries/entry-kind';
+import { pollResultKind } from './modules/entries/poll-result.kind';
 import { decisionKind } from './modules/ledger/decision.kind';
 import { LEDGER_TOPICS } from './modules/ledger/ledger.topics';
 import { LedgerLog } from './modules/ledger/ledger-log';
@@ -18,7 +19,7 @@ export { LEDGER_ENTITIES, LEDGER_SERVICE_ROLE } from './storage';
  * The entry kinds the ledger accepts. Each feature that records what it did adds its kind here (its
  * schema in `schema/ledger/`, registered with `serviceEntryKind`); decisions are recorded by agents.
  */
-export const LEDGER_ENTRY_KINDS: readonly EntryKind<never>[] = [decisionKind];
+export const LEDGER_ENTRY_KINDS: readonly EntryKind<never>[] = [decisionKind, pollResultKind];
 
 export interface LedgerOptions {
   /** Further kinds to accept beside the platform's (a test's own kinds). */
