@@ -86,10 +86,5 @@ export function loadGatewayConfig(): GatewayConfig {
 
 /** Subgraph name (as in the supergraph) → configured URL. */
 export function subgraphUrls(config: GatewayConfig): Record<string, string> {
-  return {
-    ledger: config.LEDGER_URL,
-    advisory: config.ADVISORY_URL,
-    'learning-consortium': config.LEARNING_CONSORTIUM_URL,
-    operations: config.OPERATIONS_URL,
-  };
+  return subgraphUrlsOf(config);
 }

@@ -75,7 +75,7 @@ export class Migration20261202090000_advice extends Migration {
         check ((status = 'OPEN') = (closed_at is null)),
         check (quorum <= cardinality(eligible_voters))
       );`);
-    this.addSql('create index poll_open_idx on advisory.poll (closes_at) where status = \'OPEN\';');
+    this.addSql("create index poll_open_idx on advisory.poll (closes_at) where status = 'OPEN';");
     this.addSql('create index poll_list_idx on advisory.poll (created_at desc, id);');
     this.addSql(
       "create index poll_unrecorded_idx on advisory.poll (closed_at) where status = 'CLOSED' and ledger_index is null;",

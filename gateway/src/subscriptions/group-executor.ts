@@ -169,7 +169,8 @@ function argumentValues(
  */
 function eventFilter(args: Record<string, unknown>): (event: EventEnvelope) => boolean {
   const { filter = {}, ...keyArgs } = args as { filter?: Record<string, unknown> | null };
-  const given = (o: Record<string, unknown>) => Object.entries(o).filter(([, v]) => v !== null && v !== undefined);
+  const given = (o: Record<string, unknown>) =>
+    Object.entries(o).filter(([, v]) => v !== null && v !== undefined);
   const checks = given(filter ?? {}).map(([name, value]): ((e: EventEnvelope) => boolean) => {
     if (name.endsWith('After')) return (e) => Date.parse(e.occurredAt) >= Date.parse(String(value));
     if (name.endsWith('Before')) return (e) => Date.parse(e.occurredAt) < Date.parse(String(value));

@@ -30,7 +30,11 @@ export function voteSigningMessage(vote: VoteStatement): Uint8Array {
 }
 
 /** Checks an Ed25519 signature (RFC 8032, strict; canonical base64 of 64 bytes) over a vote's message. */
-export function verifyVoteSignature(vote: VoteStatement, signatureBase64: string, publicKey: Uint8Array): boolean {
+export function verifyVoteSignature(
+  vote: VoteStatement,
+  signatureBase64: string,
+  publicKey: Uint8Array,
+): boolean {
   let signature: Uint8Array;
   try {
     signature = decodeSignature(signatureBase64);

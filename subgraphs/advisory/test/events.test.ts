@@ -35,7 +35,10 @@ let redis: Redis;
 
 beforeAll(async () => {
   sg = await startSubgraph(
-    () => ({ ...advisorySubgraph(), events: { topics: [PROBES] } }),
+    () => ({
+      ...advisorySubgraph({ redisUrl: testEnv.redisUrl, queuePrefix: `${prefix}q` }),
+      events: { topics: [PROBES] },
+    }),
     (url) => ({ ...testSubgraphConfig(url), EVENT_STREAM_PREFIX: prefix }),
   );
   redis = new Redis(testEnv.redisUrl);

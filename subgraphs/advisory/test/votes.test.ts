@@ -1,6 +1,7 @@
 import { newId } from '@ecp/db/ids';
 import type { Principal } from '@ecp/identity/principal';
 import { committedSubgraphSdl, subgraphSdl } from '@ecp/service-kit/print-sdl';
+import { testEnv } from '@ecp/test-kit/env';
 import { errorCode, graphql } from '@ecp/test-kit/http';
 import { type SubgraphUnderTest, startSubgraph } from '@ecp/test-kit/subgraph';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,15 +28,34 @@ const VOTES = `query ($r: [_Any!]!, $after: String, $first: Int, $last: Int, $be
 }`;
 
 beforeAll(async () => {
-  sg = await startSubgraph(() => advisorySubgraph());
-  // Five votes a minute apart, the newest last.
+  sg = await startSubgraph(() =>
+    advisorySubgraph({ redisUrl: testEnv.redisUrl, queuePrefix: `ecp:test:${newId()}:q` }),
+  );
+  // Five votes a minute apart in five polls, the newest last.
   for (let i = 0; i < 5; i++) {
+    const pollId = newId();
+    await sg
+      .em()
+      .getConnection()
+      .execute(
+        `insert into advisory.poll (id, opened_by, jurisdiction, question, options, eligible_voters, eligible_by, quorum, weighting, closes_at)
+         values (?, ?, 'EU', 'q', ?, ?, 'LIST', 1, 'EQUAL', now() + interval '1 day')`,
+        [
+          pollId,
+          newId(),
+          JSON.stringify([
+            { id: `option-${i}`, description: '' },
+            { id: 'other', description: '' },
+          ]),
+          `{${voter}}`,
+        ],
+      );
     await sg
       .em()
       .getConnection()
       .execute(
         "insert into advisory.vote (id, poll_id, agent_id, option, confidence, cast_at) values (?, ?, ?, ?, ?, now() - (? * interval '1 minute'))",
-        [newId(), newId(), voter, `option-${i}`, i / 10, 5 - i],
+        [newId(), pollId, voter, `option-${i}`, i / 10, 5 - i],
       );
   }
 });

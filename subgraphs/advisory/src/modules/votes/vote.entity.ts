@@ -12,6 +12,9 @@ export const VoteEntity = defineEntity({
     confidence: p.float().columnType('double precision'),
     rationale: p.text().default(''),
     castAt: p.datetime().columnType('timestamptz').defaultRaw('now()'),
+    /** The voter's key and Ed25519 signature over the vote (`voteSigningMessage`), when signed. */
+    signatureKeyId: p.uuid().nullable(),
+    signature: p.text().nullable(),
   }),
 });
 

@@ -15,8 +15,26 @@ export const VoteRef = builder.objectRef<Vote>('Vote').implement({
     }),
     rationale: t.exposeString('rationale', { description: 'Why the voter chose it.' }),
     castAt: t.field({ type: 'DateTime', description: 'When the vote was cast.', resolve: (v) => v.castAt }),
+    signatureKeyId: t.id({
+      nullable: true,
+      description: 'The voter’s key whose Ed25519 signature over the vote was verified; null when unsigned.',
+      resolve: (v) => v.signatureKeyId ?? null,
+    }),
+    signature: t.string({
+      nullable: true,
+      description:
+        'The signature (base64) over the RFC 8785 canonical form of {kind: "ecp.vote/v1", pollId, agentId, option, confidence, rationale}.',
+      resolve: (v) => v.signature ?? null,
+    }),
+    agentId: t.exposeID('agentId', { description: 'The voter.' }),
   }),
 });
+
+/** One connection type for votes, wherever they are listed (an agent's, a poll's). */
+export const VoteConnectionRef = builder.connectionObject(
+  { type: VoteRef, name: 'VoteConnection', description: 'A page of votes.' },
+  { name: 'VoteEdge', description: 'A vote and its cursor.' },
+);
 
 /** The advisory subgraph's view of an agent: the votes it has cast. */
 export const AgentRef = builder.externalRef('Agent', builder.selection<{ id: string }>('id')).implement({
@@ -37,8 +55,7 @@ export const AgentRef = builder.externalRef('Agent', builder.selection<{ id: str
             ),
           ),
       },
-      { name: 'VoteConnection', description: 'A page of votes.' },
-      { name: 'VoteEdge', description: 'A vote and its cursor.' },
+      VoteConnectionRef,
     ),
   }),
 });

@@ -99,11 +99,18 @@ builder.queryFields((t) => ({
       type: AgentRef,
       description:
         'Every registered agent and person, oldest first (Relay connection). Needs ANALYST, OPERATOR or ADMIN.',
+      args: {
+        actingIn: t.arg.string({
+          required: false,
+          description:
+            'Only software agents (role AGENT) that may act in this jurisdiction: registered for it or for one above it.',
+        }),
+      },
       resolve: (_root, args, ctx) =>
         withPagingErrors(() =>
           resolveCursorConnection(
             { args, toCursor: (agent: Agent) => AgentService.cursorOf(agent), defaultSize: 20, maxSize: 100 },
-            (page: ResolveCursorConnectionArgs) => ctx.agents.list(page),
+            (page: ResolveCursorConnectionArgs) => ctx.agents.list(page, { actingIn: args.actingIn }),
           ),
         ),
     },

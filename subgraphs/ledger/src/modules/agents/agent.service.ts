@@ -2,7 +2,7 @@ import { isUuid, newId } from '@ecp/db/ids';
 import { BadUserInputError, ForbiddenError, NotFoundError, UnauthenticatedError } from '@ecp/errors/errors';
 import { AccessTokenError, type IssuedToken, issueAccessToken } from '@ecp/identity/access-token';
 import { hasRole, type Principal, ROLES, type Role } from '@ecp/identity/principal';
-import { readJurisdiction } from '@ecp/jurisdictions/jurisdiction';
+import { ancestors, isJurisdiction, readJurisdiction } from '@ecp/jurisdictions/jurisdiction';
 import type { Logger } from '@ecp/logging/logger';
 import { type KeysetPage, timeIdCursor, timeIdKeyset } from '@ecp/service-kit/keyset';
 import type { EntityManager } from '@mikro-orm/postgresql';
@@ -95,11 +95,25 @@ export class AgentService {
    * One page of agents in registration order, by keyset: rows after `after` and before `before`,
    * `limit` of them, walking backwards when `inverted` (for `last`). Analysts, operators and admins only.
    */
-  async list(page: KeysetPage): Promise<Agent[]> {
-    if (!hasRole(this.deps.principal, 'ANALYST', 'OPERATOR', 'ADMIN')) {
+  async list(page: KeysetPage, filter: { actingIn?: string | null } = {}): Promise<Agent[]> {
+    const { principal } = this.deps;
+    // ECP's services list agents too: the advisory service finds a jurisdiction's voters.
+    if (principal.kind !== 'service' && !hasRole(principal, 'ANALYST', 'OPERATOR', 'ADMIN')) {
       throw new ForbiddenError('Listing agents needs the ANALYST, OPERATOR or ADMIN role.');
     }
     const { where, orderBy } = timeIdKeyset('createdAt', page, 'oldest-first');
+    if (filter.actingIn) {
+      if (!isJurisdiction(filter.actingIn)) {
+        throw new BadUserInputError(`"${filter.actingIn}" is not a jurisdiction.`, [
+          { path: 'actingIn', reason: 'must be a jurisdiction path such as EU/DE' },
+        ]);
+      }
+      // Software agents that may act there: registered for it or for a jurisdiction above it.
+      where.push({
+        roles: { $contains: ['AGENT'] },
+        jurisdictions: { $overlap: [filter.actingIn, ...ancestors(filter.actingIn)] },
+      });
+    }
     return this.deps.em.find(AgentEntity, where.length ? { $and: where } : {}, {
       orderBy,
       limit: page.limit,

@@ -1,0 +1,260 @@
+import { isUuid, newId } from '@ecp/db/ids';
+import { BadUserInputError, ForbiddenError, NotFoundError, UnknownPrecedentError } from '@ecp/errors/errors';
+import { hasRole, type Principal } from '@ecp/identity/principal';
+import type { Logger } from '@ecp/logging/logger';
+import type { ServiceDirectory } from '@ecp/service-kit/service-directory';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { LEDGER_CHECKPOINT, LEDGER_ENTRY, PRECEDENT_CHOICES } from '../../ledger/ledger-operations';
+import {
+  categoryProblems,
+  jurisdictionProblems,
+  optionProblems,
+  type Problem,
+  sameOptions,
+  unitIntervalProblems,
+} from '../drafts';
+import { type Poll, PollEntity } from '../polls/poll.entity';
+import { talliedVote } from '../polls/poll-closing';
+import { voteWeight } from '../polls/poll-result';
+import { VoteEntity } from '../votes/vote.entity';
+import type { WeightSetService } from '../weights/weight-set.service';
+import { type FrictionDraft, type FrictionEvidence, type FrictionScore, scoreFriction } from './friction';
+import { FrictionAssessmentEntity, type FrictionAssessmentRow } from './friction-assessment.entity';
+
+export interface FrictionInput {
+  jurisdiction: string;
+  category: string;
+  options: { id: string; description?: string | null }[];
+  chosenOption: string;
+  confidence: number;
+  irreversibility?: number | null;
+  impactScope?: number | null;
+  precedents?: { index: string; leafHash: string }[] | null;
+  pollId?: string | null;
+}
+
+interface Deps {
+  em: EntityManager;
+  principal: Principal;
+  logger: Logger;
+  requestId: string;
+  services: ServiceDirectory;
+  weights: WeightSetService;
+}
+
+const LEDGER_INDEX = /^(0|[1-9][0-9]{0,18})$/;
+const LEAF_HASH = /^[0-9a-f]{64}$/;
+
+/**
+ * The Friction Calculator: scores an agent's draft decision with every factor shown, pinning the
+ * evidence it used (precedents, the poll) and the weight set's version, and stores the assessment so
+ * the decision can cite it.
+ */
+export class FrictionService {
+  constructor(private readonly deps: Deps) {}
+
+  async assess(input: FrictionInput): Promise<FrictionAssessmentRow> {
+    const { principal, em } = this.deps;
+    if (principal.kind !== 'agent' || !hasRole(principal, 'AGENT')) {
+      throw new ForbiddenError('Assessing friction needs the AGENT role.');
+    }
+    const optionIds = input.options.map((o) => o.id);
+    const problems: Problem[] = [
+      ...jurisdictionProblems(input.jurisdiction, principal),
+      ...categoryProblems(input.category),
+      ...optionProblems(optionIds, 1),
+      ...unitIntervalProblems(input.confidence, 'input.confidence'),
+      ...unitIntervalProblems(input.irreversibility, 'input.irreversibility'),
+      ...unitIntervalProblems(input.impactScope, 'input.impactScope'),
+    ];
+    if (!optionIds.includes(input.chosenOption)) {
+      problems.push({
+        path: 'input.chosenOption',
+        reason: `must be one of the option ids (${optionIds.join(', ')})`,
+      });
+    }
+    const precedents = input.precedents ?? [];
+    if (precedents.length > 64) problems.push({ path: 'input.precedents', reason: 'at most 64 precedents' });
+    precedents.forEach((p, i) => {
+      if (!LEDGER_INDEX.test(p.index))
+        problems.push({ path: `input.precedents.${i}.index`, reason: 'must be a decimal ledger index' });
+      if (!LEAF_HASH.test(p.leafHash))
+        problems.push({ path: `input.precedents.${i}.leafHash`, reason: 'must be 64 lowercase hex digits' });
+    });
+    if (input.pollId && !isUuid(input.pollId))
+      problems.push({ path: 'input.pollId', reason: 'must be a poll id' });
+    if (problems.length > 0) {
+      throw new BadUserInputError(
+        `Invalid draft: ${problems.map((p) => `${p.path} ${p.reason}`).join('; ')}.`,
+        problems,
+      );
+    }
+    const draft: FrictionDraft = {
+      jurisdiction: input.jurisdiction,
+      category: input.category,
+      optionIds,
+      chosenOption: input.chosenOption,
+      confidence: input.confidence,
+      ...(input.irreversibility != null ? { irreversibility: input.irreversibility } : {}),
+      ...(input.impactScope != null ? { impactScope: input.impactScope } : {}),
+    };
+    const [precedent, poll, weights] = await Promise.all([
+      precedents.length > 0 ? this.citedChoices(precedents) : this.historyChoices(draft),
+      input.pollId ? this.pollEvidence(input.pollId, draft) : null,
+      this.deps.weights.effectiveFor(input.jurisdiction),
+    ]);
+    const evidence: FrictionEvidence = { precedent, poll, trackRecord: null };
+    const scored: FrictionScore = scoreFriction(draft, evidence, weights);
+    const row = em.create(FrictionAssessmentEntity, {
+      id: newId(),
+      agentId: principal.id,
+      jurisdiction: draft.jurisdiction,
+      category: draft.category,
+      optionIds,
+      chosenOption: draft.chosenOption,
+      pollId: input.pollId ?? null,
+      draft,
+      evidence,
+      score: scored.score,
+      weightsJurisdiction: weights.jurisdiction,
+      weightsVersion: weights.version,
+      factors: scored.factors,
+      createdAt: new Date(),
+    });
+    await em.flush();
+    return row;
+  }
+
+  private callOptions() {
+    const { principal, requestId, logger } = this.deps;
+    return { actingFor: principal, requestId, logger };
+  }
+
+  /** The choices of the cited precedents, each checked to be a decision with the cited leaf hash. */
+  private async citedChoices(
+    precedents: { index: string; leafHash: string }[],
+  ): Promise<FrictionEvidence['precedent']> {
+    const ledger = this.deps.services.client('ledger');
+    const entries = await Promise.all(
+      precedents.map((p) => ledger.request(LEDGER_ENTRY, { index: p.index }, this.callOptions())),
+    );
+    const counts: Record<string, number> = {};
+    const problems: Problem[] = [];
+    entries.forEach(({ ledgerEntry }, i) => {
+      const cited = precedents[i]!;
+      if (!ledgerEntry) {
+        problems.push({ path: `input.precedents.${i}`, reason: `no ledger entry has index ${cited.index}` });
+      } else if (ledgerEntry.leafHash !== cited.leafHash) {
+        problems.push({
+          path: `input.precedents.${i}.leafHash`,
+          reason: `entry ${cited.index} has leaf hash ${ledgerEntry.leafHash}`,
+        });
+      } else if (!ledgerEntry.kind.startsWith('ecp.decision/')) {
+        problems.push({
+          path: `input.precedents.${i}`,
+          reason: `entry ${cited.index} is not a decision (${ledgerEntry.kind})`,
+        });
+      } else {
+        const chosen = (JSON.parse(ledgerEntry.canonicalJson) as { body: { chosenOption: string } }).body
+          .chosenOption;
+        counts[chosen] = (counts[chosen] ?? 0) + 1;
+      }
+    });
+    if (problems.length > 0) {
+      throw new UnknownPrecedentError(
+        `Unknown precedent: ${problems.map((p) => p.reason).join('; ')}.`,
+        problems,
+      );
+    }
+    return { source: 'CITED', counts };
+  }
+
+  /** The jurisdiction's and category's earlier choices among the options, up to the latest checkpoint. */
+  private async historyChoices(draft: FrictionDraft): Promise<FrictionEvidence['precedent']> {
+    const ledger = this.deps.services.client('ledger');
+    const { checkpoint } = await ledger.request(LEDGER_CHECKPOINT, {}, this.callOptions());
+    const beforeIndex = checkpoint?.treeSize ?? '0';
+    const { precedentChoices } = await ledger.request(
+      PRECEDENT_CHOICES,
+      {
+        jurisdiction: draft.jurisdiction,
+        category: draft.category,
+        options: [...draft.optionIds],
+        beforeIndex,
+      },
+      this.callOptions(),
+    );
+    return {
+      source: 'HISTORY',
+      beforeIndex,
+      counts: Object.fromEntries(precedentChoices.filter((c) => c.count > 0).map((c) => [c.option, c.count])),
+    };
+  }
+
+  /** The poll on this draft: it must be the agent's own, in the same jurisdiction, over the same options. */
+  private async pollEvidence(pollId: string, draft: FrictionDraft): Promise<FrictionEvidence['poll']> {
+    const poll = await this.deps.em.findOne(PollEntity, { id: pollId });
+    const problem = pollMismatch(poll, this.deps.principal.id, draft);
+    if (problem)
+      throw new BadUserInputError(`The poll does not fit this draft: ${problem}.`, [
+        { path: 'input.pollId', reason: problem },
+      ]);
+    const votes = await this.deps.em.find(VoteEntity, { pollId });
+    const weights: Record<string, number> = {};
+    for (const v of votes.map(talliedVote))
+      weights[v.option] = (weights[v.option] ?? 0) + voteWeight(poll!.weighting, v);
+    return { pollId, status: poll!.status, votes: votes.length, weights };
+  }
+
+  async get(id: string): Promise<FrictionAssessmentRow> {
+    if (!isUuid(id))
+      throw new BadUserInputError(`"${id}" is not an assessment id.`, [
+        { path: 'id', reason: 'must be a UUID' },
+      ]);
+    const row = await this.deps.em.findOne(FrictionAssessmentEntity, { id });
+    if (!row) throw new NotFoundError(`No friction assessment has id ${id}.`);
+    if (!this.mayRead(row)) {
+      throw new ForbiddenError(
+        'A friction assessment is visible to the agent that asked for it, to people and to ECP’s services.',
+      );
+    }
+    return row;
+  }
+
+  async findForReference(id: string): Promise<FrictionAssessmentRow | null> {
+    if (!isUuid(id)) return null;
+    const row = await this.deps.em.findOne(FrictionAssessmentEntity, { id });
+    return row && this.mayRead(row) ? row : null;
+  }
+
+  mayRead(row: FrictionAssessmentRow): boolean {
+    const { principal } = this.deps;
+    return (
+      principal.kind === 'service' ||
+      row.agentId === principal.id ||
+      hasRole(principal, 'ANALYST', 'OPERATOR', 'ADMIN')
+    );
+  }
+}
+
+/** Why a poll is not advice on this agent's draft; null when it is. */
+export function pollMismatch(
+  poll: Pick<Poll, 'openedBy' | 'jurisdiction' | 'options' | 'category'> | null,
+  agentId: string,
+  draft: { jurisdiction: string; category: string; optionIds: readonly string[] },
+): string | null {
+  if (!poll) return 'no poll has this id';
+  if (poll.openedBy !== agentId) return 'the poll was opened by another agent';
+  if (poll.jurisdiction !== draft.jurisdiction)
+    return `the poll is in ${poll.jurisdiction}, the draft in ${draft.jurisdiction}`;
+  if (poll.category && poll.category !== draft.category)
+    return `the poll is about ${poll.category}, the draft about ${draft.category}`;
+  if (
+    !sameOptions(
+      poll.options.map((o) => o.id),
+      draft.optionIds,
+    )
+  )
+    return 'the poll’s options are not the draft’s';
+  return null;
+}
