@@ -94,6 +94,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       LEDGER_ORIGIN: TEST_LEDGER_ORIGIN,
       // Streams of its own, so that stacks running side by side never see each other's events.
       EVENT_STREAM_PREFIX: eventStreamPrefix,
+      // Queues of its own too: another stack's workers must never take this one's jobs.
+      QUEUE_PREFIX: `${eventStreamPrefix}jobs`,
       ...options.extraEnv,
     },
   });
