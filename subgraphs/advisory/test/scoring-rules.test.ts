@@ -74,7 +74,7 @@ describe('friction', () => {
   it('is in [0, 1], the sum of its contributions, each value × weight, with every factor shown', () => {
     fc.assert(
       fc.property(draftArb, evidenceArb, (d, e) => {
-        const s = friction(d as never, e);
+        const s = friction(d, e);
         expect(s.score).toBeGreaterThanOrEqual(0);
         expect(s.score).toBeLessThanOrEqual(1);
         expect(s.factors.map((f) => f.name)).toEqual([...FRICTION_FACTORS]);
@@ -92,9 +92,9 @@ describe('friction', () => {
   it('is deterministic and does not depend on the order of the options', () => {
     fc.assert(
       fc.property(draftArb, evidenceArb, (d, e) => {
-        const once = friction(d as never, e);
-        expect(friction(d as never, e)).toEqual(once);
-        expect(friction(d as never, e, weights(), [...OPTIONS].reverse()).score).toBeCloseTo(once.score, 12);
+        const once = friction(d, e);
+        expect(friction(d, e)).toEqual(once);
+        expect(friction(d, e, weights(), [...OPTIONS].reverse()).score).toBeCloseTo(once.score, 12);
       }),
     );
   });
@@ -104,12 +104,12 @@ describe('friction', () => {
       fc.property(draftArb, evidenceArb, unit, unit, (d, e, x, y) => {
         const [lo, hi] = x <= y ? [x, y] : [y, x];
         for (const name of ['irreversibility', 'impactScope'] as const) {
-          const low = friction({ ...d, [name]: lo } as never, e).score;
-          const high = friction({ ...d, [name]: hi } as never, e).score;
+          const low = friction({ ...d, [name]: lo }, e).score;
+          const high = friction({ ...d, [name]: hi }, e).score;
           expect(high).toBeGreaterThanOrEqual(low - 1e-12);
         }
-        const lowRisk = friction(d as never, e, weights({ riskWeight: lo })).score;
-        const highRisk = friction(d as never, e, weights({ riskWeight: hi })).score;
+        const lowRisk = friction(d, e, weights({ riskWeight: lo })).score;
+        const highRisk = friction(d, e, weights({ riskWeight: hi })).score;
         expect(highRisk).toBeGreaterThanOrEqual(lowRisk - 1e-12);
       }),
     );
@@ -123,16 +123,16 @@ describe('friction', () => {
       votes: a + b,
       weights: { a, b, c: 0 },
     });
-    const agreeing = friction(d as never, { counts: { a: 5 }, poll: poll(9, 1) }).score;
-    const dissenting = friction(d as never, { counts: { a: 5 }, poll: poll(1, 9) }).score;
+    const agreeing = friction(d, { counts: { a: 5 }, poll: poll(9, 1) }).score;
+    const dissenting = friction(d, { counts: { a: 5 }, poll: poll(1, 9) }).score;
     expect(dissenting).toBeGreaterThan(agreeing);
-    const following = friction(d as never, { counts: { a: 9, b: 1 }, poll: null }).score;
-    const departing = friction(d as never, { counts: { a: 1, b: 9 }, poll: null }).score;
+    const following = friction(d, { counts: { a: 9, b: 1 }, poll: null }).score;
+    const departing = friction(d, { counts: { a: 1, b: 9 }, poll: null }).score;
     expect(departing).toBeGreaterThan(following);
   });
 
   it('shares out the weight of a factor with nothing to measure, and says so', () => {
-    const s = friction({ chosenOption: 'a', confidence: 1 } as never, { counts: {}, poll: null });
+    const s = friction({ chosenOption: 'a', confidence: 1 }, { counts: {}, poll: null });
     const byName = Object.fromEntries(s.factors.map((f) => [f.name, f]));
     expect(byName.pollDissent).toMatchObject({ applicable: false, weight: 0, contribution: 0 });
     expect(byName.precedentDivergence).toMatchObject({ applicable: false, weight: 0 });
