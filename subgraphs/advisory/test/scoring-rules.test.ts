@@ -48,8 +48,15 @@ const evidenceArb = fc.record({
   ),
 });
 
+type DraftValues = {
+  chosenOption: string;
+  confidence: number;
+  irreversibility?: number | undefined;
+  impactScope?: number | undefined;
+};
+
 function friction(
-  d: fc.RecordValue<typeof draftArb.constraints>,
+  d: DraftValues,
   e: { counts: Record<string, number>; poll: FrictionEvidence['poll'] },
   ws = weights(),
   options = OPTIONS,
