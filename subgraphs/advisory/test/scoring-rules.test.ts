@@ -150,6 +150,36 @@ describe('friction', () => {
   });
 });
 
+describe('the worked examples of docs/scoring.md', () => {
+  it('friction: a draft declining what its poll approved, without precedent, scores 0.6933', () => {
+    const s = friction(
+      { chosenOption: 'decline', confidence: 0.7, irreversibility: 0.8, impactScope: 0.4 },
+      { counts: {}, poll: { pollId: 'p', status: 'CLOSED', votes: 3, weights: { approve: 3 } } },
+      weights(),
+      ['approve', 'decline'],
+    );
+    expect(s.score).toBeCloseTo(0.69333, 5);
+    expect(s.factors.map((f) => Math.round(f.contribution * 10_000) / 10_000)).toEqual([
+      0, 0.2667, 0.2133, 0.08, 0.0667, 0.0667,
+    ]);
+  });
+
+  it('divergence: against its poll and half its precedent, combined 0.7417, exceeded', () => {
+    const d = scoreDivergence({
+      optionIds: ['approve', 'decline'],
+      chosenOption: 'decline',
+      poll: { approve: 3 },
+      precedent: { approve: 1, decline: 1 },
+      consortium: null,
+      weights: { poll: 0.5, precedent: 0.3, consortium: 0.2 },
+      threshold: 0.5,
+    });
+    expect(d.fromPrecedent).toBeCloseTo(0.31128, 5);
+    expect(d.combined).toBeCloseTo(0.74173, 5);
+    expect(d.exceeded).toBe(true);
+  });
+});
+
 describe('weight sets', () => {
   it('must sum to 1, each in [0, 1], with every weight named and no other', () => {
     const ok = weights();
