@@ -6,6 +6,7 @@ import { AgentService } from './modules/agents/agent.service';
 import { ApiKeyService } from './modules/api-keys/api-key.service';
 import { AppendEntryService } from './modules/entries/append-entry.service';
 import type { EntryKinds } from './modules/entries/entry-kind';
+import type { AdviceChecker } from './modules/ledger/advice-checker';
 import { AgentKeyService } from './modules/ledger/agent-key.service';
 import { DecisionService } from './modules/ledger/decision.service';
 import type { LedgerLog } from './modules/ledger/ledger-log';
@@ -37,16 +38,25 @@ export function createLedgerContext(
   settings: LedgerSettings,
   log: LedgerLog,
   kinds: EntryKinds,
+  advice: AdviceChecker,
 ): LedgerContext {
   const em = orm.em.fork();
-  const { principal, logger } = scope;
+  const { principal, logger, requestId } = scope;
   return {
     ...scope,
     em,
     agents: new AgentService({ em, principal, logger, ...settings }),
     apiKeys: new ApiKeyService({ em, principal, logger }),
     agentKeys: new AgentKeyService({ em, principal, logger }),
-    decisions: new DecisionService({ em, principal, logger, log, maxEntryBytes: settings.maxEntryBytes }),
+    decisions: new DecisionService({
+      em,
+      principal,
+      requestId,
+      logger,
+      log,
+      advice,
+      maxEntryBytes: settings.maxEntryBytes,
+    }),
     entries: new AppendEntryService({
       em,
       principal,

@@ -4,6 +4,7 @@ import { createLedgerContext, type LedgerContext } from './context';
 import type { LedgerConfig } from './env';
 import { mountApiKeyLookup } from './modules/api-keys/api-key-lookup.route';
 import { type EntryKind, EntryKinds } from './modules/entries/entry-kind';
+import { type AdviceChecker, refuseAllAdvice } from './modules/ledger/advice-checker';
 import { decisionKind } from './modules/ledger/decision.kind';
 import { LEDGER_TOPICS } from './modules/ledger/ledger.topics';
 import { LedgerLog } from './modules/ledger/ledger-log';
@@ -23,6 +24,11 @@ export const LEDGER_ENTRY_KINDS: readonly EntryKind<never>[] = [decisionKind];
 export interface LedgerOptions {
   /** Further kinds to accept beside the platform's (a test's own kinds). */
   extraKinds?: readonly EntryKind<never>[];
+  /**
+   * Confirms the advice decisions name with the advisory subgraph. Without one, every decision that
+   * names advice is refused (`refuseAllAdvice`): nothing unconfirmed is recorded.
+   */
+  advice?: AdviceChecker;
 }
 
 export function ledgerSubgraph(
@@ -30,6 +36,7 @@ export function ledgerSubgraph(
   options: LedgerOptions = {},
 ): SubgraphDefinition<LedgerContext> {
   const kinds = new EntryKinds([...LEDGER_ENTRY_KINDS, ...(options.extraKinds ?? [])]);
+  const advice = options.advice ?? refuseAllAdvice;
   const settings = {
     tokenSecret: config.ECP_TOKEN_SECRET,
     accessTokenMaxTtlSeconds: config.ACCESS_TOKEN_MAX_TTL_SECONDS,
@@ -62,7 +69,7 @@ export function ledgerSubgraph(
     },
     createContext: (scope, orm) => {
       if (!log) throw new Error('the ledger log has not started');
-      return createLedgerContext(scope, orm, settings, log, kinds);
+      return createLedgerContext(scope, orm, settings, log, kinds, advice);
     },
     mount: (routes, orm) => {
       mountApiKeyLookup(routes, orm, identitySecrets(config));
