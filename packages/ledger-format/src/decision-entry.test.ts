@@ -1,13 +1,18 @@
 import { generateKeyPairSync, sign } from 'node:crypto';
+import decisionV1 from '@ecp/schema/ledger/ecp.decision.v1.schema.json' with { type: 'json' };
+import decisionV2 from '@ecp/schema/ledger/ecp.decision.v2.schema.json' with { type: 'json' };
 import { describe, expect, it } from 'vitest';
 import { canonicalJson } from './canonical-json';
 import {
+  CATEGORY_PATTERN,
   DECISION_KIND,
   DECISION_KIND_V1,
   type DecisionBody,
   type DecisionBodyV1,
   type DecisionEntry,
   decisionSigningMessage,
+  MAX_TAGS,
+  TAG_PATTERN,
   tagsAndAdvice,
   verifyDecisionSignature,
 } from './decision-entry';
@@ -130,6 +135,15 @@ const entryV2 = { ...entry, kind: DECISION_KIND, body: bodyV2 };
 describe('ecp.decision/v2', () => {
   it('is the kind decisions are written as', () => {
     expect(DECISION_KIND).toBe('ecp.decision/v2');
+  });
+
+  it('publishes the tag and category grammar the code checks queries with', () => {
+    const { tags } = decisionV2.$defs.body.properties;
+    expect(new RegExp(tags.items.pattern).source).toBe(TAG_PATTERN.source);
+    expect(tags.maxItems).toBe(MAX_TAGS);
+    for (const schema of [decisionV1, decisionV2]) {
+      expect(new RegExp(schema.$defs.body.properties.category.pattern).source).toBe(CATEGORY_PATTERN.source);
+    }
   });
 
   it('accepts v1’s body with tags and advice, either of which may be empty', () => {

@@ -11,6 +11,15 @@ export const DECISION_KIND_V1 = 'ecp.decision/v1';
 /** Either decision kind, as an entry names it. */
 export type DecisionKind = typeof DECISION_KIND | typeof DECISION_KIND_V1;
 
+/** A decision's category, as the entry schemas publish it: `pricing`, `credit.limit`. */
+export const CATEGORY_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
+/** A tag of an `ecp.decision/v2` decision, as its schema publishes it: `refund`, `supplier/acme`. */
+export const TAG_PATTERN = /^[a-z0-9][a-z0-9._/-]{0,63}$/;
+
+/** The most tags a decision has. */
+export const MAX_TAGS = 32;
+
 export interface DecisionOption {
   id: string;
   description: string;

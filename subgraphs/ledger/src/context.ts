@@ -11,6 +11,7 @@ import { AgentKeyService } from './modules/ledger/agent-key.service';
 import { DecisionService } from './modules/ledger/decision.service';
 import type { LedgerLog } from './modules/ledger/ledger-log';
 import { ProofService } from './modules/ledger/proof.service';
+import { PrecedentService } from './modules/precedents/precedent.service';
 
 export interface LedgerSettings {
   tokenSecret: string;
@@ -30,6 +31,7 @@ export interface LedgerContext {
   decisions: DecisionService;
   entries: AppendEntryService;
   proofs: ProofService;
+  precedents: PrecedentService;
 }
 
 export function createLedgerContext(
@@ -42,21 +44,22 @@ export function createLedgerContext(
 ): LedgerContext {
   const em = orm.em.fork();
   const { principal, logger, requestId } = scope;
+  const decisions = new DecisionService({
+    em,
+    principal,
+    requestId,
+    logger,
+    log,
+    advice,
+    maxEntryBytes: settings.maxEntryBytes,
+  });
   return {
     ...scope,
     em,
     agents: new AgentService({ em, principal, logger, ...settings }),
     apiKeys: new ApiKeyService({ em, principal, logger }),
     agentKeys: new AgentKeyService({ em, principal, logger }),
-    decisions: new DecisionService({
-      em,
-      principal,
-      requestId,
-      logger,
-      log,
-      advice,
-      maxEntryBytes: settings.maxEntryBytes,
-    }),
+    decisions,
     entries: new AppendEntryService({
       em,
       principal,
@@ -66,5 +69,6 @@ export function createLedgerContext(
       maxEntryBytes: settings.maxEntryBytes,
     }),
     proofs: new ProofService({ em, principal }),
+    precedents: new PrecedentService({ em, principal, decisions }),
   };
 }
