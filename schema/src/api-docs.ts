@@ -98,6 +98,13 @@ const ERROR_CODES: readonly { code: string; meaning: string; action: string }[] 
     action: 'Cite entries by the index and leaf hash the ledger returned for them.',
   },
   {
+    code: 'INVALID_ADVICE',
+    meaning:
+      'A decision names advice (a friction assessment or a poll) that the advisory subgraph does not confirm: it does not exist, is not about this agent’s draft, or could not be checked. `extensions.details` names each id (`input.advice.pollId`) and why. Nothing was recorded.',
+    action:
+      'Name the advice the advisory subgraph gave for this draft, or none; when it could not be checked, retry later.',
+  },
+  {
     code: 'OUT_OF_RANGE',
     meaning: 'An index or tree size is beyond what the ledger holds.',
     action: 'Ask for the latest checkpoint and stay within its tree size.',

@@ -1,6 +1,13 @@
 import { GraphQLError } from 'graphql';
 import { describe, expect, it, vi } from 'vitest';
-import { BadUserInputError, ForbiddenError, NotFoundError } from './errors';
+import {
+  BadUserInputError,
+  ERROR_CODES,
+  ForbiddenError,
+  InvalidAdviceError,
+  NotFoundError,
+  UnknownPrecedentError,
+} from './errors';
 import { formatGraphQLError, toGraphQLError } from './graphql-errors';
 
 describe('errors at the GraphQL boundary', () => {
@@ -42,5 +49,20 @@ describe('errors at the GraphQL boundary', () => {
       http: { status: 403 },
     });
     expect(new NotFoundError('x')).toMatchObject({ code: 'NOT_FOUND', httpStatus: 404 });
+  });
+
+  it('refuses advice a decision names as INVALID_ADVICE, with the status of the other refused references', () => {
+    const err = new InvalidAdviceError('no such poll', [
+      { path: 'input.advice.pollId', reason: 'unknown poll' },
+    ]);
+    expect(ERROR_CODES).toContain('INVALID_ADVICE');
+    expect(err).toMatchObject({
+      code: 'INVALID_ADVICE',
+      httpStatus: new UnknownPrecedentError('x').httpStatus,
+    });
+    expect(toGraphQLError(err).extensions).toMatchObject({
+      code: 'INVALID_ADVICE',
+      details: [{ path: 'input.advice.pollId', reason: 'unknown poll' }],
+    });
   });
 });

@@ -14,6 +14,7 @@ export const ERROR_CODES = [
   'UNSUPPORTED_MEDIA_TYPE',
   'INVALID_SIGNATURE',
   'UNKNOWN_PRECEDENT',
+  'INVALID_ADVICE',
   'OUT_OF_RANGE',
   'CURSOR_EXPIRED',
   'RATE_LIMITED',
@@ -104,6 +105,16 @@ export class InvalidSignatureError extends EcpError {
 export class UnknownPrecedentError extends EcpError {
   constructor(message: string, details: readonly ErrorDetail[] = []) {
     super('UNKNOWN_PRECEDENT', message, 400, details);
+  }
+}
+
+/**
+ * Advice a decision names (a friction assessment, a poll) that the subgraph which gave it does not
+ * confirm: it does not exist, is about another draft or agent, or could not be checked.
+ */
+export class InvalidAdviceError extends EcpError {
+  constructor(message: string, details: readonly ErrorDetail[] = []) {
+    super('INVALID_ADVICE', message, 400, details);
   }
 }
 

@@ -1,11 +1,25 @@
 import { generateKeyPairSync, sign } from 'node:crypto';
+import decisionV1 from '@ecp/schema/ledger/ecp.decision.v1.schema.json' with { type: 'json' };
+import decisionV2 from '@ecp/schema/ledger/ecp.decision.v2.schema.json' with { type: 'json' };
 import { describe, expect, it } from 'vitest';
 import { canonicalJson } from './canonical-json';
-import { type DecisionBody, decisionSigningMessage, verifyDecisionSignature } from './decision-entry';
+import {
+  CATEGORY_PATTERN,
+  DECISION_KIND,
+  DECISION_KIND_V1,
+  type DecisionBody,
+  type DecisionBodyV1,
+  type DecisionEntry,
+  decisionSigningMessage,
+  MAX_TAGS,
+  TAG_PATTERN,
+  tagsAndAdvice,
+  verifyDecisionSignature,
+} from './decision-entry';
 import { validateEntry } from './entry-schemas';
 
 const agentId = '01936f7e-0000-7000-8000-000000000001';
-const body: DecisionBody = {
+const body: DecisionBodyV1 = {
   jurisdiction: 'EU/DE',
   category: 'pricing',
   context: { sku: 'A-1', demand: 'high' },
@@ -86,17 +100,106 @@ describe('ecp.decision/v1', () => {
   it('verifies an Ed25519 signature made with node:crypto over {kind, agentId, body}', () => {
     const { publicKey, privateKey } = generateKeyPairSync('ed25519');
     const raw = publicKey.export({ format: 'der', type: 'spki' }).subarray(-32);
-    const signature = sign(null, decisionSigningMessage(agentId, body), privateKey).toString('base64');
-    expect(new TextDecoder().decode(decisionSigningMessage(agentId, body))).toBe(
-      canonicalJson({ kind: 'ecp.decision/v1', agentId, body }),
-    );
-    expect(verifyDecisionSignature(agentId, body, signature, raw)).toBe(true);
-    expect(verifyDecisionSignature(agentId, { ...body, confidence: 0.83 }, signature, raw)).toBe(false);
-    expect(verifyDecisionSignature('01936f7e-0000-7000-8000-000000000002', body, signature, raw)).toBe(false);
-    expect(verifyDecisionSignature(agentId, body, 'not base64!', raw)).toBe(false);
+    const message = decisionSigningMessage(agentId, body, DECISION_KIND_V1);
+    const signature = sign(null, message, privateKey).toString('base64');
+    expect(new TextDecoder().decode(message)).toBe(canonicalJson({ kind: 'ecp.decision/v1', agentId, body }));
+    expect(verifyDecisionSignature(agentId, body, signature, raw, DECISION_KIND_V1)).toBe(true);
+    expect(
+      verifyDecisionSignature(agentId, { ...body, confidence: 0.83 }, signature, raw, DECISION_KIND_V1),
+    ).toBe(false);
+    expect(
+      verifyDecisionSignature('01936f7e-0000-7000-8000-000000000002', body, signature, raw, DECISION_KIND_V1),
+    ).toBe(false);
+    expect(verifyDecisionSignature(agentId, body, 'not base64!', raw, DECISION_KIND_V1)).toBe(false);
     const other = generateKeyPairSync('ed25519')
       .publicKey.export({ format: 'der', type: 'spki' })
       .subarray(-32);
-    expect(verifyDecisionSignature(agentId, body, signature, other)).toBe(false);
+    expect(verifyDecisionSignature(agentId, body, signature, other, DECISION_KIND_V1)).toBe(false);
+  });
+
+  it('reads as a decision with no tags and nothing said of advice', () => {
+    expect(tagsAndAdvice(entry as DecisionEntry)).toEqual({ tags: [], advice: null });
+  });
+});
+
+const bodyV2: DecisionBody = {
+  ...body,
+  tags: ['pricing/eu', 'q4.review', 'sku-a1'],
+  advice: {
+    frictionAssessmentId: '01936f7e-0000-7000-8000-0000000000a1',
+    pollId: '01936f7e-0000-7000-8000-0000000000b1',
+  },
+};
+const entryV2 = { ...entry, kind: DECISION_KIND, body: bodyV2 };
+
+describe('ecp.decision/v2', () => {
+  it('is the kind decisions are written as', () => {
+    expect(DECISION_KIND).toBe('ecp.decision/v2');
+  });
+
+  it('publishes the tag and category grammar the code checks queries with', () => {
+    const { tags } = decisionV2.$defs.body.properties;
+    expect(new RegExp(tags.items.pattern).source).toBe(TAG_PATTERN.source);
+    expect(tags.maxItems).toBe(MAX_TAGS);
+    for (const schema of [decisionV1, decisionV2]) {
+      expect(new RegExp(schema.$defs.body.properties.category.pattern).source).toBe(CATEGORY_PATTERN.source);
+    }
+  });
+
+  it('accepts v1’s body with tags and advice, either of which may be empty', () => {
+    expect(validateEntry(entryV2)).toEqual([]);
+    expect(validateEntry({ ...entryV2, body: { ...bodyV2, tags: [], advice: {} } })).toEqual([]);
+    expect(
+      validateEntry({ ...entryV2, body: { ...bodyV2, advice: { pollId: bodyV2.advice.pollId } } }),
+    ).toEqual([]);
+    expect(tagsAndAdvice(entryV2 as DecisionEntry)).toEqual({ tags: bodyV2.tags, advice: bodyV2.advice });
+  });
+
+  it('requires tags and advice, and refuses bad, repeated or too many tags and advice that is not ids', () => {
+    const { tags: _tags, advice: _advice, ...v1Body } = bodyV2;
+    expect(validateEntry({ ...entryV2, body: v1Body })).toEqual(
+      expect.arrayContaining([
+        { path: '/body/tags', reason: 'is required' },
+        { path: '/body/advice', reason: 'is required' },
+      ]),
+    );
+    const problems = (b: Record<string, unknown>) => validateEntry({ ...entryV2, body: { ...bodyV2, ...b } });
+    expect(problems({ tags: ['ok', 'also-ok', 'Not OK', '-lead', 'x'.repeat(65)] })).toEqual([
+      { path: '/body/tags/2', reason: expect.stringContaining('must match pattern') },
+      { path: '/body/tags/3', reason: expect.stringContaining('must match pattern') },
+      { path: '/body/tags/4', reason: expect.stringContaining('must match pattern') },
+    ]);
+    expect(problems({ tags: ['a', 'b', 'a'] })).toEqual([
+      { path: '/body/tags', reason: expect.stringContaining('duplicate') },
+    ]);
+    expect(problems({ tags: Array.from({ length: 33 }, (_, i) => `t${i}`) })).toEqual([
+      { path: '/body/tags', reason: 'must NOT have more than 32 items' },
+    ]);
+    expect(problems({ advice: { pollId: 'poll-7', friction: 'low' } })).toEqual(
+      expect.arrayContaining([
+        { path: '/body/advice/pollId', reason: expect.stringContaining('must match pattern') },
+        { path: '/body/advice/friction', reason: 'is not a property of this entry kind' },
+      ]),
+    );
+  });
+
+  it('signs {kind: v2, agentId, body}: a v2 signature does not verify as v1, nor the reverse', () => {
+    const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+    const raw = publicKey.export({ format: 'der', type: 'spki' }).subarray(-32);
+    const message = decisionSigningMessage(agentId, bodyV2);
+    expect(new TextDecoder().decode(message)).toBe(
+      canonicalJson({ kind: 'ecp.decision/v2', agentId, body: bodyV2 }),
+    );
+    const signature = sign(null, message, privateKey).toString('base64');
+    expect(verifyDecisionSignature(agentId, bodyV2, signature, raw)).toBe(true);
+    expect(verifyDecisionSignature(agentId, { ...bodyV2, tags: ['other'] }, signature, raw)).toBe(false);
+    expect(verifyDecisionSignature(agentId, { ...bodyV2, advice: {} }, signature, raw)).toBe(false);
+    const v1Signature = sign(
+      null,
+      decisionSigningMessage(agentId, body, DECISION_KIND_V1),
+      privateKey,
+    ).toString('base64');
+    expect(verifyDecisionSignature(agentId, { ...body, tags: [], advice: {} }, v1Signature, raw)).toBe(false);
+    expect(verifyDecisionSignature(agentId, body, signature, raw, DECISION_KIND_V1)).toBe(false);
   });
 });

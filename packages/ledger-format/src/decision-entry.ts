@@ -2,7 +2,23 @@ import { fromBase64 } from '@ecp/merkle/base64';
 import { ed25519 } from '@noble/curves/ed25519';
 import { canonicalBytes } from './canonical-json';
 
-export const DECISION_KIND = 'ecp.decision/v1';
+/** The kind new decisions are written as. */
+export const DECISION_KIND = 'ecp.decision/v2';
+
+/** The first decision kind: entries written before tags and advice, still in the ledger and still verified. */
+export const DECISION_KIND_V1 = 'ecp.decision/v1';
+
+/** Either decision kind, as an entry names it. */
+export type DecisionKind = typeof DECISION_KIND | typeof DECISION_KIND_V1;
+
+/** A decision's category, as the entry schemas publish it: `pricing`, `credit.limit`. */
+export const CATEGORY_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
+/** A tag of an `ecp.decision/v2` decision, as its schema publishes it: `refund`, `supplier/acme`. */
+export const TAG_PATTERN = /^[a-z0-9][a-z0-9._/-]{0,63}$/;
+
+/** The most tags a decision has. */
+export const MAX_TAGS = 32;
 
 export interface DecisionOption {
   id: string;
@@ -22,7 +38,14 @@ export interface PrecedentRef {
   leafHash: string;
 }
 
-export interface DecisionBody {
+/** The advice a decision took, by its ids in the advisory subgraph; either, both or neither. */
+export interface DecisionAdvice {
+  frictionAssessmentId?: string;
+  pollId?: string;
+}
+
+/** The body of an `ecp.decision/v1` entry. */
+export interface DecisionBodyV1 {
   jurisdiction: string;
   category: string;
   context: Record<string, unknown>;
@@ -35,6 +58,14 @@ export interface DecisionBody {
   idempotencyKey: string;
 }
 
+/** The body of an `ecp.decision/v2` entry, what decisions are recorded with: v1's, with tags and advice. */
+export interface DecisionBody extends DecisionBodyV1 {
+  /** Unique labels (`^[a-z0-9][a-z0-9._/-]{0,63}$`), at most 32; `[]` when none. */
+  tags: string[];
+  /** `{}` when the decision names no advice. */
+  advice: DecisionAdvice;
+}
+
 export interface DecisionSignature {
   keyId: string;
   algorithm: 'ed25519';
@@ -42,22 +73,60 @@ export interface DecisionSignature {
   value: string;
 }
 
-/** The `ecp.decision/v1` entry: what is canonicalised, hashed into a leaf and kept forever. */
-export interface DecisionEntry {
-  kind: typeof DECISION_KIND;
+interface DecisionEntryOf<K extends DecisionKind, B> {
+  kind: K;
   decisionId: string;
   agentId: string;
   recordedAt: string;
-  body: DecisionBody;
+  body: B;
   signature?: DecisionSignature;
 }
 
+/** The `ecp.decision/v2` entry: what is canonicalised, hashed into a leaf and kept forever. */
+export type DecisionEntryV2 = DecisionEntryOf<typeof DECISION_KIND, DecisionBody>;
+
+/** An `ecp.decision/v1` entry, as written before tags and advice. */
+export type DecisionEntryV1 = DecisionEntryOf<typeof DECISION_KIND_V1, DecisionBodyV1>;
+
+/** A decision entry of either kind, as read back from the ledger. */
+export type DecisionEntry = DecisionEntryV2 | DecisionEntryV1;
+
+/** Whether `kind` is one of the decision kinds. */
+export function isDecisionKind(kind: unknown): kind is DecisionKind {
+  return kind === DECISION_KIND || kind === DECISION_KIND_V1;
+}
+
 /**
- * The bytes an agent signs: the canonical form of `{kind, agentId, body}`. Binding the kind and the
- * agent means a signature cannot be replayed as another agent's or as another kind of entry.
+ * A decision's tags and advice whichever kind it is: a v1 entry has no tags (`[]`) and says nothing
+ * of advice (`null`, where a v2 entry that took none says `{}`).
  */
-export function decisionSigningMessage(agentId: string, body: DecisionBody): Uint8Array {
-  return canonicalBytes({ kind: DECISION_KIND, agentId, body });
+export function tagsAndAdvice(entry: DecisionEntry): { tags: string[]; advice: DecisionAdvice | null } {
+  return entry.kind === DECISION_KIND
+    ? { tags: entry.body.tags, advice: entry.body.advice }
+    : { tags: [], advice: null };
+}
+
+/**
+ * The bytes an agent signs: the canonical form of `{kind, agentId, body}` with the entry's own kind
+ * (`ecp.decision/v2` unless said otherwise). Binding the kind and the agent means a signature cannot
+ * be replayed as another agent's, as another kind of entry, or as another version of this one.
+ */
+export function decisionSigningMessage(
+  agentId: string,
+  body: DecisionBody,
+  kind?: typeof DECISION_KIND,
+): Uint8Array;
+export function decisionSigningMessage(
+  agentId: string,
+  body: DecisionBodyV1,
+  kind: typeof DECISION_KIND_V1,
+): Uint8Array;
+export function decisionSigningMessage(
+  agentId: string,
+  body: DecisionBody | DecisionBodyV1,
+  kind: DecisionKind = DECISION_KIND,
+): Uint8Array {
+  return canonicalBytes({ kind, agentId, body });
 }
 
 /**
@@ -74,12 +143,30 @@ export function decodeSignature(signatureBase64: string): Uint8Array {
   return signature;
 }
 
-/** Checks an Ed25519 signature (RFC 8032, strict) over the decision's signing message. */
+/**
+ * Checks an Ed25519 signature (RFC 8032, strict) over the decision's signing message, for the kind
+ * the entry is (`ecp.decision/v2` unless said otherwise).
+ */
 export function verifyDecisionSignature(
   agentId: string,
   body: DecisionBody,
   signatureBase64: string,
   publicKey: Uint8Array,
+  kind?: typeof DECISION_KIND,
+): boolean;
+export function verifyDecisionSignature(
+  agentId: string,
+  body: DecisionBodyV1,
+  signatureBase64: string,
+  publicKey: Uint8Array,
+  kind: typeof DECISION_KIND_V1,
+): boolean;
+export function verifyDecisionSignature(
+  agentId: string,
+  body: DecisionBody | DecisionBodyV1,
+  signatureBase64: string,
+  publicKey: Uint8Array,
+  kind: DecisionKind = DECISION_KIND,
 ): boolean {
   let signature: Uint8Array;
   try {
@@ -89,7 +176,8 @@ export function verifyDecisionSignature(
   }
   if (publicKey.length !== 32) return false;
   try {
-    return ed25519.verify(signature, decisionSigningMessage(agentId, body), publicKey, { zip215: false });
+    const message = canonicalBytes({ kind, agentId, body });
+    return ed25519.verify(signature, message, publicKey, { zip215: false });
   } catch {
     return false;
   }

@@ -1,5 +1,6 @@
 import { isJurisdiction, JURISDICTION_PATTERN } from '@ecp/jurisdictions/jurisdiction';
 import decisionV1 from '@ecp/schema/ledger/ecp.decision.v1.schema.json' with { type: 'json' };
+import decisionV2 from '@ecp/schema/ledger/ecp.decision.v2.schema.json' with { type: 'json' };
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { validateEntry } from './entry-schemas';
@@ -27,9 +28,11 @@ const refusesJurisdiction = (jurisdiction: string) =>
   validateEntry(entry(jurisdiction)).some((p) => p.path === '/body/jurisdiction');
 
 describe("ecp.decision/v1's jurisdiction", () => {
-  it('is published with the grammar of @ecp/jurisdictions', () => {
-    const { pattern } = decisionV1.$defs.body.properties.jurisdiction;
-    expect(new RegExp(pattern).source).toBe(JURISDICTION_PATTERN.source);
+  it('is published with the grammar of @ecp/jurisdictions, in v2 as in v1', () => {
+    for (const schema of [decisionV1, decisionV2]) {
+      const { pattern } = schema.$defs.body.properties.jurisdiction;
+      expect(new RegExp(pattern).source).toBe(JURISDICTION_PATTERN.source);
+    }
   });
 
   it('is taken by the schema exactly when @ecp/jurisdictions reads it as one', () => {

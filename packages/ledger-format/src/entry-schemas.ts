@@ -1,4 +1,5 @@
 import decisionV1 from '@ecp/schema/ledger/ecp.decision.v1.schema.json' with { type: 'json' };
+import decisionV2 from '@ecp/schema/ledger/ecp.decision.v2.schema.json' with { type: 'json' };
 import serviceEntryV1 from '@ecp/schema/ledger/service-entry.v1.schema.json' with { type: 'json' };
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import { jsonPointer, jsonProfileProblems } from './json-profile';
@@ -6,10 +7,12 @@ import { jsonPointer, jsonProfileProblems } from './json-profile';
 /**
  * The JSON Schema (draft 2020-12) of every entry kind, as published in schema/ledger/. An entry is
  * validated against its kind's schema before it is canonicalised and appended, and again by `ecp
- * verify export`. Kinds appended by services refine `service-entry.v1.schema.json`.
+ * verify export`. Kinds appended by services refine `service-entry.v1.schema.json`. A kind no longer
+ * written stays here for as long as the ledger holds entries of it, which is forever.
  */
 export const ENTRY_SCHEMAS: Readonly<Record<string, object>> = {
   'ecp.decision/v1': decisionV1,
+  'ecp.decision/v2': decisionV2,
 };
 
 /** The common form of service-appended entries, which their kinds' schemas refer to. */

@@ -6,10 +6,12 @@ import { AgentService } from './modules/agents/agent.service';
 import { ApiKeyService } from './modules/api-keys/api-key.service';
 import { AppendEntryService } from './modules/entries/append-entry.service';
 import type { EntryKinds } from './modules/entries/entry-kind';
+import type { AdviceChecker } from './modules/ledger/advice-checker';
 import { AgentKeyService } from './modules/ledger/agent-key.service';
 import { DecisionService } from './modules/ledger/decision.service';
 import type { LedgerLog } from './modules/ledger/ledger-log';
 import { ProofService } from './modules/ledger/proof.service';
+import { PrecedentService } from './modules/precedents/precedent.service';
 
 export interface LedgerSettings {
   tokenSecret: string;
@@ -29,6 +31,7 @@ export interface LedgerContext {
   decisions: DecisionService;
   entries: AppendEntryService;
   proofs: ProofService;
+  precedents: PrecedentService;
 }
 
 export function createLedgerContext(
@@ -37,16 +40,26 @@ export function createLedgerContext(
   settings: LedgerSettings,
   log: LedgerLog,
   kinds: EntryKinds,
+  advice: AdviceChecker,
 ): LedgerContext {
   const em = orm.em.fork();
-  const { principal, logger } = scope;
+  const { principal, logger, requestId } = scope;
+  const decisions = new DecisionService({
+    em,
+    principal,
+    requestId,
+    logger,
+    log,
+    advice,
+    maxEntryBytes: settings.maxEntryBytes,
+  });
   return {
     ...scope,
     em,
     agents: new AgentService({ em, principal, logger, ...settings }),
     apiKeys: new ApiKeyService({ em, principal, logger }),
     agentKeys: new AgentKeyService({ em, principal, logger }),
-    decisions: new DecisionService({ em, principal, logger, log, maxEntryBytes: settings.maxEntryBytes }),
+    decisions,
     entries: new AppendEntryService({
       em,
       principal,
@@ -56,5 +69,6 @@ export function createLedgerContext(
       maxEntryBytes: settings.maxEntryBytes,
     }),
     proofs: new ProofService({ em, principal }),
+    precedents: new PrecedentService({ em, principal, decisions }),
   };
 }

@@ -6,6 +6,7 @@ import './modules/entries/append-entry.schema';
 import './modules/ledger/ledger.schema';
 import './modules/ledger/decision.schema';
 import './modules/ledger/subscriptions.schema';
+import './modules/precedents/precedent.schema';
 
 /** The ledger subgraph's schema (Federation 2), with the @topic directive composed into the supergraph. */
 export const ledgerSchema = builder.toSubGraphSchema({

@@ -5,6 +5,8 @@ import type { LedgerConfig } from './env';
 import { mountApiKeyLookup } from './modules/api-keys/api-key-lookup.route';
 import { type EntryKind, EntryKinds } from './modules/entries/entry-kind';
 import { pollResultKind } from './modules/entries/poll-result.kind';
+import type { AdviceChecker } from './modules/ledger/advice-checker';
+import { advisoryAdviceChecker } from './modules/ledger/advisory-advice-checker';
 import { decisionKind } from './modules/ledger/decision.kind';
 import { LEDGER_TOPICS } from './modules/ledger/ledger.topics';
 import { LedgerLog } from './modules/ledger/ledger-log';
@@ -24,6 +26,11 @@ export const LEDGER_ENTRY_KINDS: readonly EntryKind<never>[] = [decisionKind, po
 export interface LedgerOptions {
   /** Further kinds to accept beside the platform's (a test's own kinds). */
   extraKinds?: readonly EntryKind<never>[];
+  /**
+   * Confirms the advice decisions name. By default the advisory subgraph is asked
+   * (`advisoryAdviceChecker`); `refuseAllAdvice` refuses every decision that names advice.
+   */
+  advice?: AdviceChecker;
 }
 
 export function ledgerSubgraph(
@@ -38,6 +45,7 @@ export function ledgerSubgraph(
   };
   const keys = logKeys(config.LEDGER_ORIGIN, config.LEDGER_SIGNING_KEY, config.LEDGER_VERIFIER_KEYS);
   let log: LedgerLog | undefined;
+  let advice: AdviceChecker | undefined;
   return {
     name: 'ledger',
     ...LEDGER_STORAGE,
@@ -61,9 +69,10 @@ export function ledgerSubgraph(
       const started = log;
       return () => started.close();
     },
-    createContext: (scope, orm) => {
+    createContext: (scope, orm, platform) => {
       if (!log) throw new Error('the ledger log has not started');
-      return createLedgerContext(scope, orm, settings, log, kinds);
+      advice ??= options.advice ?? advisoryAdviceChecker(platform.services);
+      return createLedgerContext(scope, orm, settings, log, kinds, advice);
     },
     mount: (routes, orm) => {
       mountApiKeyLookup(routes, orm, identitySecrets(config));

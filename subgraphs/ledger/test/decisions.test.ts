@@ -107,7 +107,9 @@ describe('recordDecision', () => {
     const entry = JSON.parse(canonical);
     expect(canonicalJson(entry)).toBe(canonical);
     expect(validateEntry(entry)).toEqual([]);
-    expect(entry).toMatchObject({ kind: 'ecp.decision/v1', agentId: agent.id, decisionId: out.decision.id });
+    expect(entry).toMatchObject({ kind: 'ecp.decision/v2', agentId: agent.id, decisionId: out.decision.id });
+    // Written as v2 even when the agent sends neither tags nor advice.
+    expect(entry.body).toMatchObject({ tags: [], advice: {} });
     expect(toHex(leafHash(new TextEncoder().encode(canonical)))).toBe(out.leafHash);
     expect(BigInt(out.treeSize)).toBeGreaterThan(BigInt(out.ledgerIndex));
   });
@@ -202,9 +204,11 @@ describe('recordDecision', () => {
       confidence: input.confidence,
       inputDigests: [],
       precedents: [],
+      tags: [],
+      advice: {},
       idempotencyKey: input.idempotencyKey,
     };
-    const value = sign(null, decisionSigningMessage(agent.id, body as never), privateKey).toString('base64');
+    const value = sign(null, decisionSigningMessage(agent.id, body), privateKey).toString('base64');
     const signed = await record({ ...input, signature: { keyId, value } });
     expect(signed.body.errors).toBeUndefined();
     expect(signed.body.data!.recordDecision.decision.signedBy).toEqual({ id: keyId });

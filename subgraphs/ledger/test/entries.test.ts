@@ -1,20 +1,14 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { newId } from '@ecp/db/ids';
 import { type Principal, servicePrincipal } from '@ecp/identity/principal';
 import { canonicalJson } from '@ecp/ledger-format/canonical-json';
 import { leafHash, toHex } from '@ecp/merkle/hash';
-import { REPO_ROOT } from '@ecp/platform/repo';
-import { errorCode, graphql, TEST_LEDGER_ORIGIN } from '@ecp/test-kit/http';
+import { errorCode, graphql } from '@ecp/test-kit/http';
 import { type SubgraphUnderTest, startSubgraph } from '@ecp/test-kit/subgraph';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serviceEntryKind } from '../src/modules/entries/entry-kind';
-import { logKeys } from '../src/modules/ledger/log-keys';
 import { ledgerSubgraph } from '../src/subgraph';
 import { testLedgerConfig } from './ledger-config';
+import { verifyExport } from './verify-export';
 
 /**
  * The ledger's one append command for ECP's other services: kinds registered with their schemas,
@@ -136,6 +130,12 @@ describe('appendLedgerEntry', () => {
         /recorded with recordDecision/,
       ],
       [
+        { kind: 'ecp.decision/v2', body: {}, idempotencyKey: 'k3' },
+        operations,
+        'BAD_USER_INPUT',
+        /recorded with recordDecision/,
+      ],
+      [
         { kind: 'ecp.test-note/v1', body: { note: '', n: -1, extra: true }, idempotencyKey: 'k4' },
         operations,
         'BAD_USER_INPUT',
@@ -165,59 +165,11 @@ describe('appendLedgerEntry', () => {
       });
     }
     await new Promise((r) => setTimeout(r, 400)); // a checkpoint covering them (every 200 ms here)
-    const auditor: Principal = {
-      kind: 'agent',
-      id: newId(),
-      name: 'auditor',
-      roles: ['ANALYST'],
-      jurisdictions: [],
-    };
-    const read = await graphql<{
-      checkpoints: { treeSize: string; note: string }[];
-      ledgerEntries: { index: string; leafHash: string; canonicalJson: string }[];
-    }>(
-      sg.url,
-      '{ checkpoints(first: 1000) { treeSize note } ledgerEntries(first: 1000) { index leafHash canonicalJson } }',
-      {},
-      { as: auditor },
-    );
-    const { checkpoints, ledgerEntries } = read.body.data!;
-    const top = checkpoints.at(-1)!;
-    const entries = ledgerEntries.filter((e) => BigInt(e.index) < BigInt(top.treeSize));
-    const dir = mkdtempSync(join(tmpdir(), 'ecp-entries-'));
-    const file = join(dir, 'export.jsonl');
-    writeFileSync(
-      file,
-      [
-        {
-          format: 'ecp-ledger-export/v1',
-          origin: TEST_LEDGER_ORIGIN,
-          treeSize: top.treeSize,
-          exportedAt: new Date().toISOString(),
-        },
-        ...checkpoints
-          .filter((c) => BigInt(c.treeSize) <= BigInt(top.treeSize))
-          .map((c) => ({ checkpoint: c.note })),
-        ...entries.map((e) => ({ index: e.index, leafHash: e.leafHash, canonical: e.canonicalJson })),
-      ]
-        .map((l) => JSON.stringify(l))
-        .join('\n') + '\n',
-    );
-    const schemaFile = join(dir, 'ecp.test-note.v1.schema.json');
-    writeFileSync(schemaFile, JSON.stringify(NOTE_SCHEMA));
-    const key = logKeys(TEST_LEDGER_ORIGIN, testLedgerConfig('').LEDGER_SIGNING_KEY, []).verifierKey;
-    const ecp = (...args: string[]) =>
-      promisify(execFile)(process.execPath, [join(REPO_ROOT, 'packages/cli/bin/ecp.js'), ...args], {
-        cwd: REPO_ROOT,
-        env: { PATH: process.env.PATH },
-      });
-    const verified = await ecp('verify', 'export', file, '--key', key, '--schema', schemaFile);
-    expect(verified.stdout).toMatch(
-      /ok +\d+ entries re-hashed; the tree .* matches all \d+ signed checkpoints/,
-    );
-    expect(verified.stdout).toMatch(/entries match their kinds' schemas \(\d+ ecp\.test-note\/v1\)/);
+    const verified = await verifyExport(sg, { 'ecp.test-note.v1.schema.json': NOTE_SCHEMA });
+    expect(verified).toMatch(/ok +\d+ entries re-hashed; the tree .* matches all \d+ signed checkpoints/);
+    expect(verified).toMatch(/entries match their kinds' schemas \(\d+ ecp\.test-note\/v1\)/);
     // Without the schema the entries are still hashed and checked against the checkpoints, and named.
-    const unknown = await ecp('verify', 'export', file, '--key', key);
-    expect(unknown.stdout).toMatch(/not checked, no schema known: \d+ ecp\.test-note\/v1/);
+    const unknown = await verifyExport(sg);
+    expect(unknown).toMatch(/not checked, no schema known: \d+ ecp\.test-note\/v1/);
   });
 });

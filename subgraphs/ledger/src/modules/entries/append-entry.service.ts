@@ -60,6 +60,11 @@ export class AppendEntryService {
         [{ path: 'input.kind', reason: `must be one of: ${known.join(', ') || 'none registered'}` }],
       );
     }
+    if (kind.kind !== input.kind) {
+      throw new BadUserInputError(`${input.kind} entries are no longer written; append ${kind.kind}.`, [
+        { path: 'input.kind', reason: `an earlier version of ${kind.kind}` },
+      ]);
+    }
     const key = input.idempotencyKey;
     if (typeof key !== 'string' || key.length < 1 || key.length > 200) {
       throw new BadUserInputError('idempotencyKey must be 1 to 200 characters.', [

@@ -42,8 +42,13 @@ export interface Appended<P> {
  * into queryable tables and which events it emits — all in the transaction of the batch that appends it.
  */
 export interface EntryKind<P = undefined> {
-  /** `ecp.decision/v1`, `ecp.outcome-report/v1`, … */
+  /** `ecp.decision/v2`, `ecp.outcome-report/v1`, …: what its new entries are written as. */
   readonly kind: string;
+  /**
+   * Earlier versions of the kind (`ecp.decision/v1`): still in the ledger, no longer written, and
+   * known as this kind, so that nobody else may append them.
+   */
+  readonly earlierKinds?: readonly string[];
   /** `recordDecision` for decisions (agents, their own command); `service` for the append command. */
   readonly appendedBy: 'recordDecision' | 'service';
   readonly idempotency: IdempotencyStore;
@@ -115,15 +120,20 @@ export class EntryKinds {
   private readonly byName: ReadonlyMap<string, EntryKind<unknown>>;
 
   constructor(kinds: readonly EntryKind<never>[]) {
-    this.byName = new Map(kinds.map((k) => [k.kind, k as EntryKind<unknown>]));
+    this.byName = new Map(
+      kinds.flatMap((k) =>
+        [k.kind, ...(k.earlierKinds ?? [])].map((name) => [name, k as EntryKind<unknown>]),
+      ),
+    );
   }
 
+  /** The kind `kind` names, be it the version it writes or an earlier one. */
   get(kind: string): EntryKind<unknown> | undefined {
     return this.byName.get(kind);
   }
 
   /** Those a service may append through the append command. */
   appendableByServices(): string[] {
-    return [...this.byName.values()].filter((k) => k.appendedBy === 'service').map((k) => k.kind);
+    return [...new Set(this.byName.values())].filter((k) => k.appendedBy === 'service').map((k) => k.kind);
   }
 }

@@ -1,4 +1,4 @@
-import { DECISION_KIND } from '@ecp/ledger-format/decision-entry';
+import { DECISION_KIND, DECISION_KIND_V1 } from '@ecp/ledger-format/decision-entry';
 import type { EntryKind, IdempotencyStore } from '../entries/entry-kind';
 import { DECISION_RECORDED } from './ledger.topics';
 import { type DecisionRow, ledgerStore } from './ledger-store';
@@ -30,9 +30,13 @@ const decisionIdempotency: IdempotencyStore = {
   async record() {},
 };
 
-/** `ecp.decision/v1`: recorded by agents with `recordDecision`; projects `ledger.decision` and citations. */
+/**
+ * `ecp.decision/v2`: recorded by agents with `recordDecision`; projects `ledger.decision` (with what
+ * the precedent search reads) and citations. Entries of v1, written before, are decisions too.
+ */
 export const decisionKind: EntryKind<DecisionProjection> = {
   kind: DECISION_KIND,
+  earlierKinds: [DECISION_KIND_V1],
   appendedBy: 'recordDecision',
   idempotency: decisionIdempotency,
   async project(db, appended) {

@@ -1,3 +1,4 @@
+import { type DecisionAdvice, tagsAndAdvice } from '@ecp/ledger-format/decision-entry';
 import { toHex } from '@ecp/merkle/hash';
 import { withPagingErrors } from '@ecp/service-kit/paging-errors';
 import { type ResolveCursorConnectionArgs, resolveCursorConnection } from '@pothos/plugin-relay';
@@ -49,6 +50,23 @@ const InputDigestRef = builder
       digest: t.exposeString('digest', { description: 'Lowercase hex.' }),
     }),
   });
+
+const DecisionAdviceRef = builder.objectRef<DecisionAdvice>('DecisionAdvice').implement({
+  description:
+    'The advice an agent took before deciding, by its ids in the advisory subgraph. The ledger recorded them only once that subgraph confirmed each exists and is about the agent’s draft.',
+  fields: (t) => ({
+    frictionAssessmentId: t.id({
+      nullable: true,
+      description: 'The friction assessment of the draft the agent took into account; null when none.',
+      resolve: (a) => a.frictionAssessmentId ?? null,
+    }),
+    pollId: t.id({
+      nullable: true,
+      description: 'The poll on the draft whose result the agent took into account; null when none.',
+      resolve: (a) => a.pollId ?? null,
+    }),
+  }),
+});
 
 export const DecisionRef = builder.objectRef<DecisionView>('Decision');
 
@@ -110,6 +128,18 @@ DecisionRef.implement({
       type: [InputDigestRef],
       description: 'Digests of the inputs relied on.',
       resolve: (d) => d.entry.body.inputDigests,
+    }),
+    tags: t.stringList({
+      description:
+        'Its tags, in the order recorded; empty when it has none, and for decisions recorded as `ecp.decision/v1`, which had no tags.',
+      resolve: (d) => tagsAndAdvice(d.entry).tags,
+    }),
+    advice: t.field({
+      type: DecisionAdviceRef,
+      nullable: true,
+      description:
+        'The advice the agent took, both ids null when it named none. Null for decisions recorded as `ecp.decision/v1`, which said nothing about advice.',
+      resolve: (d) => tagsAndAdvice(d.entry).advice,
     }),
     idempotencyKey: t.string({
       description: 'The key the agent recorded it under.',
@@ -189,10 +219,22 @@ const PrecedentInput = builder.inputType('PrecedentInput', {
 
 const SignatureInput = builder.inputType('DecisionSignatureInput', {
   description:
-    'An Ed25519 signature over the RFC 8785 canonical form of `{"kind":"ecp.decision/v1","agentId":…,"body":…}` (see docs/ledger/format.md).',
+    'An Ed25519 signature over the RFC 8785 canonical form of `{"kind":"ecp.decision/v2","agentId":…,"body":…}`, the body with its `tags` and `advice` (`[]` and `{}` when none; see docs/ledger/format.md).',
   fields: (t) => ({
     keyId: t.id({ required: true, description: 'A key registered with `registerAgentKey`.' }),
     value: t.string({ required: true, description: 'The 64-byte signature, base64.' }),
+  }),
+});
+
+const DecisionAdviceInput = builder.inputType('DecisionAdviceInput', {
+  description:
+    'The advice the agent took before deciding, by its ids in the advisory subgraph. The ledger asks that subgraph to confirm each id exists and is about this agent’s draft before recording; otherwise the decision is refused with INVALID_ADVICE.',
+  fields: (t) => ({
+    frictionAssessmentId: t.id({
+      required: false,
+      description: 'The friction assessment of the draft (UUID).',
+    }),
+    pollId: t.id({ required: false, description: 'The poll on the draft (UUID).' }),
   }),
 });
 
@@ -223,6 +265,16 @@ const RecordDecisionInput = builder.inputType('RecordDecisionInput', {
       type: SignatureInput,
       required: false,
       description: 'The agent’s signature over the record.',
+    }),
+    tags: t.stringList({
+      required: false,
+      description:
+        'Labels to find the decision by (0–32, unique), each lowercase `a–z`, `0–9` and `._/-`, starting with a letter or digit, at most 64 characters: `refund`, `supplier/acme`.',
+    }),
+    advice: t.field({
+      type: DecisionAdviceInput,
+      required: false,
+      description: 'The advice the agent took, if any.',
     }),
     idempotencyKey: t.string({
       required: true,

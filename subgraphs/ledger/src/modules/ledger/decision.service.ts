@@ -3,6 +3,7 @@ import {
   BadUserInputError,
   ConflictError,
   ForbiddenError,
+  InvalidAdviceError,
   InvalidSignatureError,
   NotFoundError,
   PayloadTooLargeError,
@@ -14,8 +15,10 @@ import { withinAny } from '@ecp/jurisdictions/jurisdiction';
 import { canonicalBytes, canonicalJson } from '@ecp/ledger-format/canonical-json';
 import {
   DECISION_KIND,
+  type DecisionAdvice,
   type DecisionBody,
   type DecisionEntry,
+  type DecisionEntryV2,
   decodeSignature,
   verifyDecisionSignature,
 } from '@ecp/ledger-format/decision-entry';
@@ -24,6 +27,7 @@ import type { Logger } from '@ecp/logging/logger';
 import { equalBytes, fromHex, toHex } from '@ecp/merkle/hash';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
+import { type AdviceChecker, namedAdvice } from './advice-checker';
 import { decisionKind } from './decision.kind';
 import { AgentKeyEntity, DecisionEntity, type DecisionRecord, EntryEntity } from './ledger.entities';
 import type { LedgerLog } from './ledger-log';
@@ -43,6 +47,8 @@ export interface RecordDecisionInput {
   inputDigests?: { name: string; digest: string }[] | null;
   precedents?: { index: string; leafHash: string }[] | null;
   signature?: { keyId: string; value: string } | null;
+  tags?: string[] | null;
+  advice?: { frictionAssessmentId?: string | number | null; pollId?: string | number | null } | null;
   idempotencyKey: string;
 }
 
@@ -54,6 +60,7 @@ export interface DecisionView {
   leafHash: Uint8Array;
   treeSize: bigint;
   recordedAt: Date;
+  /** The entry of either decision kind: read `tagsAndAdvice` rather than v2's fields. */
   entry: DecisionEntry;
   canonicalJson: string;
   signingKeyId: string | null;
@@ -75,15 +82,19 @@ export interface DecisionFilter {
 interface Deps {
   em: EntityManager;
   principal: Principal;
+  requestId: string;
   logger: Logger;
   log: LedgerLog;
+  /** Confirms the advice a decision names with the subgraph that gave it. */
+  advice: AdviceChecker;
   maxEntryBytes: number;
 }
 
 /**
  * Recording and reading decisions. A decision is validated (its kind's JSON Schema, its chosen option,
- * the agent's jurisdictions, its signature, its precedents, its size) before it is appended; anything
- * refused leaves the ledger unchanged.
+ * the agent's jurisdictions, its signature, its precedents, its size, the advice it names) before it is
+ * appended; anything refused leaves the ledger unchanged. Decisions are written as `ecp.decision/v2`;
+ * those written as v1 are read alongside.
  */
 export class DecisionService {
   private readonly byId: DataLoader<string, DecisionView | null>;
@@ -116,13 +127,15 @@ export class DecisionService {
         digest: d.digest,
       })),
       precedents: (input.precedents ?? []).map((p) => ({ index: p.index, leafHash: p.leafHash })),
+      tags: [...(input.tags ?? [])],
+      advice: adviceOf(input.advice),
       idempotencyKey: input.idempotencyKey,
     };
     const decisionId = newId();
     const signature = input.signature
       ? { keyId: input.signature.keyId, algorithm: 'ed25519' as const, value: input.signature.value }
       : undefined;
-    const entryAt = (recordedAt: string): DecisionEntry => ({
+    const entryAt = (recordedAt: string): DecisionEntryV2 => ({
       kind: DECISION_KIND,
       decisionId,
       agentId: principal.id,
@@ -164,8 +177,10 @@ export class DecisionService {
     }
     const signingKeyId = signature ? await this.checkSignature(body, signature) : null;
     const cites = await this.checkPrecedents(body);
+    // Last, since it asks another subgraph: only a decision valid in every other way is shown to it.
+    await this.checkAdvice(body);
 
-    let written: DecisionEntry | undefined;
+    let written: DecisionEntryV2 | undefined;
     const appended = await this.deps.log.append({
       kind: decisionKind,
       entry: (recordedAt) => {
@@ -183,6 +198,9 @@ export class DecisionService {
           confidence: body.confidence,
           idempotencyKey: body.idempotencyKey,
           signingKeyId,
+          tags: body.tags,
+          rationale: body.rationale,
+          context: body.context,
         },
         cites,
       },
@@ -337,6 +355,28 @@ export class DecisionService {
     return key.id;
   }
 
+  /**
+   * Advice a decision names must be confirmed by the subgraph that gave it: it exists and is about this
+   * agent's draft. Asked only when an id is named; any problem refuses the decision (INVALID_ADVICE).
+   */
+  private async checkAdvice(body: DecisionBody): Promise<void> {
+    if (namedAdvice(body.advice).length === 0) return;
+    const { principal, requestId, logger } = this.deps;
+    const problems = await this.deps.advice.check({
+      agentId: principal.id,
+      body,
+      principal,
+      requestId,
+      logger,
+    });
+    if (problems.length > 0) {
+      throw new InvalidAdviceError(
+        `The advice the decision names is not confirmed: ${problems.map((p) => `${p.path} ${p.reason}`).join('; ')}.`,
+        problems,
+      );
+    }
+  }
+
   /** Every citation must name an existing entry by index and its exact leaf hash. */
   private async checkPrecedents(body: DecisionBody): Promise<bigint[]> {
     const cited = body.precedents.map((p) => BigInt(p.index));
@@ -397,7 +437,12 @@ function assertSameDecision(
   body: DecisionBody,
   signature: DecisionEntry['signature'] | undefined,
 ): void {
-  const recorded = canonicalJson({ body: earlier.entry.body, signature: earlier.entry.signature ?? null });
+  // A v1 record said nothing of tags and advice: a retry sending none of either is the same decision.
+  const recordedBody =
+    earlier.entry.kind === DECISION_KIND
+      ? earlier.entry.body
+      : { ...earlier.entry.body, tags: [], advice: {} };
+  const recorded = canonicalJson({ body: recordedBody, signature: earlier.entry.signature ?? null });
   const sent = canonicalJson({ body, signature: signature ?? null });
   if (recorded === sent) return;
   const key = body.idempotencyKey;
@@ -410,6 +455,14 @@ function assertSameDecision(
       },
     ],
   );
+}
+
+/** The advice as the entry keeps it: only the ids named, so that none named is `{}`. */
+function adviceOf(advice: RecordDecisionInput['advice']): DecisionAdvice {
+  const kept: DecisionAdvice = {};
+  if (advice?.frictionAssessmentId != null) kept.frictionAssessmentId = String(advice.frictionAssessmentId);
+  if (advice?.pollId != null) kept.pollId = String(advice.pollId);
+  return kept;
 }
 
 /** What JSON Schema cannot say: the chosen option is one of the options, ids are unique, the agent may act there. */

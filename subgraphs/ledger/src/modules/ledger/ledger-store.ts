@@ -24,6 +24,10 @@ export interface DecisionRow {
   idempotencyKey: string;
   signingKeyId: string | null;
   recordedAt: string;
+  tags: readonly string[];
+  rationale: string;
+  /** Read for the search document (`ledger.decision_search_document`); the row does not keep it. */
+  context: Record<string, unknown>;
 }
 
 /** A decision already recorded under an agent's idempotency key: where its entry is. */
@@ -104,11 +108,18 @@ export const ledgerStore = {
 
   async insertDecisions(db: ClientBase, rows: readonly DecisionRow[]): Promise<void> {
     if (rows.length === 0) return;
+    // Tags travel as one JSON array per row: unnest would flatten an array of arrays into one.
     await db.query(
       `insert into ledger.decision (id, ledger_index, agent_id, jurisdiction, category, chosen_option, confidence,
-                                    idempotency_key, signing_key_id, recorded_at)
-       select * from unnest($1::uuid[], $2::bigint[], $3::uuid[], $4::text[], $5::text[], $6::text[],
-                            $7::float8[], $8::text[], $9::uuid[], $10::timestamptz[])`,
+                                    idempotency_key, signing_key_id, recorded_at, tags, rationale, search)
+       select d.id, d.ledger_index, d.agent_id, d.jurisdiction, d.category, d.chosen_option, d.confidence,
+              d.idempotency_key, d.signing_key_id, d.recorded_at,
+              array(select t.tag from jsonb_array_elements_text(d.tags) with ordinality as t(tag, n) order by t.n),
+              d.rationale, ledger.decision_search_document(d.rationale, d.context)
+         from unnest($1::uuid[], $2::bigint[], $3::uuid[], $4::text[], $5::text[], $6::text[],
+                     $7::float8[], $8::text[], $9::uuid[], $10::timestamptz[], $11::jsonb[], $12::text[], $13::jsonb[])
+           as d(id, ledger_index, agent_id, jurisdiction, category, chosen_option, confidence,
+                idempotency_key, signing_key_id, recorded_at, tags, rationale, context)`,
       [
         rows.map((r) => r.id),
         rows.map((r) => r.ledgerIndex.toString()),
@@ -120,6 +131,9 @@ export const ledgerStore = {
         rows.map((r) => r.idempotencyKey),
         rows.map((r) => r.signingKeyId),
         rows.map((r) => r.recordedAt),
+        rows.map((r) => JSON.stringify(r.tags)),
+        rows.map((r) => r.rationale),
+        rows.map((r) => JSON.stringify(r.context)),
       ],
     );
   },

@@ -29,7 +29,10 @@ export const CheckpointEntity = defineEntity({
 });
 export type CheckpointRow = InferEntity<typeof CheckpointEntity>;
 
-/** A decision's queryable columns; the record itself is its entry. Insert-only. */
+/**
+ * A decision's queryable columns; the record itself is its entry. Insert-only. The table also holds
+ * the full-text documents the precedent search reads (`search`, `rationale_search`), which only SQL uses.
+ */
 export const DecisionEntity = defineEntity({
   name: 'Decision',
   tableName: 'decision',
@@ -44,6 +47,8 @@ export const DecisionEntity = defineEntity({
     idempotencyKey: p.text(),
     signingKeyId: p.uuid().nullable(),
     recordedAt: p.datetime().columnType('timestamptz'),
+    tags: p.array().columnType('text[]'),
+    rationale: p.text(),
   }),
 });
 export type DecisionRecord = InferEntity<typeof DecisionEntity>;

@@ -12,7 +12,7 @@ export const LedgerEntryRef = builder.objectRef<Entry>('LedgerEntry').implement(
       description: 'Position in the log (decimal; 0-based, gapless).',
       resolve: (e) => e.index,
     }),
-    kind: t.exposeString('kind', { description: 'Entry kind and version, e.g. `ecp.decision/v1`.' }),
+    kind: t.exposeString('kind', { description: 'Entry kind and version, e.g. `ecp.decision/v2`.' }),
     leafHash: t.string({
       description: 'RFC 9162 leaf hash, SHA-256(0x00 ‖ canonical bytes), lowercase hex.',
       resolve: (e) => toHex(new Uint8Array(e.leafHash)),

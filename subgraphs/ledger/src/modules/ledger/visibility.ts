@@ -16,8 +16,22 @@ import type { Entry } from './ledger.entities';
  * subscription payloads, which the gateway resolves with the subscriber's identity.
  */
 export function mayReadContents(principal: Principal, ownerId: string | null | undefined): boolean {
-  if (hasRole(principal, 'ANALYST', 'OPERATOR', 'ADMIN')) return true;
-  return ownerId == null || (principal.kind === 'agent' && principal.id === ownerId);
+  if (ownerId == null) return true;
+  const readable = readableContents(principal);
+  return readable.everyone || readable.agentId === ownerId;
+}
+
+/** Whose decisions' contexts a principal may read: everyone's, or one agent's only (none: `agentId: null`). */
+export type ReadableContents = { everyone: true } | { everyone: false; agentId: string | null };
+
+/**
+ * The same rule, for what SQL must apply row by row (the precedent search matches a decision's context
+ * text only where `mayReadContents` would show that context): everyone's for people, its own for an
+ * agent, and none for a service without a person's role, which sees `context: null` on every decision.
+ */
+export function readableContents(principal: Principal): ReadableContents {
+  if (hasRole(principal, 'ANALYST', 'OPERATOR', 'ADMIN')) return { everyone: true };
+  return { everyone: false, agentId: principal.kind === 'agent' ? principal.id : null };
 }
 
 /** The agent an entry belongs to: the `agentId` it records, if any (entries of the platform have none). */
