@@ -92,13 +92,7 @@ if (env.MODE === 'loop') {
     logger,
     registry,
     // The bench's consumer calls no subgraph.
-    services: createServiceDirectory({
-      service: 'workers',
-      identitySecret: 'bench',
-      urls: subgraphUrlsOf(defaultSubgraphUrls()),
-      registry,
-      logger,
-    }),
+    serviceCalls: { identitySecret: 'bench', urls: subgraphUrlsOf(defaultSubgraphUrls()), registry, logger },
     partitions: Number(env.PARTITIONS ?? 8),
     jobEvents: Number(env.JOB_EVENTS ?? 100),
     dbPoolMax: Number(env.DB_POOL ?? 10),

@@ -3,7 +3,7 @@ import { createLogger } from '@ecp/logging/logger';
 import { createHttpShell } from '@ecp/service-kit/http-app';
 import { createMetrics } from '@ecp/service-kit/metrics';
 import { drainGraceMs } from '@ecp/service-kit/server-drain';
-import { createServiceDirectory, subgraphUrlsOf } from '@ecp/service-kit/service-directory';
+import { subgraphUrlsOf } from '@ecp/service-kit/service-directory';
 import { createShutdown, exitOnSignals } from '@ecp/shutdown/shutdown';
 import { startTelemetry } from '@ecp/telemetry/telemetry';
 import { loadWorkersConfig } from './env';
@@ -30,15 +30,6 @@ try {
   shutdown.register('redis', () => redis.quit());
   await assertNoEviction(redis);
   const metrics = createMetrics('workers');
-  const services = createServiceDirectory({
-    service: 'workers',
-    identitySecret: config.ECP_IDENTITY_SECRET,
-    urls: subgraphUrlsOf(config),
-    registry: metrics.registry,
-    logger,
-  });
-  // Registered before the jobs, so it closes after them: a job finishing still has its clients.
-  shutdown.register('service clients', () => services.close());
   const host = new WorkHost({
     works: PLATFORM_WORK,
     databaseUrl: config.DATABASE_URL,
@@ -47,7 +38,12 @@ try {
     streamPrefix: config.EVENT_STREAM_PREFIX,
     logger,
     registry: metrics.registry,
-    services,
+    serviceCalls: {
+      identitySecret: config.ECP_IDENTITY_SECRET,
+      urls: subgraphUrlsOf(config),
+      registry: metrics.registry,
+      logger,
+    },
     partitions: config.CONSUMER_PARTITIONS,
     jobEvents: config.CONSUMER_JOB_EVENTS,
     lockDurationMs: config.JOB_LOCK_MS,

@@ -32,7 +32,7 @@ export interface JobContext {
   orm: MikroORM;
   /** The subgraph's outbox, when it publishes topics, for events written in the job's transaction. */
   outbox: Outbox | undefined;
-  /** Clients of the subgraphs, calling as the workers' service identity. */
+  /** Clients of the subgraphs, calling as the owning subgraph's service identity. */
   services: ServiceDirectory;
   logger: Logger;
   job: { id: string; queue: string; attempt: number };
@@ -67,7 +67,7 @@ export interface ConsumerContext {
   em: EntityManager;
   /** The owning subgraph's outbox, for events the effect causes (written in the same transaction). */
   outbox: Outbox | undefined;
-  /** Clients of the subgraphs, calling as the workers' service identity. */
+  /** Clients of the subgraphs, calling as the owning subgraph's service identity. */
   services: ServiceDirectory;
   logger: Logger;
 }

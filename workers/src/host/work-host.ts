@@ -5,7 +5,11 @@ import { type ConsumerDescriptor, consumerStatus, registerConsumer } from '@ecp/
 import { type JobDefinition, type SubgraphWork, workProblems } from '@ecp/jobs/job-definition';
 import { consumerQueueName, jobsOptions } from '@ecp/jobs/job-options';
 import type { Logger } from '@ecp/logging/logger';
-import type { ServiceDirectory } from '@ecp/service-kit/service-directory';
+import {
+  createServiceDirectory,
+  type ServiceDirectory,
+  type ServiceDirectoryOptions,
+} from '@ecp/service-kit/service-directory';
 import { type Job, Queue, UnrecoverableError, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
@@ -23,8 +27,11 @@ export interface WorkHostOptions {
   streamPrefix: string;
   logger: Logger;
   registry: Registry;
-  /** Clients of the subgraphs, which jobs and effects call as the workers' service identity. */
-  services: ServiceDirectory;
+  /**
+   * How jobs and effects call the subgraphs: each subgraph's work calls as that subgraph's service
+   * identity (`service:advisory`), as it writes that subgraph's schema as its role.
+   */
+  serviceCalls: Omit<ServiceDirectoryOptions, 'service'>;
   /** Queues per consumer: events of one key go to one of them, applied one at a time in order. */
   partitions?: number;
   lockDurationMs?: number;
@@ -40,6 +47,7 @@ interface Hosted {
   work: SubgraphWork;
   orm: MikroORM;
   outbox: Outbox | undefined;
+  services: ServiceDirectory;
 }
 
 /**
@@ -96,7 +104,8 @@ export class WorkHost {
       const outbox = work.topics?.length
         ? new Outbox({ schema: work.dbSchema, topics: work.topics })
         : undefined;
-      const hosted = { work, orm, outbox };
+      const services = createServiceDirectory({ ...options.serviceCalls, service: work.subgraph });
+      const hosted = { work, orm, outbox, services };
       this.hosted.push(hosted);
       for (const job of work.jobs) await this.hostJob(hosted, job, settings);
       for (const consumer of work.consumers) await this.hostConsumer(hosted, consumer, settings);
@@ -110,6 +119,7 @@ export class WorkHost {
     await Promise.all(this.readers.map((r) => r.stop()));
     await Promise.all(this.workers.map((w) => w.close()));
     await Promise.all(this.queues.map((q) => q.close()));
+    await Promise.all(this.hosted.map((h) => h.services.close()));
     await Promise.all(this.hosted.map((h) => h.orm.close()));
   }
 
@@ -130,7 +140,7 @@ export class WorkHost {
           return job.process(parsed.data, {
             orm: hosted.orm,
             outbox: hosted.outbox,
-            services: this.options.services,
+            services: hosted.services,
             logger: logger.child({ jobId: bullJob.id }),
             job: { id: String(bullJob.id), queue: job.queue, attempt: bullJob.attemptsMade + 1 },
           });
@@ -163,7 +173,7 @@ export class WorkHost {
       dbSchema: hosted.work.dbSchema,
       orm: hosted.orm,
       outbox: hosted.outbox,
-      services: options.services,
+      services: hosted.services,
       logger: options.logger,
       metrics: this.metrics,
     });
