@@ -174,7 +174,13 @@ describe('a Network Opinion Poll', () => {
       ed25519.sign(voteSigningMessage({ ...statement, option: 'cut' }), seed),
     ).toString('base64');
     const badSignature = await gql(voters[3]!.key, CAST_VOTE, {
-      input: { pollId, option: 'raise', confidence: 0.6, rationale: 'signed', signature: { keyId, value: forged } },
+      input: {
+        pollId,
+        option: 'raise',
+        confidence: 0.6,
+        rationale: 'signed',
+        signature: { keyId, value: forged },
+      },
     });
     expect(errorCode(badSignature)).toBe('INVALID_SIGNATURE');
     const signature = Buffer.from(ed25519.sign(voteSigningMessage(statement), seed)).toString('base64');
