@@ -5,11 +5,7 @@
  * no BullMQ. Prints `ready`, runs until SIGTERM.
  */
 import { createLogger } from '@ecp/logging/logger';
-import {
-  createServiceDirectory,
-  defaultSubgraphUrls,
-  subgraphUrlsOf,
-} from '@ecp/service-kit/service-directory';
+import { defaultSubgraphUrls, subgraphUrlsOf } from '@ecp/service-kit/service-directory';
 import { WorkHost } from '@ecp/workers/bench/work-host';
 import { Redis } from 'ioredis';
 import pg from 'pg';

@@ -2,7 +2,6 @@ import { newId } from '@ecp/db/ids';
 import { issueAccessToken } from '@ecp/identity/access-token';
 import { graphql } from '@ecp/test-kit/http';
 import { type Stack, startStack } from '@ecp/test-kit/stack';
-import type { FormattedExecutionResult } from 'graphql';
 import { type Client, createClient } from 'graphql-ws';
 import { Redis } from 'ioredis';
 import pg from 'pg';
