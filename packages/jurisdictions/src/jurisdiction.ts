@@ -3,7 +3,7 @@
  * `EU/DE/BY`, `US/CA/SF`. Where an agent may act, where a decision applies, and (next) where advice and
  * lessons hold are all said with them, and "acts within" means "at that node or below it".
  *
- * The grammar is the one the `ecp.decision/v1` entry schema publishes (`schema/ledger/`): one to eight
+ * The grammar is the one the decision entry schemas publish (`schema/ledger/`): one to eight
  * levels; each level one to 32 characters of `A–Z`, `0–9`, `_` and `-`; the first level starts with a
  * letter and every other level with a letter or a digit. It is strict on purpose: one spelling per
  * jurisdiction (no lower case, no spaces, no empty levels), so that comparing paths is comparing text.

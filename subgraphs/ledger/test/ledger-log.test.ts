@@ -159,6 +159,25 @@ describe('LedgerLog', () => {
     expect(tree.size).toBe(Number(log.size));
   });
 
+  it('answers a retry queued in the same batch with the first append and the record it projects', async () => {
+    const log = await newLog();
+    const keyed = (n: number, recordId: string): AppendRequest => ({
+      ...note(n),
+      idempotency: { owner: 'service:test', key: 'same-batch' },
+      recordId,
+    });
+    // The first append starts a batch on its own; the two retries queue behind it and form one batch.
+    const lead = log.append(note(400));
+    const [first, retry] = await Promise.all([
+      log.append(keyed(401, 'record-1')),
+      log.append(keyed(402, 'record-2')),
+    ]);
+    await lead;
+    expect(first).toMatchObject({ replayed: false, recordId: 'record-1' });
+    expect(retry).toMatchObject({ replayed: true, index: first!.index, recordId: 'record-1' });
+    await log.close();
+  });
+
   it('rebuilds its frontier from the stored nodes at start and continues the same tree', async () => {
     const first = await newLog();
     for (let i = 0; i < 37; i++) await first.append(note(100 + i));

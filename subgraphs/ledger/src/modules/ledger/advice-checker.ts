@@ -8,7 +8,13 @@ export interface AdviceProblem {
   reason: string;
 }
 
-/** Checks the advice a decision names against the subgraph that gave it. */
+/**
+ * Checks the advice a decision names against the subgraph that gave it. Asked by `recordDecision` only
+ * when `body.advice` names an id, once everything else about the decision has been checked, and before
+ * it is appended. Any problem refuses the decision with INVALID_ADVICE; a checker that cannot get an
+ * answer throws (a `SubgraphUnavailableError`, say), which refuses it as well. Either way nothing is
+ * appended.
+ */
 export interface AdviceChecker {
   /** Problems with the advice named in `body.advice` for this agent's draft; empty when it belongs. */
   check(request: {

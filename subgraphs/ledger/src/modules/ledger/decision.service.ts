@@ -188,6 +188,7 @@ export class DecisionService {
         return written;
       },
       idempotency: { owner: principal.id, key: input.idempotencyKey },
+      recordId: decisionId,
       projection: {
         row: {
           id: decisionId,

@@ -30,6 +30,11 @@ export interface AppendRequest<P = unknown> {
   entry: (recordedAt: string) => object;
   /** A retry with the same owner (agent or service) and key returns the first append instead of appending again. */
   idempotency?: IdempotencyKey;
+  /**
+   * The id of the record the entry projects (a decision's id), for kinds that have one: a retry queued
+   * in the same batch is answered with it, as a later one is by the kind's idempotency store.
+   */
+  recordId?: string;
   /** What the kind projects for this entry (a decision's row and citations), written in the batch. */
   projection: P;
 }
@@ -242,7 +247,14 @@ export class LedgerLog {
         rows.push({ ...request.idempotency, index });
       }
       if (key) inBatch.set(key, results.length);
-      results.push({ index, leafHash: hash, treeSize: 0n, replayed: false, canonicalJson: json });
+      results.push({
+        index,
+        leafHash: hash,
+        treeSize: 0n,
+        replayed: false,
+        canonicalJson: json,
+        ...(request.recordId !== undefined ? { recordId: request.recordId } : {}),
+      });
     }
     const appended = this.frontier.appendAll(entries.map((e) => e.leafHash));
     for (const e of entries) e.treeSize = appended.size;
