@@ -19,6 +19,7 @@ COPY packages/ledger-format/package.json packages/ledger-format/
 COPY packages/logging/package.json packages/logging/
 COPY packages/merkle/package.json packages/merkle/
 COPY packages/platform/package.json packages/platform/
+COPY packages/scoring/package.json packages/scoring/
 COPY packages/service-kit/package.json packages/service-kit/
 COPY packages/shutdown/package.json packages/shutdown/
 COPY packages/telemetry/package.json packages/telemetry/
