@@ -241,6 +241,13 @@ describe('a Network Opinion Poll', () => {
     });
   });
 
+  it('counts votes, signed or not, and closes on /metrics', async () => {
+    const text = await (await fetch(stack.subgraphUrl('advisory').replace('/graphql', '/metrics'))).text();
+    expect(text).toMatch(/advisory_votes_total\{[^}]*signed="true"[^}]*\} 1\n/);
+    expect(text).toMatch(/advisory_votes_total\{[^}]*signed="false"[^}]*\} 3\n/);
+    expect(text).toMatch(/advisory_polls_closed_total\{[^}]*reason="ALL_VOTED"[^}]*\} 1\n/);
+  });
+
   it('refuses a second vote, a vote after the close, a vote from an agent not eligible and an unknown option', async () => {
     const again = await gql(voters[0]!.key, CAST_VOTE, { input: { pollId, option: 'hold', confidence: 1 } });
     expect(errorCode(again)).toBe('CONFLICT');

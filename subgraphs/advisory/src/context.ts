@@ -3,6 +3,7 @@ import type { Logger } from '@ecp/logging/logger';
 import type { SubgraphPlatform } from '@ecp/service-kit/subgraph-runtime';
 import type { RequestScope } from '@ecp/service-kit/subgraph-server';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import type { AdvisoryMetrics } from './advisory-metrics';
 import { AgreementService } from './modules/agreement/agreement.service';
 import { DivergenceService } from './modules/divergence/divergence.service';
 import { FrictionService } from './modules/friction/friction.service';
@@ -28,7 +29,7 @@ export function createAdvisoryContext(
   scope: RequestScope,
   orm: MikroORM,
   platform: SubgraphPlatform,
-  timers: PollTimers,
+  { timers, metrics }: { timers: PollTimers; metrics: AdvisoryMetrics },
 ): AdvisoryContext {
   const em = orm.em.fork();
   const { principal, logger, requestId } = scope;
@@ -42,13 +43,22 @@ export function createAdvisoryContext(
     services: platform.services,
     outbox: platform.outbox,
     timers,
+    metrics,
   });
   return {
     ...scope,
     em,
     votes: new VoteService({ em, principal, logger }),
     weights,
-    friction: new FrictionService({ em, principal, logger, requestId, services: platform.services, weights }),
+    friction: new FrictionService({
+      em,
+      principal,
+      logger,
+      requestId,
+      services: platform.services,
+      weights,
+      metrics,
+    }),
     polls,
     agreement: new AgreementService({ em, polls }),
     divergences: new DivergenceService({ em }),

@@ -1,6 +1,7 @@
 import { JobProducer } from '@ecp/jobs/job-producer';
 import type { SubgraphDefinition } from '@ecp/service-kit/subgraph-runtime';
 import { Redis } from 'ioredis';
+import { type AdvisoryMetrics, createAdvisoryMetrics } from './advisory-metrics';
 import { type AdvisoryContext, createAdvisoryContext } from './context';
 import { CLOSE_POLL_JOB } from './modules/polls/poll.jobs';
 import type { PollTimers } from './modules/polls/poll.service';
@@ -16,12 +17,14 @@ export interface AdvisoryOptions {
 
 export function advisorySubgraph(options: AdvisoryOptions): SubgraphDefinition<AdvisoryContext> {
   let timers: PollTimers | undefined;
+  let metrics: AdvisoryMetrics | undefined;
   return {
     name: 'advisory',
     ...ADVISORY_STORAGE,
     schema: advisorySchema,
     events: { topics: ADVISORY_TOPICS },
     async setup(platform) {
+      metrics = createAdvisoryMetrics(platform.metrics.registry);
       const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: 3 });
       redis.on('error', (err) => platform.logger.warn({ err }, 'redis connection error'));
       const producer = new JobProducer(redis, options.queuePrefix);
@@ -40,8 +43,8 @@ export function advisorySubgraph(options: AdvisoryOptions): SubgraphDefinition<A
       };
     },
     createContext: (scope, orm, platform) => {
-      if (!timers) throw new Error('the advisory subgraph was not set up');
-      return createAdvisoryContext(scope, orm, platform, timers);
+      if (!timers || !metrics) throw new Error('the advisory subgraph was not set up');
+      return createAdvisoryContext(scope, orm, platform, { timers, metrics });
     },
   };
 }

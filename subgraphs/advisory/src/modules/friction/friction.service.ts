@@ -4,6 +4,7 @@ import { hasRole, type Principal } from '@ecp/identity/principal';
 import type { Logger } from '@ecp/logging/logger';
 import type { ServiceDirectory } from '@ecp/service-kit/service-directory';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { AdvisoryMetrics } from '../../advisory-metrics';
 import { LEDGER_CHECKPOINT, LEDGER_ENTRY, PRECEDENT_CHOICES } from '../../ledger/ledger-operations';
 import {
   categoryProblems,
@@ -40,6 +41,7 @@ interface Deps {
   requestId: string;
   services: ServiceDirectory;
   weights: WeightSetService;
+  metrics: AdvisoryMetrics;
 }
 
 const LEDGER_INDEX = /^(0|[1-9][0-9]{0,18})$/;
@@ -122,6 +124,8 @@ export class FrictionService {
       createdAt: new Date(),
     });
     await em.flush();
+    this.deps.metrics.frictionAssessments.inc();
+    this.deps.metrics.frictionScore.observe(scored.score);
     return row;
   }
 

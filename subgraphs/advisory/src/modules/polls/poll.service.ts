@@ -17,6 +17,7 @@ import { type KeysetPage, timeIdKeyset } from '@ecp/service-kit/keyset';
 import type { ServiceDirectory } from '@ecp/service-kit/service-directory';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { AdvisoryMetrics } from '../../advisory-metrics';
 import { LEDGER_AGENTS, LEDGER_AGENTS_ACTING_IN } from '../../ledger/ledger-operations';
 import { POLL_UPDATED } from '../../topics';
 import { categoryProblems, jurisdictionProblems, optionProblems, type Problem } from '../drafts';
@@ -68,6 +69,7 @@ interface Deps {
   services: ServiceDirectory;
   outbox: Outbox;
   timers: PollTimers;
+  metrics: AdvisoryMetrics;
 }
 
 /**
@@ -171,6 +173,7 @@ export class PollService {
       createdAt: new Date(),
     });
     await em.flush();
+    this.deps.metrics.pollsOpened.inc();
     this.deps.logger.info({ pollId: id, voters: eligible.length }, 'poll opened');
     return poll;
   }
@@ -263,7 +266,7 @@ export class PollService {
     };
     const signature = input.signature ? await this.checkSignature(statement, input.signature) : null;
     try {
-      return await em.transactional(async (tx) => {
+      const outcome = await em.transactional(async (tx) => {
         const locked = (await lockPoll(tx, poll.id))!;
         assertOpen(locked);
         const vote = tx.create(VoteEntity, {
@@ -286,9 +289,13 @@ export class PollService {
           },
         ]);
         const cast = await tx.count(VoteEntity, { pollId: poll.id });
-        if (cast >= locked.eligibleVoters.length) await closeLockedPoll(tx, outbox, locked, 'ALL_VOTED');
-        return vote;
+        const complete = cast >= locked.eligibleVoters.length;
+        if (complete) await closeLockedPoll(tx, outbox, locked, 'ALL_VOTED');
+        return { vote, complete };
       });
+      this.deps.metrics.votes.inc({ signed: String(signature !== null) });
+      if (outcome.complete) this.deps.metrics.pollsClosed.inc({ reason: 'ALL_VOTED' });
+      return outcome.vote;
     } catch (err) {
       if (err instanceof UniqueConstraintViolationException) {
         throw new ConflictError('This agent has already voted in the poll; a vote cannot be changed.', [
@@ -346,7 +353,7 @@ export class PollService {
     if (poll.openedBy !== principal.id && !operator) {
       throw new ForbiddenError('Only the poll’s opener, an operator or an admin may close it.');
     }
-    return em.transactional(async (tx) => {
+    const closed = await em.transactional(async (tx) => {
       const locked = (await lockPoll(tx, id))!;
       if (locked.status === 'CLOSED') {
         throw new ConflictError(`Poll ${id} is already closed.`, [{ path: 'id', reason: 'already closed' }]);
@@ -359,6 +366,8 @@ export class PollService {
             : 'CLOSED_BY_OPERATOR';
       return closeLockedPoll(tx, outbox, locked, reason);
     });
+    this.deps.metrics.pollsClosed.inc({ reason: closed.closeReason ?? 'unknown' });
+    return closed;
   }
 
   async get(id: string): Promise<Poll> {
