@@ -49,14 +49,34 @@ describe('one entity, four subgraphs', () => {
   it('merges Agent fields from ledger, advisory, learning-consortium and operations into one answer', async () => {
     const { apiKey, agent } = await registerAgent({
       name: 'ops-lead',
-      roles: ['OPERATOR'],
+      roles: ['AGENT', 'OPERATOR'],
       jurisdictions: ['EU/DE'],
     });
-    // Data the later features will write, put in place directly so every subgraph has something to say.
-    await db.query(
-      'insert into advisory.vote (id, poll_id, agent_id, option, confidence) values ($1, $2, $3, $4, $5)',
-      [newId(), newId(), agent.id, 'approve', 0.8],
+    // A vote, through the advisory API; then data the later features will write, put in place
+    // directly so every subgraph has something to say.
+    const opened = await graphql<{ openPoll: { id: string } }>(
+      stack.graphqlUrl,
+      'mutation ($input: OpenPollInput!) { openPoll(input: $input) { id } }',
+      {
+        input: {
+          question: 'Approve?',
+          jurisdiction: 'EU/DE',
+          options: [{ id: 'approve' }, { id: 'reject' }],
+          eligibleVoters: [agent.id],
+          quorum: 1,
+          closesAt: new Date(Date.now() + 3600_000).toISOString(),
+        },
+      },
+      bearer(apiKey),
     );
+    expect(opened.body.errors).toBeUndefined();
+    const voted = await graphql(
+      stack.graphqlUrl,
+      'mutation ($input: CastVoteInput!) { castVote(input: $input) { id } }',
+      { input: { pollId: opened.body.data!.openPoll.id, option: 'approve', confidence: 0.8 } },
+      bearer(apiKey),
+    );
+    expect(voted.body.errors).toBeUndefined();
     await db.query(
       'insert into learning.outcome_report (id, decision_id, agent_id, success, stated_confidence) values ($1,$2,$3,true,0.9), ($4,$5,$3,false,0.9)',
       [newId(), newId(), agent.id, newId(), newId()],
@@ -73,7 +93,7 @@ describe('one entity, four subgraphs', () => {
         me: {
           id: agent.id,
           name: 'ops-lead',
-          roles: ['OPERATOR'],
+          roles: ['AGENT', 'OPERATOR'],
           jurisdictions: ['EU/DE'],
           votes: { edges: [{ node: { option: 'approve', confidence: 0.8 } }] },
           calibration: { reports: 2, brierScore: expect.closeTo(0.41, 10), successRate: 0.5 },
