@@ -141,7 +141,8 @@ async function main(): Promise<void> {
   );
 
   say(`2. votes into ${POLLS} polls with ${SUBSCRIBERS} pollUpdated subscribers…`);
-  const opener = callers[0]!;
+  // Opened in EU: by an agent that acts there (not only below it).
+  const opener = callers.find((c) => c.jurisdiction === 'EU')!;
   const pollIds: string[] = [];
   const farFuture = new Date(Date.now() + 3600_000).toISOString();
   const eu = callers.filter((c) => c.jurisdiction.startsWith('EU'));

@@ -4,6 +4,7 @@ import type { SubgraphPlatform } from '@ecp/service-kit/subgraph-runtime';
 import type { RequestScope } from '@ecp/service-kit/subgraph-server';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { AdvisoryMetrics } from './advisory-metrics';
+import type { LedgerEvidence } from './ledger/ledger-evidence';
 import { AgreementService } from './modules/agreement/agreement.service';
 import { DivergenceService } from './modules/divergence/divergence.service';
 import { FrictionService } from './modules/friction/friction.service';
@@ -29,7 +30,7 @@ export function createAdvisoryContext(
   scope: RequestScope,
   orm: MikroORM,
   platform: SubgraphPlatform,
-  { timers, metrics }: { timers: PollTimers; metrics: AdvisoryMetrics },
+  { timers, metrics, evidence }: { timers: PollTimers; metrics: AdvisoryMetrics; evidence: LedgerEvidence },
 ): AdvisoryContext {
   const em = orm.em.fork();
   const { principal, logger, requestId } = scope;
@@ -58,6 +59,7 @@ export function createAdvisoryContext(
       services: platform.services,
       weights,
       metrics,
+      evidence,
     }),
     polls,
     agreement: new AgreementService({ em, polls }),

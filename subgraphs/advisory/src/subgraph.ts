@@ -3,6 +3,7 @@ import type { SubgraphDefinition } from '@ecp/service-kit/subgraph-runtime';
 import { Redis } from 'ioredis';
 import { type AdvisoryMetrics, createAdvisoryMetrics } from './advisory-metrics';
 import { type AdvisoryContext, createAdvisoryContext } from './context';
+import { LedgerEvidence } from './ledger/ledger-evidence';
 import { CLOSE_POLL_JOB } from './modules/polls/poll.jobs';
 import type { PollTimers } from './modules/polls/poll.service';
 import { advisorySchema } from './schema';
@@ -18,6 +19,7 @@ export interface AdvisoryOptions {
 export function advisorySubgraph(options: AdvisoryOptions): SubgraphDefinition<AdvisoryContext> {
   let timers: PollTimers | undefined;
   let metrics: AdvisoryMetrics | undefined;
+  let evidence: LedgerEvidence | undefined;
   return {
     name: 'advisory',
     ...ADVISORY_STORAGE,
@@ -25,6 +27,7 @@ export function advisorySubgraph(options: AdvisoryOptions): SubgraphDefinition<A
     events: { topics: ADVISORY_TOPICS },
     async setup(platform) {
       metrics = createAdvisoryMetrics(platform.metrics.registry);
+      evidence = new LedgerEvidence(platform.services);
       const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: 3 });
       redis.on('error', (err) => platform.logger.warn({ err }, 'redis connection error'));
       const producer = new JobProducer(redis, options.queuePrefix);
@@ -43,8 +46,8 @@ export function advisorySubgraph(options: AdvisoryOptions): SubgraphDefinition<A
       };
     },
     createContext: (scope, orm, platform) => {
-      if (!timers || !metrics) throw new Error('the advisory subgraph was not set up');
-      return createAdvisoryContext(scope, orm, platform, { timers, metrics });
+      if (!timers || !metrics || !evidence) throw new Error('the advisory subgraph was not set up');
+      return createAdvisoryContext(scope, orm, platform, { timers, metrics, evidence });
     },
   };
 }

@@ -5,7 +5,8 @@ import type { Logger } from '@ecp/logging/logger';
 import type { ServiceDirectory } from '@ecp/service-kit/service-directory';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AdvisoryMetrics } from '../../advisory-metrics';
-import { LEDGER_CHECKPOINT, LEDGER_ENTRY, PRECEDENT_CHOICES } from '../../ledger/ledger-operations';
+import type { LedgerEvidence } from '../../ledger/ledger-evidence';
+import { LEDGER_ENTRY } from '../../ledger/ledger-operations';
 import {
   categoryProblems,
   jurisdictionProblems,
@@ -42,6 +43,7 @@ interface Deps {
   services: ServiceDirectory;
   weights: WeightSetService;
   metrics: AdvisoryMetrics;
+  evidence: LedgerEvidence;
 }
 
 const LEDGER_INDEX = /^(0|[1-9][0-9]{0,18})$/;
@@ -175,24 +177,13 @@ export class FrictionService {
 
   /** The jurisdiction's and category's earlier choices among the options, up to the latest checkpoint. */
   private async historyChoices(draft: FrictionDraft): Promise<FrictionEvidence['precedent']> {
-    const ledger = this.deps.services.client('ledger');
-    const { checkpoint } = await ledger.request(LEDGER_CHECKPOINT, {}, this.callOptions());
-    const beforeIndex = checkpoint?.treeSize ?? '0';
-    const { precedentChoices } = await ledger.request(
-      PRECEDENT_CHOICES,
-      {
-        jurisdiction: draft.jurisdiction,
-        category: draft.category,
-        options: [...draft.optionIds],
-        beforeIndex,
-      },
+    const { beforeIndex, counts } = await this.deps.evidence.historyChoices(
+      draft.jurisdiction,
+      draft.category,
+      draft.optionIds,
       this.callOptions(),
     );
-    return {
-      source: 'HISTORY',
-      beforeIndex,
-      counts: Object.fromEntries(precedentChoices.filter((c) => c.count > 0).map((c) => [c.option, c.count])),
-    };
+    return { source: 'HISTORY', beforeIndex, counts };
   }
 
   /** The poll on this draft: it must be the agent's own, in the same jurisdiction, over the same options. */
