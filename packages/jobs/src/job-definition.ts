@@ -70,6 +70,11 @@ export interface ConsumerContext {
   /** Clients of the subgraphs, calling as the owning subgraph's service identity. */
   services: ServiceDirectory;
   logger: Logger;
+  /**
+   * Every event the job applies in this transaction, in order, this one among them (the same array
+   * for each): a handler may fetch what all of them need at once, the first time it is called.
+   */
+  batch: readonly EventEnvelope[];
 }
 
 /**

@@ -89,6 +89,7 @@ export function eventApplier(
               em,
               outbox: options.outbox,
               services: options.services,
+              batch: applied,
               logger: options.logger.child({
                 consumer: consumer.name,
                 eventId: event.id,

@@ -80,9 +80,11 @@ export interface LedgerDecision {
   options: { id: string }[];
   agent: { id: string };
   advice: { frictionAssessmentId: string | null; pollId: string | null } | null;
+  /** Its options' counts among the earlier decisions of its jurisdiction and category. */
+  precedentChoices: { option: string; count: number }[];
 }
 
-/** Decisions by id, with what divergence is scored from. */
+/** Decisions by id, with what divergence is scored from (up to a consumer job's worth at once). */
 export const LEDGER_DECISIONS = defineOperation<
   { _entities: (LedgerDecision | null)[] },
   { representations: { __typename: 'Decision'; id: string }[] }
@@ -94,6 +96,7 @@ export const LEDGER_DECISIONS = defineOperation<
         options { id }
         agent { id }
         advice { frictionAssessmentId pollId }
+        precedentChoices { option count }
       }
     }
   }

@@ -2,7 +2,7 @@ import type { Outbox } from '@ecp/events/outbox';
 import type { Logger } from '@ecp/logging/logger';
 import type { ServiceDirectory } from '@ecp/service-kit/service-directory';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { LEDGER_DECISIONS, PRECEDENT_CHOICES } from '../../ledger/ledger-operations';
+import { LEDGER_DECISIONS, type LedgerDecision } from '../../ledger/ledger-operations';
 import { DIVERGENCE_SCORED, DIVERGENCE_THRESHOLD_EXCEEDED } from '../../topics';
 import { PollEntity } from '../polls/poll.entity';
 import { talliedVote } from '../polls/poll-closing';
@@ -14,39 +14,48 @@ import { scoreDivergence } from './divergence';
 import { DivergenceEntity, type DivergenceRow } from './divergence.entity';
 
 /**
- * Scores one committed decision's divergence from its advice, in the consumer's transaction: reads
- * the decision and its precedent from the ledger (choices before its index, so the score does not
- * depend on when it is computed), the poll from this schema, and writes the score with its
+ * The decisions a consumer job's events name, fetched from the ledger in one call (with their
+ * precedent choices, counted before each one's index), so a job of a hundred events asks once.
+ */
+export async function fetchDecisions(
+  ids: readonly string[],
+  services: ServiceDirectory,
+  logger: Logger,
+): Promise<Map<string, LedgerDecision | null>> {
+  const unique = [...new Set(ids)];
+  const { _entities } = await services
+    .client('ledger')
+    .request(
+      LEDGER_DECISIONS,
+      { representations: unique.map((id) => ({ __typename: 'Decision' as const, id })) },
+      { logger },
+    );
+  return new Map(unique.map((id, i) => [id, _entities[i] ?? null]));
+}
+
+/**
+ * Scores one committed decision's divergence from its advice, in the consumer's transaction: from the
+ * decision and its precedent as the ledger gave them (choices before its index, so the score does not
+ * depend on when it is computed) and the poll in this schema, and writes the score with its
  * `divergenceScored` event — and, past the jurisdiction's threshold, the alert event for operations.
  */
 export async function scoreCommittedDecision(
   decisionId: string,
-  context: { em: EntityManager; outbox: Outbox; services: ServiceDirectory; logger: Logger },
+  context: {
+    em: EntityManager;
+    outbox: Outbox;
+    decisions: Map<string, LedgerDecision | null>;
+    logger: Logger;
+  },
 ): Promise<DivergenceRow | null> {
-  const { em, outbox, services, logger } = context;
+  const { em, outbox, decisions } = context;
   const scored = await em.findOne(DivergenceEntity, { decisionId });
   if (scored) return scored;
-  const ledger = services.client('ledger');
-  const { _entities } = await ledger.request(
-    LEDGER_DECISIONS,
-    { representations: [{ __typename: 'Decision', id: decisionId }] },
-    { logger },
-  );
-  const decision = _entities[0];
+  const decision = await decisions.get(decisionId);
   // Published after its commit, so the ledger has it: a miss is a fault worth retrying.
   if (!decision) throw new Error(`the ledger does not know decision ${decisionId}`);
   const optionIds = decision.options.map((o) => o.id);
-  const { precedentChoices } = await ledger.request(
-    PRECEDENT_CHOICES,
-    {
-      jurisdiction: decision.jurisdiction,
-      category: decision.category,
-      options: optionIds,
-      beforeIndex: decision.ledgerIndex,
-    },
-    { logger },
-  );
-  const precedent = Object.fromEntries(precedentChoices.map((c) => [c.option, c.count]));
+  const precedent = Object.fromEntries(decision.precedentChoices.map((c) => [c.option, c.count]));
   const pollId = decision.advice?.pollId ?? null;
   let pollWeights: Record<string, number> | null = null;
   let pollVotes = 0;

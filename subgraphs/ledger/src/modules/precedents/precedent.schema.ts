@@ -108,3 +108,18 @@ builder.queryFields((t) => ({
     resolve: (_root, args, ctx) => ctx.precedents.choices(args),
   }),
 }));
+
+builder.objectField(DecisionRef, 'precedentChoices', (t) =>
+  t.field({
+    type: [OptionCountRef],
+    description:
+      'How often each of its options was chosen by the decisions before it (lower ledger index) in exactly its jurisdiction and category: `precedentChoices` as of this decision, the same whenever asked.',
+    resolve: (d, _args, ctx) =>
+      ctx.precedents.choices({
+        jurisdiction: d.entry.body.jurisdiction,
+        category: d.entry.body.category,
+        options: d.entry.body.options.map((o) => o.id),
+        beforeIndex: d.index.toString(),
+      }),
+  }),
+);
