@@ -23,6 +23,7 @@ export interface LoadResult {
   /** Answered without errors, sent within the measured window. */
   requests: number;
   seconds: number;
+  /** Closed loop: answers per second. Open loop: answers received within the window per second. */
   perSecond: number;
   latencyMs: { p50: number; p95: number; p99: number; max: number };
   failures: number;
