@@ -93,6 +93,7 @@ let exhausted = false;
 let lastAnswer = from;
 /** Answers received inside the window, whenever sent: the throughput an open loop actually got. */
 let answeredInWindow = 0;
+const answered: [string, number][] = [];
 
 async function once(): Promise<void> {
   const req = next();
@@ -106,6 +107,10 @@ async function once(): Promise<void> {
     const ok = res.status === 200 && !res.text.includes('"errors"');
     const done = performance.now();
     if (ok && done >= from && done < to) answeredInWindow += 1;
+    if (ok && spec.workload === 'record') {
+      const id = /"decision":\{"id":"([0-9a-f-]{36})"/.exec(res.text)?.[1];
+      if (id) answered.push([id, Date.now()]);
+    }
     if (sent >= from && sent < to) {
       if (ok) latencies.push(done - sent);
       else {
@@ -149,6 +154,7 @@ const result: LoadResult = {
   latencyMs: { ...latencySummary(latencies), p95: p95(latencies) },
   failures,
   ...(firstFailure ? { firstFailure } : {}),
+  ...(spec.workload === 'record' ? { answered } : {}),
 };
 process.stdout.write(`${JSON.stringify(result)}\n`);
 agent.destroy();

@@ -28,6 +28,8 @@ export interface LoadResult {
   latencyMs: { p50: number; p95: number; p99: number; max: number };
   failures: number;
   firstFailure?: string;
+  /** For `record`: each decision's id and when its answer came (epoch ms). */
+  answered?: [string, number][];
 }
 
 const WORKER = fileURLToPath(new URL('./load-worker.ts', import.meta.url));
