@@ -4,33 +4,65 @@ import type { ServiceDirectory } from '@ecp/service-kit/service-directory';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { LEDGER_DECISIONS, type LedgerDecision } from '../../ledger/ledger-operations';
 import { DIVERGENCE_SCORED, DIVERGENCE_THRESHOLD_EXCEEDED } from '../../topics';
-import { PollEntity } from '../polls/poll.entity';
+import { type Poll, PollEntity } from '../polls/poll.entity';
 import { talliedVote } from '../polls/poll-closing';
 import { voteWeight } from '../polls/poll-result';
-import { VoteEntity } from '../votes/vote.entity';
-import { effectiveWeightSet } from '../weights/effective-weights';
-import { weightsVersionOf } from '../weights/weight-set';
+import { type Vote, VoteEntity } from '../votes/vote.entity';
+import { pickWeightSet } from '../weights/effective-weights';
+import { type WeightSet, weightsVersionOf } from '../weights/weight-set';
+import { WeightSetEntity } from '../weights/weight-set.entity';
 import { scoreDivergence } from './divergence';
 import { DivergenceEntity, type DivergenceRow } from './divergence.entity';
 
 /**
- * The decisions a consumer job's events name, fetched from the ledger in one call (with their
- * precedent choices, counted before each one's index), so a job of a hundred events asks once.
+ * Everything a consumer job's decisions are scored from, read once for the whole job: the decisions
+ * from the ledger in one call (with their precedent choices, counted before each one's index), and
+ * from this schema the decisions already scored, the weight sets, and the polls they cite with votes.
  */
-export async function fetchDecisions(
+export interface ScoringInputs {
+  decisions: Map<string, LedgerDecision | null>;
+  scored: Set<string>;
+  weightSets: WeightSet[];
+  polls: Map<string, Poll>;
+  votes: Map<string, Vote[]>;
+}
+
+export async function scoringInputs(
   ids: readonly string[],
-  services: ServiceDirectory,
-  logger: Logger,
-): Promise<Map<string, LedgerDecision | null>> {
+  context: { em: EntityManager; services: ServiceDirectory; logger: Logger },
+): Promise<ScoringInputs> {
+  const { em, services, logger } = context;
   const unique = [...new Set(ids)];
-  const { _entities } = await services
-    .client('ledger')
-    .request(
-      LEDGER_DECISIONS,
-      { representations: unique.map((id) => ({ __typename: 'Decision' as const, id })) },
-      { logger },
-    );
-  return new Map(unique.map((id, i) => [id, _entities[i] ?? null]));
+  const [{ _entities }, scoredRows, weightSets] = await Promise.all([
+    services
+      .client('ledger')
+      .request(
+        LEDGER_DECISIONS,
+        { representations: unique.map((id) => ({ __typename: 'Decision' as const, id })) },
+        { logger },
+      ),
+    em.find(DivergenceEntity, { decisionId: { $in: unique } }, { fields: ['decisionId'] }),
+    em.find(WeightSetEntity, {}),
+  ]);
+  const decisions = new Map(unique.map((id, i) => [id, _entities[i] ?? null]));
+  const pollIds = [
+    ...new Set([...decisions.values()].flatMap((d) => (d?.advice?.pollId ? [d.advice.pollId] : []))),
+  ];
+  const [polls, votes] = pollIds.length
+    ? await Promise.all([
+        em.find(PollEntity, { id: { $in: pollIds } }),
+        em.find(VoteEntity, { pollId: { $in: pollIds } }),
+      ])
+    : [[], []];
+  const votesByPoll = new Map<string, Vote[]>();
+  for (const v of votes) votesByPoll.set(v.pollId, [...(votesByPoll.get(v.pollId) ?? []), v]);
+  return {
+    decisions,
+    scored: new Set(scoredRows.map((r) => r.decisionId)),
+    weightSets: weightSets as WeightSet[],
+    polls: new Map(polls.map((p) => [p.id, p])),
+    votes: votesByPoll,
+  };
 }
 
 /**
@@ -38,38 +70,31 @@ export async function fetchDecisions(
  * decision and its precedent as the ledger gave them (choices before its index, so the score does not
  * depend on when it is computed) and the poll in this schema, and writes the score with its
  * `divergenceScored` event — and, past the jurisdiction's threshold, the alert event for operations.
+ * The row is written when the transaction commits (with the job's others, in one statement).
  */
 export async function scoreCommittedDecision(
   decisionId: string,
-  context: {
-    em: EntityManager;
-    outbox: Outbox;
-    decisions: Map<string, LedgerDecision | null>;
-    logger: Logger;
-  },
+  context: { em: EntityManager; outbox: Outbox; inputs: ScoringInputs },
 ): Promise<DivergenceRow | null> {
-  const { em, outbox, decisions } = context;
-  const scored = await em.findOne(DivergenceEntity, { decisionId });
-  if (scored) return scored;
-  const decision = await decisions.get(decisionId);
+  const { em, outbox, inputs } = context;
+  if (inputs.scored.has(decisionId)) return null;
+  const decision = inputs.decisions.get(decisionId);
   // Published after its commit, so the ledger has it: a miss is a fault worth retrying.
   if (!decision) throw new Error(`the ledger does not know decision ${decisionId}`);
   const optionIds = decision.options.map((o) => o.id);
   const precedent = Object.fromEntries(decision.precedentChoices.map((c) => [c.option, c.count]));
   const pollId = decision.advice?.pollId ?? null;
+  const poll = pollId ? inputs.polls.get(pollId) : undefined;
   let pollWeights: Record<string, number> | null = null;
   let pollVotes = 0;
-  if (pollId) {
-    const poll = await em.findOne(PollEntity, { id: pollId });
-    if (poll) {
-      const votes = (await em.find(VoteEntity, { pollId })).map(talliedVote);
-      pollVotes = votes.length;
-      pollWeights = {};
-      for (const v of votes)
-        pollWeights[v.option] = (pollWeights[v.option] ?? 0) + voteWeight(poll.weighting, v);
-    }
+  if (poll) {
+    const votes = (inputs.votes.get(poll.id) ?? []).map(talliedVote);
+    pollVotes = votes.length;
+    pollWeights = {};
+    for (const v of votes)
+      pollWeights[v.option] = (pollWeights[v.option] ?? 0) + voteWeight(poll.weighting, v);
   }
-  const weights = await effectiveWeightSet(em, decision.jurisdiction);
+  const weights = pickWeightSet(inputs.weightSets, decision.jurisdiction);
   const score = scoreDivergence({
     optionIds,
     chosenOption: decision.chosenOption,
@@ -100,7 +125,7 @@ export async function scoreCommittedDecision(
     evidence: { precedent, poll: pollWeights, pollVotes, precedentBeforeIndex: decision.ledgerIndex },
     scoredAt: new Date(),
   });
-  await em.flush();
+  inputs.scored.add(decisionId);
   const attributes = {
     agentId: row.agentId,
     jurisdiction: row.jurisdiction,

@@ -1,11 +1,10 @@
 import type { EventEnvelope } from '@ecp/events/event';
 import { defineConsumer } from '@ecp/jobs/job-definition';
-import type { LedgerDecision } from '../../ledger/ledger-operations';
 import { DECISION_RECORDED } from '../../topics';
-import { fetchDecisions, scoreCommittedDecision } from './divergence-scoring';
+import { type ScoringInputs, scoreCommittedDecision, scoringInputs } from './divergence-scoring';
 
-/** The decisions of each job's batch, fetched once for all its events. */
-const fetched = new WeakMap<readonly EventEnvelope[], Promise<Map<string, LedgerDecision | null>>>();
+/** What each job's batch is scored from, read once for all its events. */
+const prepared = new WeakMap<readonly EventEnvelope[], Promise<ScoringInputs>>();
 
 /** Scores every committed decision's divergence from its advice, once. */
 export const DIVERGENCE_CONSUMER = defineConsumer({
@@ -13,15 +12,14 @@ export const DIVERGENCE_CONSUMER = defineConsumer({
   topics: [DECISION_RECORDED],
   async handle(event, { em, outbox, services, logger, batch }) {
     if (!outbox) throw new Error('the advisory work publishes divergenceScored: its outbox is missing');
-    let decisions = fetched.get(batch);
-    if (!decisions) {
-      decisions = fetchDecisions(
+    let inputs = prepared.get(batch);
+    if (!inputs) {
+      inputs = scoringInputs(
         batch.map((e) => e.key.id!),
-        services,
-        logger,
+        { em, services, logger },
       );
-      fetched.set(batch, decisions);
+      prepared.set(batch, inputs);
     }
-    await scoreCommittedDecision(event.key.id!, { em, outbox, decisions: await decisions, logger });
+    await scoreCommittedDecision(event.key.id!, { em, outbox, inputs: await inputs });
   },
 });
