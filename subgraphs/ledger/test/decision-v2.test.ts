@@ -19,7 +19,7 @@ import { errorCode, graphql, TEST_LEDGER_ORIGIN, TEST_LEDGER_SIGNING_KEY } from 
 import { type SubgraphUnderTest, startSubgraph } from '@ecp/test-kit/subgraph';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AdviceChecker, namedAdvice } from '../src/modules/ledger/advice-checker';
+import { type AdviceChecker, namedAdvice, refuseAllAdvice } from '../src/modules/ledger/advice-checker';
 import { type DecisionProjection, decisionKind } from '../src/modules/ledger/decision.kind';
 import { LEDGER_TOPICS } from '../src/modules/ledger/ledger.topics';
 import { LedgerLog } from '../src/modules/ledger/ledger-log';
@@ -284,12 +284,15 @@ describe('recordDecision as ecp.decision/v2', () => {
   });
 });
 
-describe('a ledger without an advisory service', () => {
+describe('a ledger configured to refuse advice', () => {
   let plain: SubgraphUnderTest;
   let bot: Principal;
 
   beforeAll(async () => {
-    plain = await startSubgraph((url) => ledgerSubgraph(testLedgerConfig(url)), testLedgerConfig);
+    plain = await startSubgraph(
+      (url) => ledgerSubgraph(testLedgerConfig(url), { advice: refuseAllAdvice }),
+      testLedgerConfig,
+    );
     bot = await seedAgent(plain, 'plain-bot', ['EU']);
   });
   afterAll(async () => {
@@ -317,6 +320,36 @@ describe('a ledger without an advisory service', () => {
       { path: 'input.advice.pollId', reason: 'no advisory service is configured to check it' },
     ]);
     expect(await ledgerSize(plain)).toBe(before);
+  });
+});
+
+describe('a ledger whose advisory service does not answer', () => {
+  let alone: SubgraphUnderTest;
+  let bot: Principal;
+  // Its default checker asks the advisory subgraph, here at a port nothing listens on.
+  const config = (url: string) => ({ ...testLedgerConfig(url), ADVISORY_URL: 'http://127.0.0.1:9/graphql' });
+
+  beforeAll(async () => {
+    alone = await startSubgraph((url) => ledgerSubgraph(config(url)), config);
+    bot = await seedAgent(alone, 'alone-bot', ['EU']);
+  });
+  afterAll(async () => {
+    await alone?.stop();
+  });
+
+  it('refuses a decision that names advice with SERVICE_UNAVAILABLE, appending nothing, and records the others', async () => {
+    const before = await ledgerSize(alone);
+    const res = await graphql(
+      alone.url,
+      RECORD,
+      { input: decisionInput({ advice: { pollId: newId() } }) },
+      { as: bot },
+    );
+    expect(errorCode(res)).toBe('SERVICE_UNAVAILABLE');
+    expect(await ledgerSize(alone)).toBe(before);
+    const ok = await graphql<Recorded>(alone.url, RECORD, { input: decisionInput() }, { as: bot });
+    expect(ok.body.errors).toBeUndefined();
+    expect(await ledgerSize(alone)).toBe(before + 1);
   });
 });
 

@@ -98,7 +98,7 @@ builder.queryFields((t) => ({
     {
       type: AgentRef,
       description:
-        'Every registered agent and person, oldest first (Relay connection). Needs ANALYST, OPERATOR or ADMIN.',
+        'Every registered agent and person, oldest first (Relay connection). Needs ANALYST, OPERATOR or ADMIN; ECP services may list those acting in a jurisdiction (`actingIn`).',
       args: {
         actingIn: t.arg.string({
           required: false,

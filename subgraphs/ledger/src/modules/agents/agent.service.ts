@@ -97,9 +97,13 @@ export class AgentService {
    */
   async list(page: KeysetPage, filter: { actingIn?: string | null } = {}): Promise<Agent[]> {
     const { principal } = this.deps;
-    // ECP's services list agents too: the advisory service finds a jurisdiction's voters.
-    if (principal.kind !== 'service' && !hasRole(principal, 'ANALYST', 'OPERATOR', 'ADMIN')) {
-      throw new ForbiddenError('Listing agents needs the ANALYST, OPERATOR or ADMIN role.');
+    // ECP's services may list the agents of a jurisdiction (the advisory service finds a poll's
+    // voters so), and no more: the whole registry is for people.
+    const serviceAskingForVoters = principal.kind === 'service' && Boolean(filter.actingIn);
+    if (!serviceAskingForVoters && !hasRole(principal, 'ANALYST', 'OPERATOR', 'ADMIN')) {
+      throw new ForbiddenError(
+        'Listing agents needs the ANALYST, OPERATOR or ADMIN role (ECP services may list those acting in a jurisdiction).',
+      );
     }
     const { where, orderBy } = timeIdKeyset('createdAt', page, 'oldest-first');
     if (filter.actingIn) {
