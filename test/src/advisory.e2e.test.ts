@@ -309,6 +309,10 @@ describe('a Network Opinion Poll', () => {
       expect(JSON.stringify(res.body.errors)).toContain(path);
     }
     expect(await count()).toBe(before);
+    // Refusals are answers, not faults: neither the gateway nor the subgraph logs them as errors.
+    for (const service of ['gateway', 'advisory']) {
+      expect(stack.logs(service).filter((l) => l.includes('unexpected error'))).toEqual([]);
+    }
   });
 
   it('closes at its time, by a delayed job in the workers', async () => {

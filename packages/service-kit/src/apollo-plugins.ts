@@ -52,6 +52,9 @@ export function unexpectedErrorLoggingPlugin<C extends BaseContext & { logger: L
             if (original instanceof GraphQLError || (original === undefined && error.extensions?.code))
               continue;
             if (original === undefined) continue;
+            // A subgraph's answer relayed by the gateway: coded there, and logged there when unexpected.
+            if (typeof (original as { extensions?: { code?: unknown } }).extensions?.code === 'string')
+              continue;
             (contextValue?.logger ?? fallback).error(
               { err: original, path: error.path },
               'unexpected error in resolver',
