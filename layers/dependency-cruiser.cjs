@@ -89,9 +89,9 @@ module.exports = {
     {
       name: 'browser-safe-package-imports-node',
       comment:
-        'packages/merkle and packages/jurisdictions run in the browser too (the dashboard verifies proofs): their sources import no Node built-in. Their tests may.',
+        'packages/merkle, packages/jurisdictions and packages/scoring run in the browser too (the dashboard verifies proofs and shows scores): their sources import no Node built-in. Their tests may.',
       severity: 'error',
-      from: { path: '^packages/(merkle|jurisdictions)/src/', pathNot: '\\.test\\.ts$' },
+      from: { path: '^packages/(merkle|jurisdictions|scoring)/src/', pathNot: '\\.test\\.ts$' },
       to: { dependencyTypes: ['core'] },
     },
     {

@@ -61,6 +61,7 @@ const FIXTURE_WORKSPACES = [
   'packages/events',
   'packages/merkle',
   'packages/jurisdictions',
+  'packages/scoring',
   'test',
   'bench',
 ];
@@ -145,6 +146,7 @@ describe('the layer rules on a tree that breaks each of them', () => {
         "import { AgentEntity } from '../subgraphs/ledger/src/modules/agents/agent.entity';\nAgentEntity;\n",
       'packages/merkle/src/hash.ts': "import { readFileSync } from 'node:fs';\nreadFileSync;\n",
       'packages/jurisdictions/src/jurisdiction.ts': "import { isIP } from 'node:net';\nisIP;\n",
+      'packages/scoring/src/consensus.ts': "import { randomInt } from 'node:crypto';\nrandomInt;\n",
     });
     run = await lintLayers(root);
   });
@@ -170,6 +172,7 @@ describe('the layer rules on a tree that breaks each of them', () => {
         'relative-import-across-workspaces: bench/around.ts → subgraphs/ledger/src/modules/agents/agent.entity.ts',
         'browser-safe-package-imports-node: packages/merkle/src/hash.ts → fs',
         'browser-safe-package-imports-node: packages/jurisdictions/src/jurisdiction.ts → net',
+        'browser-safe-package-imports-node: packages/scoring/src/consensus.ts → crypto',
       ].sort(),
     );
   });
