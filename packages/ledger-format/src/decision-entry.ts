@@ -168,6 +168,15 @@ export function verifyDecisionSignature(
   publicKey: Uint8Array,
   kind: DecisionKind = DECISION_KIND,
 ): boolean {
+  return verifyEd25519(canonicalBytes({ kind, agentId, body }), signatureBase64, publicKey);
+}
+
+/**
+ * Checks an Ed25519 signature (RFC 8032, strict: no ZIP-215 leniency) over `message`, given in
+ * canonical base64 of 64 bytes (`decodeSignature`), with a 32-byte public key. False for anything that
+ * is not a valid signature, whatever is wrong with it.
+ */
+export function verifyEd25519(message: Uint8Array, signatureBase64: string, publicKey: Uint8Array): boolean {
   let signature: Uint8Array;
   try {
     signature = decodeSignature(signatureBase64);
@@ -176,7 +185,6 @@ export function verifyDecisionSignature(
   }
   if (publicKey.length !== 32) return false;
   try {
-    const message = canonicalBytes({ kind, agentId, body });
     return ed25519.verify(signature, message, publicKey, { zip215: false });
   } catch {
     return false;

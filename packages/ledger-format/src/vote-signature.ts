@@ -1,6 +1,5 @@
-import { ed25519 } from '@noble/curves/ed25519';
 import { canonicalBytes } from './canonical-json';
-import { decodeSignature } from './decision-entry';
+import { verifyEd25519 } from './decision-entry';
 
 export const VOTE_KIND = 'ecp.vote/v1';
 
@@ -29,22 +28,11 @@ export function voteSigningMessage(vote: VoteStatement): Uint8Array {
   });
 }
 
-/** Checks an Ed25519 signature (RFC 8032, strict; canonical base64 of 64 bytes) over a vote's message. */
+/** Checks an Ed25519 signature (strict; canonical base64 of 64 bytes) over a vote's message. */
 export function verifyVoteSignature(
   vote: VoteStatement,
   signatureBase64: string,
   publicKey: Uint8Array,
 ): boolean {
-  let signature: Uint8Array;
-  try {
-    signature = decodeSignature(signatureBase64);
-  } catch {
-    return false;
-  }
-  if (publicKey.length !== 32) return false;
-  try {
-    return ed25519.verify(signature, voteSigningMessage(vote), publicKey, { zip215: false });
-  } catch {
-    return false;
-  }
+  return verifyEd25519(voteSigningMessage(vote), signatureBase64, publicKey);
 }
