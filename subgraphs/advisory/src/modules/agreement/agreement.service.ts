@@ -37,12 +37,11 @@ export class AgreementService {
     }
     if (new Set(pollIds).size !== pollIds.length)
       problems.push({ path: 'pollIds', reason: 'each poll may be named once' });
+    // Read once: what is found answers both whether every poll exists and what they hold.
+    const polls =
+      problems.length === 0 ? await this.deps.em.find(PollEntity, { id: { $in: [...pollIds] } }) : [];
     if (problems.length === 0) {
-      const found = new Set(
-        (await this.deps.em.find(PollEntity, { id: { $in: [...pollIds] } }, { fields: ['id'] })).map(
-          (p) => p.id,
-        ),
-      );
+      const found = new Set(polls.map((p) => p.id));
       pollIds.forEach((id, i) => {
         if (!found.has(id)) problems.push({ path: `pollIds.${i}`, reason: `no poll has id ${id}` });
       });
@@ -53,7 +52,6 @@ export class AgreementService {
         problems,
       );
     }
-    const polls = await this.deps.em.find(PollEntity, { id: { $in: [...pollIds] } });
     for (const poll of polls) {
       // Agreement over an open poll would tell its votes to those who may not see them yet.
       if (poll.status === 'OPEN' && !this.deps.polls.mayReadVotes(poll)) {
