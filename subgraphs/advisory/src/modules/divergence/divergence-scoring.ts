@@ -5,8 +5,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { LEDGER_DECISIONS, type LedgerDecision } from '../../ledger/ledger-operations';
 import { DIVERGENCE_SCORED, DIVERGENCE_THRESHOLD_EXCEEDED } from '../../topics';
 import { type Poll, PollEntity } from '../polls/poll.entity';
-import { talliedVote } from '../polls/poll-closing';
-import { voteWeight } from '../polls/poll-result';
+import { weightsByOption } from '../polls/poll-result';
 import { type Vote, VoteEntity } from '../votes/vote.entity';
 import { pickWeightSet } from '../weights/effective-weights';
 import { type WeightSet, weightsVersionOf } from '../weights/weight-set';
@@ -55,7 +54,11 @@ export async function scoringInputs(
       ])
     : [[], []];
   const votesByPoll = new Map<string, Vote[]>();
-  for (const v of votes) votesByPoll.set(v.pollId, [...(votesByPoll.get(v.pollId) ?? []), v]);
+  for (const v of votes) {
+    const list = votesByPoll.get(v.pollId);
+    if (list) list.push(v);
+    else votesByPoll.set(v.pollId, [v]);
+  }
   return {
     decisions,
     scored: new Set(scoredRows.map((r) => r.decisionId)),
@@ -85,15 +88,9 @@ export async function scoreCommittedDecision(
   const precedent = Object.fromEntries(decision.precedentChoices.map((c) => [c.option, c.count]));
   const pollId = decision.advice?.pollId ?? null;
   const poll = pollId ? inputs.polls.get(pollId) : undefined;
-  let pollWeights: Record<string, number> | null = null;
-  let pollVotes = 0;
-  if (poll) {
-    const votes = (inputs.votes.get(poll.id) ?? []).map(talliedVote);
-    pollVotes = votes.length;
-    pollWeights = {};
-    for (const v of votes)
-      pollWeights[v.option] = (pollWeights[v.option] ?? 0) + voteWeight(poll.weighting, v);
-  }
+  const votes = poll ? (inputs.votes.get(poll.id) ?? []) : [];
+  const pollWeights = poll ? weightsByOption(poll.weighting, votes) : null;
+  const pollVotes = votes.length;
   const weights = pickWeightSet(inputs.weightSets, decision.jurisdiction);
   const score = scoreDivergence({
     optionIds,

@@ -16,8 +16,7 @@ import {
   unitIntervalProblems,
 } from '../drafts';
 import { type Poll, PollEntity } from '../polls/poll.entity';
-import { talliedVote } from '../polls/poll-closing';
-import { voteWeight } from '../polls/poll-result';
+import { weightsByOption } from '../polls/poll-result';
 import { VoteEntity } from '../votes/vote.entity';
 import type { WeightSetService } from '../weights/weight-set.service';
 import { type FrictionDraft, type FrictionEvidence, type FrictionScore, scoreFriction } from './friction';
@@ -195,10 +194,12 @@ export class FrictionService {
         { path: 'input.pollId', reason: problem },
       ]);
     const votes = await this.deps.em.find(VoteEntity, { pollId });
-    const weights: Record<string, number> = {};
-    for (const v of votes.map(talliedVote))
-      weights[v.option] = (weights[v.option] ?? 0) + voteWeight(poll!.weighting, v);
-    return { pollId, status: poll!.status, votes: votes.length, weights };
+    return {
+      pollId,
+      status: poll!.status,
+      votes: votes.length,
+      weights: weightsByOption(poll!.weighting, votes),
+    };
   }
 
   async get(id: string): Promise<FrictionAssessmentRow> {

@@ -59,6 +59,16 @@ export function tally(
   return [...byOption.values()];
 }
 
+/** The weight of each option's votes under a weighting (options without votes absent). */
+export function weightsByOption(
+  weighting: PollWeighting,
+  votes: readonly Pick<TalliedVote, 'option' | 'confidence'>[],
+) {
+  const weights: Record<string, number> = {};
+  for (const v of votes) weights[v.option] = (weights[v.option] ?? 0) + voteWeight(weighting, v);
+  return weights;
+}
+
 /**
  * SHA-256 of the canonical JSON of the vote records sorted by voter: what the ledger entry of a closed
  * poll binds, so anyone holding the votes (`Poll.votes`) can check them against it.

@@ -1,3 +1,4 @@
+import type { Outbox } from '@ecp/events/outbox';
 import { defineConsumer, defineJob } from '@ecp/jobs/job-definition';
 import { z } from 'zod';
 import { APPEND_LEDGER_ENTRY } from '../../ledger/ledger-operations';
@@ -7,7 +8,7 @@ import { closeIfDue, POLL_RESULT_KIND, pollResultEntryBody } from './poll-closin
 
 class PollNotDueError extends Error {}
 
-function outboxOf(outbox: import('@ecp/events/outbox').Outbox | undefined) {
+function outboxOf(outbox: Outbox | undefined): Outbox {
   if (!outbox) throw new Error('the advisory work publishes pollUpdated: its outbox is missing');
   return outbox;
 }
