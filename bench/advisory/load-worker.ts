@@ -4,7 +4,8 @@
  * or open loop (`rate` requests a second, whatever the answers). Prints one JSON line, a LoadResult.
  */
 import { readFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
+import { postJson } from '../common/http-post';
 import { latencySummary } from '../ledger/stats';
 import type { LoadResult, LoadSpec } from './load';
 import {
@@ -51,37 +52,7 @@ function next(): { key: string; query: string; variables: Record<string, unknown
   }
 }
 
-function post(key: string, body: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        agent,
-        hostname: url.hostname,
-        port: url.port,
-        path: url.pathname,
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(body),
-          authorization: `Bearer ${key}`,
-        },
-        timeout: 10_000,
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => {
-          text += c;
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-        res.on('error', reject);
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+const post = (key: string, body: string) => postJson(agent, url, key, body);
 
 const start = performance.now();
 const from = start + spec.warmupSeconds * 1000;

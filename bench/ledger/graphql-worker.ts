@@ -4,7 +4,8 @@
  * the last one was answered, every request with a fresh idempotency key (so every one appends). A
  * warm-up, then the measured window. Prints one JSON line, a {@link GraphqlLoadResult}, on stdout.
  */
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
+import { postJson } from '../common/http-post';
 import { decisionInput } from './entries';
 import type { GraphqlLoadResult, GraphqlLoadSpec } from './graphql-load';
 import { latencySummary } from './stats';
@@ -14,37 +15,7 @@ const MUTATION = 'mutation ($input: RecordDecisionInput!) { recordDecision(input
 const url = new URL(spec.url);
 const agent = new Agent({ keepAlive: true, maxSockets: spec.connections });
 
-function post(body: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        agent,
-        hostname: url.hostname,
-        port: url.port,
-        path: url.pathname,
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(body),
-          authorization: `Bearer ${spec.apiKey}`,
-        },
-        timeout: 10_000,
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          text += chunk;
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-        res.on('error', reject);
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+const post = (body: string) => postJson(agent, url, spec.apiKey, body);
 
 const start = performance.now();
 const from = start + spec.warmupSeconds * 1000;
