@@ -1,5 +1,4 @@
 import { canonicalBytes } from './canonical-json';
-import { verifyEd25519 } from './decision-entry';
 
 export const VOTE_KIND = 'ecp.vote/v1';
 
@@ -26,13 +25,4 @@ export function voteSigningMessage(vote: VoteStatement): Uint8Array {
     confidence: vote.confidence,
     rationale: vote.rationale,
   });
-}
-
-/** Checks an Ed25519 signature (strict; canonical base64 of 64 bytes) over a vote's message. */
-export function verifyVoteSignature(
-  vote: VoteStatement,
-  signatureBase64: string,
-  publicKey: Uint8Array,
-): boolean {
-  return verifyEd25519(voteSigningMessage(vote), signatureBase64, publicKey);
 }

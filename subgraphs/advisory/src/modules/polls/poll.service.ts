@@ -9,8 +9,8 @@ import {
 import type { Outbox } from '@ecp/events/outbox';
 import { hasRole, type Principal } from '@ecp/identity/principal';
 import { isJurisdiction } from '@ecp/jurisdictions/jurisdiction';
-import { decodeSignature } from '@ecp/ledger-format/decision-entry';
-import { verifyVoteSignature } from '@ecp/ledger-format/vote-signature';
+import { signatureRefusal } from '@ecp/ledger-format/signature-check';
+import { type VoteStatement, voteSigningMessage } from '@ecp/ledger-format/vote-signature';
 import type { Logger } from '@ecp/logging/logger';
 import { fromBase64 } from '@ecp/merkle/base64';
 import { type KeysetPage, timeIdKeyset } from '@ecp/service-kit/keyset';
@@ -307,7 +307,7 @@ export class PollService {
   }
 
   private async checkSignature(
-    statement: Parameters<typeof verifyVoteSignature>[0],
+    statement: VoteStatement,
     signature: { keyId: string; value: string },
   ): Promise<{ keyId: string; value: string }> {
     const { _entities } = await this.deps.services
@@ -318,30 +318,13 @@ export class PollService {
         this.callOptions(),
       );
     const key = _entities[0]?.signingKeys.find((k) => k.id === signature.keyId);
-    if (!key) {
-      throw new InvalidSignatureError('The signature names a key that is not registered to this agent.', [
-        { path: 'input.signature.keyId', reason: 'not one of the calling agent’s keys' },
-      ]);
-    }
-    if (key.revokedAt) {
-      throw new InvalidSignatureError('The signature names a revoked key.', [
-        { path: 'input.signature.keyId', reason: 'revoked' },
-      ]);
-    }
-    try {
-      decodeSignature(signature.value);
-    } catch (err) {
-      throw new InvalidSignatureError(
-        `The signature is not canonical base64 of 64 bytes (${(err as Error).message}).`,
-        [{ path: 'input.signature.value', reason: (err as Error).message }],
-      );
-    }
-    if (!verifyVoteSignature(statement, signature.value, fromBase64(key.publicKey))) {
-      throw new InvalidSignatureError(
-        'The signature does not verify: sign the RFC 8785 canonical form of {kind: "ecp.vote/v1", pollId, agentId, option, confidence, rationale} with the named key.',
-        [{ path: 'input.signature.value', reason: 'Ed25519 verification failed' }],
-      );
-    }
+    const refusal = signatureRefusal(
+      key ? { publicKey: fromBase64(key.publicKey), revoked: key.revokedAt !== null } : null,
+      signature.value,
+      voteSigningMessage(statement),
+      'sign the RFC 8785 canonical form of {kind: "ecp.vote/v1", pollId, agentId, option, confidence, rationale} with the named key.',
+    );
+    if (refusal) throw new InvalidSignatureError(refusal.message, refusal.details);
     return signature;
   }
 

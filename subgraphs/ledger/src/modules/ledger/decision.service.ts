@@ -19,10 +19,10 @@ import {
   type DecisionBody,
   type DecisionEntry,
   type DecisionEntryV2,
-  decodeSignature,
-  verifyDecisionSignature,
+  decisionSigningMessage,
 } from '@ecp/ledger-format/decision-entry';
 import { validateEntry } from '@ecp/ledger-format/entry-schemas';
+import { signatureRefusal } from '@ecp/ledger-format/signature-check';
 import type { Logger } from '@ecp/logging/logger';
 import { equalBytes, fromHex, toHex } from '@ecp/merkle/hash';
 import type { EntityManager } from '@mikro-orm/postgresql';
@@ -329,31 +329,15 @@ export class DecisionService {
   ): Promise<string> {
     const { principal, em } = this.deps;
     const key = isUuid(signature.keyId) ? await em.findOne(AgentKeyEntity, { id: signature.keyId }) : null;
-    if (!key || key.agentId !== principal.id) {
-      throw new InvalidSignatureError('The signature names a key that is not registered to this agent.', [
-        { path: 'input.signature.keyId', reason: 'not one of the calling agent’s keys' },
-      ]);
-    }
-    if (key.revokedAt) {
-      throw new InvalidSignatureError('The signature names a revoked key.', [
-        { path: 'input.signature.keyId', reason: 'revoked' },
-      ]);
-    }
-    try {
-      decodeSignature(signature.value);
-    } catch (err) {
-      throw new InvalidSignatureError(
-        `The signature is not canonical base64 of 64 bytes (${(err as Error).message}): send it as standard base64 with padding and zero padding bits.`,
-        [{ path: 'input.signature.value', reason: (err as Error).message }],
-      );
-    }
-    if (!verifyDecisionSignature(principal.id, body, signature.value, new Uint8Array(key.publicKey))) {
-      throw new InvalidSignatureError(
-        'The signature does not verify: sign the RFC 8785 canonical form of {kind, agentId, body} with the named key.',
-        [{ path: 'input.signature.value', reason: 'Ed25519 verification failed' }],
-      );
-    }
-    return key.id;
+    const owned = key && key.agentId === principal.id ? key : null;
+    const refusal = signatureRefusal(
+      owned && { publicKey: new Uint8Array(owned.publicKey), revoked: Boolean(owned.revokedAt) },
+      signature.value,
+      decisionSigningMessage(principal.id, body),
+      'sign the RFC 8785 canonical form of {kind, agentId, body} with the named key.',
+    );
+    if (refusal) throw new InvalidSignatureError(refusal.message, refusal.details);
+    return owned!.id;
   }
 
   /**
