@@ -1,3 +1,4 @@
+import type { Outbox } from '@ecp/events/outbox';
 import type { Principal } from '@ecp/identity/principal';
 import type { Logger } from '@ecp/logging/logger';
 import type { RequestScope } from '@ecp/service-kit/subgraph-server';
@@ -6,6 +7,9 @@ import { AgentService } from './modules/agents/agent.service';
 import { ApiKeyService } from './modules/api-keys/api-key.service';
 import { AppendEntryService } from './modules/entries/append-entry.service';
 import type { EntryKinds } from './modules/entries/entry-kind';
+import { FirewallService } from './modules/firewall/firewall.service';
+import type { FirewallGate } from './modules/firewall/firewall-gate';
+import type { HeldDecision } from './modules/firewall/held-decision.entity';
 import type { AdviceChecker } from './modules/ledger/advice-checker';
 import { AgentKeyService } from './modules/ledger/agent-key.service';
 import { DecisionService } from './modules/ledger/decision.service';
@@ -17,6 +21,15 @@ export interface LedgerSettings {
   tokenSecret: string;
   accessTokenMaxTtlSeconds: number;
   maxEntryBytes: number;
+  /** How long a held decision waits for its approvals before the system rejects it. */
+  holdTtlSeconds: number;
+}
+
+/** What the Liability Firewall needs beside the request: the gate (null when off) and the expiry scheduler. */
+export interface LedgerFirewall {
+  gate: FirewallGate | null;
+  outbox: Outbox;
+  onHeld?: (held: HeldDecision) => Promise<void>;
 }
 
 /** Per request: the caller, a logger, a forked EntityManager and the domain services built on it. */
@@ -29,6 +42,7 @@ export interface LedgerContext {
   apiKeys: ApiKeyService;
   agentKeys: AgentKeyService;
   decisions: DecisionService;
+  firewall: FirewallService;
   entries: AppendEntryService;
   proofs: ProofService;
   precedents: PrecedentService;
@@ -41,10 +55,11 @@ export function createLedgerContext(
   log: LedgerLog,
   kinds: EntryKinds,
   advice: AdviceChecker,
+  gated: LedgerFirewall,
 ): LedgerContext {
   const em = orm.em.fork();
   const { principal, logger, requestId } = scope;
-  const decisions = new DecisionService({
+  const decisions: DecisionService = new DecisionService({
     em,
     principal,
     requestId,
@@ -52,6 +67,19 @@ export function createLedgerContext(
     log,
     advice,
     maxEntryBytes: settings.maxEntryBytes,
+    gate: gated.gate,
+    firewall: () => firewall,
+  });
+  const firewall = new FirewallService({
+    em,
+    principal,
+    requestId,
+    logger: logger.child({ module: 'firewall' }),
+    log,
+    outbox: gated.outbox,
+    decisions,
+    holdTtlSeconds: settings.holdTtlSeconds,
+    ...(gated.onHeld ? { onHeld: gated.onHeld } : {}),
   });
   return {
     ...scope,
@@ -60,6 +88,7 @@ export function createLedgerContext(
     apiKeys: new ApiKeyService({ em, principal, logger }),
     agentKeys: new AgentKeyService({ em, principal, logger }),
     decisions,
+    firewall,
     entries: new AppendEntryService({
       em,
       principal,

@@ -3,6 +3,7 @@ import { builder } from './builder';
 import './modules/agents/agent.schema';
 import './modules/api-keys/api-key.schema';
 import './modules/entries/append-entry.schema';
+import './modules/firewall/firewall.schema';
 import './modules/ledger/ledger.schema';
 import './modules/ledger/decision.schema';
 import './modules/ledger/subscriptions.schema';

@@ -1,5 +1,6 @@
 import { AgentEntity } from './modules/agents/agent.entity';
 import { ApiKeyEntity } from './modules/api-keys/api-key.entity';
+import { DecisionReviewEntity, HeldDecisionEntity } from './modules/firewall/held-decision.entity';
 import {
   AgentKeyEntity,
   CheckpointEntity,
@@ -14,9 +15,11 @@ export const LEDGER_ENTITIES = [
   EntryEntity,
   CheckpointEntity,
   DecisionEntity,
+  HeldDecisionEntity,
+  DecisionReviewEntity,
 ];
 
-/** The role the ledger works as: SELECT and INSERT only on the append-only tables. */
+/** The role the ledger works as: SELECT and INSERT only on the append-only tables (UPDATE on the registry and on held decisions). */
 export const LEDGER_SERVICE_ROLE = 'ecp_ledger_writer';
 
 /** What the ledger keeps and where, as its GraphQL assembly and its jobs both open it. */

@@ -1,3 +1,4 @@
+import type { Outbox } from '@ecp/events/outbox';
 import { identitySecrets } from '@ecp/service-kit/subgraph-env';
 import type { SubgraphDefinition } from '@ecp/service-kit/subgraph-runtime';
 import { createLedgerContext, type LedgerContext } from './context';
@@ -5,6 +6,10 @@ import type { LedgerConfig } from './env';
 import { mountApiKeyLookup } from './modules/api-keys/api-key-lookup.route';
 import { type EntryKind, EntryKinds } from './modules/entries/entry-kind';
 import { pollResultKind } from './modules/entries/poll-result.kind';
+import { type FirewallSetting, OPEN_GATE } from './modules/firewall/firewall-advice';
+import { FirewallGate } from './modules/firewall/firewall-gate';
+import { decisionApprovalKind, decisionRejectionKind } from './modules/firewall/review.kind';
+import { serviceFirewallAdvice } from './modules/firewall/service-firewall-advice';
 import type { AdviceChecker } from './modules/ledger/advice-checker';
 import { advisoryAdviceChecker } from './modules/ledger/advisory-advice-checker';
 import { decisionKind } from './modules/ledger/decision.kind';
@@ -21,7 +26,12 @@ export { LEDGER_ENTITIES, LEDGER_SERVICE_ROLE } from './storage';
  * The entry kinds the ledger accepts. Each feature that records what it did adds its kind here (its
  * schema in `schema/ledger/`, registered with `serviceEntryKind`); decisions are recorded by agents.
  */
-export const LEDGER_ENTRY_KINDS: readonly EntryKind<never>[] = [decisionKind, pollResultKind];
+export const LEDGER_ENTRY_KINDS: readonly EntryKind<never>[] = [
+  decisionKind,
+  pollResultKind,
+  decisionApprovalKind,
+  decisionRejectionKind,
+];
 
 export interface LedgerOptions {
   /** Further kinds to accept beside the platform's (a test's own kinds). */
@@ -31,6 +41,12 @@ export interface LedgerOptions {
    * (`advisoryAdviceChecker`); `refuseAllAdvice` refuses every decision that names advice.
    */
   advice?: AdviceChecker;
+  /**
+   * Where the Liability Firewall gets its policy and advice. By default, with `LEDGER_FIREWALL=enforce`,
+   * the learning consortium and advisory are asked (`serviceFirewallAdvice`); `OPEN_GATE` commits
+   * every decision at once (as `LEDGER_FIREWALL=off` does), for tests that are not about the firewall.
+   */
+  firewall?: FirewallSetting;
 }
 
 export function ledgerSubgraph(
@@ -42,20 +58,24 @@ export function ledgerSubgraph(
     tokenSecret: config.ECP_TOKEN_SECRET,
     accessTokenMaxTtlSeconds: config.ACCESS_TOKEN_MAX_TTL_SECONDS,
     maxEntryBytes: config.LEDGER_MAX_ENTRY_BYTES,
+    holdTtlSeconds: config.LEDGER_HOLD_TTL_SECONDS,
   };
   const keys = logKeys(config.LEDGER_ORIGIN, config.LEDGER_SIGNING_KEY, config.LEDGER_VERIFIER_KEYS);
   let log: LedgerLog | undefined;
   let advice: AdviceChecker | undefined;
+  let gate: FirewallGate | null | undefined;
+  let outbox: Outbox | undefined;
   return {
     name: 'ledger',
     ...LEDGER_STORAGE,
     schema: ledgerSchema,
     events: { topics: LEDGER_TOPICS },
-    setup: async ({ orm, logger, metrics, outbox, publishEvents }) => {
-      if (!outbox) throw new Error('the ledger declares topics, so it has an outbox');
+    setup: async ({ orm, logger, metrics, outbox: events, publishEvents }) => {
+      if (!events) throw new Error('the ledger declares topics, so it has an outbox');
+      outbox = events;
       log = new LedgerLog({
         knex: orm.em.getConnection().getKnex(),
-        outbox,
+        outbox: events,
         keys,
         logger: logger.child({ module: 'ledger-log' }),
         batchMax: config.LEDGER_BATCH_MAX,
@@ -70,9 +90,17 @@ export function ledgerSubgraph(
       return () => started.close();
     },
     createContext: (scope, orm, platform) => {
-      if (!log) throw new Error('the ledger log has not started');
+      if (!log || !outbox) throw new Error('the ledger log has not started');
       advice ??= options.advice ?? advisoryAdviceChecker(platform.services);
-      return createLedgerContext(scope, orm, settings, log, kinds, advice);
+      if (gate === undefined) {
+        const setting: FirewallSetting =
+          options.firewall ??
+          (config.LEDGER_FIREWALL === 'off'
+            ? OPEN_GATE
+            : serviceFirewallAdvice(platform.services, { policyTtlMs: config.LEDGER_POLICY_CACHE_MS }));
+        gate = setting === OPEN_GATE ? null : new FirewallGate(setting);
+      }
+      return createLedgerContext(scope, orm, settings, log, kinds, advice, { gate, outbox });
     },
     mount: (routes, orm) => {
       mountApiKeyLookup(routes, orm, identitySecrets(config));

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootstrapAdmin, principalOf } from '../src/modules/agents/agent.service';
 import { MAX_LIVE_KEYS } from '../src/modules/api-keys/api-key.service';
 import { API_KEY_LOOKUP_PATH } from '../src/modules/api-keys/api-key-lookup.route';
+import { OPEN_GATE } from '../src/modules/firewall/firewall-advice';
 import { ledgerSubgraph } from '../src/subgraph';
 import { testLedgerConfig } from './ledger-config';
 
@@ -15,7 +16,10 @@ let sg: SubgraphUnderTest;
 let admin: Principal;
 
 beforeAll(async () => {
-  sg = await startSubgraph((url) => ledgerSubgraph(testLedgerConfig(url)), testLedgerConfig);
+  sg = await startSubgraph(
+    (url) => ledgerSubgraph(testLedgerConfig(url), { firewall: OPEN_GATE }),
+    testLedgerConfig,
+  );
   const boot = await bootstrapAdmin(sg.em());
   admin = { ...principalOf(boot!.agent), credential: { apiKeyId: await firstKeyId(boot!.agent.id) } };
 });

@@ -19,6 +19,7 @@ import { errorCode, graphql, TEST_LEDGER_ORIGIN, TEST_LEDGER_SIGNING_KEY } from 
 import { type SubgraphUnderTest, startSubgraph } from '@ecp/test-kit/subgraph';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OPEN_GATE } from '../src/modules/firewall/firewall-advice';
 import { type AdviceChecker, namedAdvice, refuseAllAdvice } from '../src/modules/ledger/advice-checker';
 import { type DecisionProjection, decisionKind } from '../src/modules/ledger/decision.kind';
 import { LEDGER_TOPICS } from '../src/modules/ledger/ledger.topics';
@@ -66,7 +67,7 @@ let other: Principal;
 
 beforeAll(async () => {
   sg = await startSubgraph(
-    (url) => ledgerSubgraph(testLedgerConfig(url), { advice: advisory }),
+    (url) => ledgerSubgraph(testLedgerConfig(url), { advice: advisory, firewall: OPEN_GATE }),
     testLedgerConfig,
   );
   agent = await seedAgent(sg, 'tagging-bot', ['EU']);
@@ -290,7 +291,7 @@ describe('a ledger configured to refuse advice', () => {
 
   beforeAll(async () => {
     plain = await startSubgraph(
-      (url) => ledgerSubgraph(testLedgerConfig(url), { advice: refuseAllAdvice }),
+      (url) => ledgerSubgraph(testLedgerConfig(url), { advice: refuseAllAdvice, firewall: OPEN_GATE }),
       testLedgerConfig,
     );
     bot = await seedAgent(plain, 'plain-bot', ['EU']);
@@ -330,7 +331,7 @@ describe('a ledger whose advisory service does not answer', () => {
   const config = (url: string) => ({ ...testLedgerConfig(url), ADVISORY_URL: 'http://127.0.0.1:9/graphql' });
 
   beforeAll(async () => {
-    alone = await startSubgraph((url) => ledgerSubgraph(config(url)), config);
+    alone = await startSubgraph((url) => ledgerSubgraph(config(url), { firewall: OPEN_GATE }), config);
     bot = await seedAgent(alone, 'alone-bot', ['EU']);
   });
   afterAll(async () => {

@@ -14,6 +14,7 @@ import { decisionInput } from '@ecp/test-kit/fixtures';
 import { errorCode, graphql, TEST_IDENTITY_SECRET, TEST_LEDGER_ORIGIN } from '@ecp/test-kit/http';
 import { type SubgraphUnderTest, startSubgraph } from '@ecp/test-kit/subgraph';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OPEN_GATE } from '../src/modules/firewall/firewall-advice';
 import { ledgerSubgraph } from '../src/subgraph';
 import { testLedgerConfig } from './ledger-config';
 
@@ -34,7 +35,10 @@ async function registerAgent(name: string, jurisdictions: string[] = ['EU']): Pr
 }
 
 beforeAll(async () => {
-  sg = await startSubgraph((url) => ledgerSubgraph(testLedgerConfig(url)), testLedgerConfig);
+  sg = await startSubgraph(
+    (url) => ledgerSubgraph(testLedgerConfig(url), { firewall: OPEN_GATE }),
+    testLedgerConfig,
+  );
   agent = await registerAgent('pricing-bot', ['EU']);
   other = await registerAgent('other-bot', ['US']);
 });

@@ -6,6 +6,7 @@ import { errorCode, graphql } from '@ecp/test-kit/http';
 import { type SubgraphUnderTest, startSubgraph } from '@ecp/test-kit/subgraph';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serviceEntryKind } from '../src/modules/entries/entry-kind';
+import { OPEN_GATE } from '../src/modules/firewall/firewall-advice';
 import { ledgerSubgraph } from '../src/subgraph';
 import { testLedgerConfig } from './ledger-config';
 import { verifyExport } from './verify-export';
@@ -42,7 +43,7 @@ const operations = servicePrincipal('operations');
 
 beforeAll(async () => {
   sg = await startSubgraph(
-    (url) => ledgerSubgraph(testLedgerConfig(url), { extraKinds: [NOTES] }),
+    (url) => ledgerSubgraph(testLedgerConfig(url), { extraKinds: [NOTES], firewall: OPEN_GATE }),
     testLedgerConfig,
   );
 });

@@ -4,6 +4,7 @@ import { decisionInput } from '@ecp/test-kit/fixtures';
 import { errorCode, graphql } from '@ecp/test-kit/http';
 import { type SubgraphUnderTest, startSubgraph } from '@ecp/test-kit/subgraph';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OPEN_GATE } from '../src/modules/firewall/firewall-advice';
 import { ledgerSubgraph } from '../src/subgraph';
 import { testLedgerConfig } from './ledger-config';
 import { seedAgent } from './seed';
@@ -98,7 +99,10 @@ async function found(query: Record<string, unknown>, as: Principal = bob): Promi
 const d: Record<'d1' | 'd2' | 'd3' | 'd4' | 'd5' | 'd6' | 'd7', Recorded> = {} as never;
 
 beforeAll(async () => {
-  sg = await startSubgraph((url) => ledgerSubgraph(testLedgerConfig(url)), testLedgerConfig);
+  sg = await startSubgraph(
+    (url) => ledgerSubgraph(testLedgerConfig(url), { firewall: OPEN_GATE }),
+    testLedgerConfig,
+  );
   alice = await seedAgent(sg, 'alice', ['EU']);
   bob = await seedAgent(sg, 'bob', ['EU', 'US']);
   const carol = await seedAgent(sg, 'carol', ['EUX', 'AXB']);

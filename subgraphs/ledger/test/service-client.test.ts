@@ -11,6 +11,7 @@ import { agentInput } from '@ecp/test-kit/fixtures';
 import { TEST_IDENTITY_SECRET } from '@ecp/test-kit/http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootstrapAdmin, principalOf } from '../src/modules/agents/agent.service';
+import { OPEN_GATE } from '../src/modules/firewall/firewall-advice';
 import { ledgerSubgraph } from '../src/subgraph';
 import { testLedgerConfig } from './ledger-config';
 
@@ -48,7 +49,7 @@ beforeAll(async () => {
   });
   const config = testLedgerConfig(db.url);
   built = await buildSubgraph(
-    ledgerSubgraph(config),
+    ledgerSubgraph(config, { firewall: OPEN_GATE }),
     config,
     createLogger({ service: 'ledger', level: 'info', destination }),
   );

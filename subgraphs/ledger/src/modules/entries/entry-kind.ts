@@ -49,8 +49,11 @@ export interface EntryKind<P = undefined> {
    * known as this kind, so that nobody else may append them.
    */
   readonly earlierKinds?: readonly string[];
-  /** `recordDecision` for decisions (agents, their own command); `service` for the append command. */
-  readonly appendedBy: 'recordDecision' | 'service';
+  /**
+   * `recordDecision` for decisions (agents, their own command); `service` for the append command;
+   * `ledger` for what the ledger appends of its own accord (firewall approvals), which nobody else may.
+   */
+  readonly appendedBy: 'recordDecision' | 'service' | 'ledger';
   readonly idempotency: IdempotencyStore;
   /** Writes the kind's rows for these entries and returns the events they emit. */
   project(db: PoolClient, appended: readonly Appended<P>[]): Promise<OutboxEvent[]>;

@@ -23,7 +23,18 @@ export interface AdviceChecker {
     principal: Principal;
     requestId: string;
     logger: Logger;
+    /**
+     * Where a checker puts what it read of the advice beside confirming it (the cited assessment's
+     * score), so that the firewall need not ask the advisory subgraph again.
+     */
+    confirmed?: ConfirmedAdvice;
   }): Promise<AdviceProblem[]>;
+}
+
+/** What the advice check read of the advice it confirmed. */
+export interface ConfirmedAdvice {
+  /** The score of the friction assessment the decision cites. */
+  frictionScore?: number;
 }
 
 /** The ids `advice` names, each with the input path a problem with it is reported at. */

@@ -11,12 +11,13 @@ const FRICTION_OF_DRAFT = defineOperation<
       jurisdiction: string;
       category: string;
       optionIds: string[];
+      score: number;
     } | null;
   },
   { id: string }
 >(`
   query LedgerAdviceFriction($id: ID!) {
-    frictionAssessment(id: $id) { agentId jurisdiction category optionIds }
+    frictionAssessment(id: $id) { agentId jurisdiction category optionIds score }
   }
 `);
 
@@ -42,7 +43,7 @@ const sameSet = (a: readonly string[], b: readonly string[]) =>
  */
 export function advisoryAdviceChecker(services: ServiceDirectory): AdviceChecker {
   return {
-    async check({ agentId, body, principal, requestId, logger }) {
+    async check({ agentId, body, principal, requestId, logger, confirmed }) {
       const advisory = services.client('advisory');
       const options = { actingFor: principal, requestId, logger };
       const optionIds = body.options.map((o) => o.id);
@@ -65,6 +66,9 @@ export function advisoryAdviceChecker(services: ServiceDirectory): AdviceChecker
                   path,
                   reason: 'the assessment was of another draft (jurisdiction, category or options differ)',
                 });
+              } else if (confirmed) {
+                // The firewall reads the score from this same answer rather than asking again.
+                confirmed.frictionScore = a.score;
               }
             } else {
               const { poll } = await advisory.request(POLL_OF_DRAFT, { id }, options);

@@ -4,7 +4,7 @@ import { withPagingErrors } from '@ecp/service-kit/paging-errors';
 import { type ResolveCursorConnectionArgs, resolveCursorConnection } from '@pothos/plugin-relay';
 import { builder } from '../../builder';
 import { AgentRef } from '../agents/agent.schema';
-import type { DecisionView } from './decision.service';
+import type { CommittedView, DecisionView } from './decision.service';
 import type { AgentKey, Entry } from './ledger.entities';
 import { LedgerEntryRef } from './ledger.schema';
 import { mayReadContents } from './visibility';
@@ -70,22 +70,35 @@ const DecisionAdviceRef = builder.objectRef<DecisionAdvice>('DecisionAdvice').im
 
 export const DecisionRef = builder.objectRef<DecisionView>('Decision');
 
+export const DecisionStatusRef = builder.enumType('DecisionStatus', {
+  description: 'Where a decision stands with the Liability Firewall.',
+  values: {
+    COMMITTED: { description: 'In the Transparency Ledger: it binds.' },
+    PENDING_APPROVAL: { description: 'Held for a person’s approval; it binds nobody yet.' },
+    REJECTED: { description: 'Rejected by an operator, or by the system when it expired unapproved.' },
+  } as const,
+});
+
 DecisionRef.implement({
-  description: 'A committed decision, recorded in the Transparency Ledger.',
+  description:
+    'A decision an agent took: committed to the Transparency Ledger, or held by the Liability Firewall for a person’s approval (`status`), in which case it has no ledger index until it commits.',
   fields: (t) => ({
     id: t.exposeID('id', { description: 'Stable identifier (UUID).' }),
     ledgerIndex: t.string({
-      description: 'Index of its ledger entry (decimal).',
-      resolve: (d) => d.index.toString(),
+      nullable: true,
+      description: 'Index of its ledger entry (decimal); null until it is committed.',
+      resolve: (d) => d.index?.toString() ?? null,
     }),
     leafHash: t.string({
-      description: 'Leaf hash of its ledger entry, lowercase hex.',
-      resolve: (d) => toHex(d.leafHash),
+      nullable: true,
+      description: 'Leaf hash of its ledger entry, lowercase hex; null until it is committed.',
+      resolve: (d) => (d.leafHash ? toHex(d.leafHash) : null),
     }),
     treeSize: t.string({
+      nullable: true,
       description:
-        'Size of the tree it was included at: an inclusion proof against this size exists at once.',
-      resolve: (d) => d.treeSize.toString(),
+        'Size of the tree it was included at: an inclusion proof against this size exists at once. Null until it is committed.',
+      resolve: (d) => d.treeSize?.toString() ?? null,
     }),
     agent: t.field({
       type: AgentRef,
@@ -147,7 +160,7 @@ DecisionRef.implement({
     }),
     recordedAt: t.field({
       type: 'DateTime',
-      description: 'When the ledger appended it.',
+      description: 'When the ledger appended it; for a decision not committed, when it was proposed.',
       resolve: (d) => d.recordedAt,
     }),
     signedBy: t.field({
@@ -159,8 +172,10 @@ DecisionRef.implement({
     }),
     entry: t.field({
       type: LedgerEntryRef,
-      description: 'Its ledger entry: the canonical bytes and their hash.',
-      resolve: async (d, _args, ctx) => (await ctx.proofs.entry(d.index.toString())) as Entry,
+      nullable: true,
+      description: 'Its ledger entry: the canonical bytes and their hash. Null until it is committed.',
+      resolve: async (d, _args, ctx) =>
+        d.index === null ? null : ((await ctx.proofs.entry(d.index.toString())) as Entry),
     }),
     precedents: t.field({
       type: [DecisionRef],
@@ -174,7 +189,7 @@ DecisionRef.implement({
         resolve: (d, args, ctx) =>
           withPagingErrors(() =>
             resolveCursorConnection(
-              { args, toCursor: (v: DecisionView) => v.index.toString(), defaultSize: 20, maxSize: 100 },
+              { args, toCursor: (v: CommittedView) => v.index.toString(), defaultSize: 20, maxSize: 100 },
               (page: ResolveCursorConnectionArgs) => ctx.decisions.citedBy(d, page),
             ),
           ),
@@ -287,20 +302,29 @@ const RecordDecisionInput = builder.inputType('RecordDecisionInput', {
 const RecordDecisionPayload = builder
   .objectRef<{ decision: DecisionView; replayed: boolean }>('RecordDecisionPayload')
   .implement({
-    description: 'The recorded decision and where it sits in the ledger.',
+    description:
+      'The recorded decision: where it sits in the ledger, or, when the Liability Firewall held it, its status and why (`decision.holdReasons`).',
     fields: (t) => ({
       decision: t.field({ type: DecisionRef, description: 'The decision.', resolve: (r) => r.decision }),
+      status: t.field({
+        type: DecisionStatusRef,
+        description: 'COMMITTED when it is in the ledger; PENDING_APPROVAL when the firewall held it.',
+        resolve: (r) => r.decision.status,
+      }),
       ledgerIndex: t.string({
-        description: 'Its ledger index.',
-        resolve: (r) => r.decision.index.toString(),
+        nullable: true,
+        description: 'Its ledger index; null while it is held.',
+        resolve: (r) => r.decision.index?.toString() ?? null,
       }),
       leafHash: t.string({
-        description: 'Its leaf hash, lowercase hex.',
-        resolve: (r) => toHex(r.decision.leafHash),
+        nullable: true,
+        description: 'Its leaf hash, lowercase hex; null while it is held.',
+        resolve: (r) => (r.decision.leafHash ? toHex(r.decision.leafHash) : null),
       }),
       treeSize: t.string({
-        description: 'The tree size it was included at.',
-        resolve: (r) => r.decision.treeSize.toString(),
+        nullable: true,
+        description: 'The tree size it was included at; null while it is held.',
+        resolve: (r) => r.decision.treeSize?.toString() ?? null,
       }),
       replayed: t.boolean({
         description:
@@ -339,7 +363,7 @@ builder.queryFields((t) => ({
       resolve: (_root, args, ctx) =>
         withPagingErrors(() =>
           resolveCursorConnection(
-            { args, toCursor: (v: DecisionView) => v.index.toString(), defaultSize: 20, maxSize: 100 },
+            { args, toCursor: (v: CommittedView) => v.index.toString(), defaultSize: 20, maxSize: 100 },
             (page: ResolveCursorConnectionArgs) => ctx.decisions.list(args.filter ?? {}, page),
           ),
         ),

@@ -27,7 +27,11 @@ import type { Logger } from '@ecp/logging/logger';
 import { equalBytes, fromHex, toHex } from '@ecp/merkle/hash';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
-import { type AdviceChecker, namedAdvice } from './advice-checker';
+import type { FirewallService } from '../firewall/firewall.service';
+import type { FirewallGate } from '../firewall/firewall-gate';
+import type { HoldReason } from '../firewall/gate';
+import type { DecisionStatus, HeldDecision } from '../firewall/held-decision.entity';
+import { type AdviceChecker, type ConfirmedAdvice, namedAdvice } from './advice-checker';
 import { decisionKind } from './decision.kind';
 import { AgentKeyEntity, DecisionEntity, type DecisionRecord, EntryEntity } from './ledger.entities';
 import type { LedgerLog } from './ledger-log';
@@ -52,23 +56,39 @@ export interface RecordDecisionInput {
   idempotencyKey: string;
 }
 
-/** A decision as read back: its queryable row, its entry (the record itself) and where it sits in the tree. */
+/**
+ * A decision as read back: its queryable row, its entry (the record itself) and where it sits in the
+ * tree. A decision the firewall holds (or rejected) has no place in the tree: `index`, `leafHash`,
+ * `treeSize` and `canonicalJson` are null, and `entry` is the entry it would be written as.
+ */
 export interface DecisionView {
   id: string;
   agentId: string;
-  index: bigint;
-  leafHash: Uint8Array;
-  treeSize: bigint;
+  index: bigint | null;
+  leafHash: Uint8Array | null;
+  treeSize: bigint | null;
+  /** When the ledger appended it; for a decision not committed, when it was proposed. */
   recordedAt: Date;
   /** The entry of either decision kind: read `tagsAndAdvice` rather than v2's fields. */
   entry: DecisionEntry;
-  canonicalJson: string;
+  canonicalJson: string | null;
   signingKeyId: string | null;
+  status: DecisionStatus;
+  /** What the firewall kept of it when it held it; null for a decision that committed at once. */
+  held: HeldDecision | null;
 }
+
+/** A committed decision's view: its place in the tree is known. */
+export type CommittedView = DecisionView & { index: bigint; leafHash: Uint8Array; treeSize: bigint };
 
 export interface RecordedDecision {
   decision: DecisionView;
   replayed: boolean;
+}
+
+/** The hold reasons of a decision, `[]` when it committed at once. */
+export function holdReasonsOf(view: DecisionView): HoldReason[] {
+  return view.held?.holdReasons ?? [];
 }
 
 export interface DecisionFilter {
@@ -88,6 +108,10 @@ interface Deps {
   /** Confirms the advice a decision names with the subgraph that gave it. */
   advice: AdviceChecker;
   maxEntryBytes: number;
+  /** The Liability Firewall's gate; null when it is off (every decision commits at once). */
+  gate: FirewallGate | null;
+  /** Keeps what the gate holds (built after this service, which it uses to commit). */
+  firewall: () => FirewallService;
 }
 
 /**
@@ -101,8 +125,15 @@ export class DecisionService {
 
   constructor(private readonly deps: Deps) {
     this.byId = new DataLoader(async (ids) => {
-      const views = await this.viewsOf(await deps.em.find(DecisionEntity, { id: { $in: [...ids] } }));
+      const views: DecisionView[] = await this.viewsOf(
+        await deps.em.find(DecisionEntity, { id: { $in: [...ids] } }),
+      );
       const found = new Map(views.map((v) => [v.id, v]));
+      // A decision not committed is the firewall's: its agent and people may read it, nobody else.
+      const missing = ids.filter((id) => !found.has(id));
+      for (const held of await deps.firewall().heldByIds(missing)) {
+        if (mayReadHeld(deps.principal, held)) found.set(held.id, heldView(held));
+      }
       return ids.map((id) => found.get(id) ?? null);
     });
   }
@@ -175,11 +206,92 @@ export class DecisionService {
       assertSameDecision(view, body, signature);
       return { decision: view, replayed: true };
     }
+    const heldEarlier = await this.deps.firewall().heldByKey(principal.id, input.idempotencyKey);
+    if (heldEarlier) {
+      const view = heldView(heldEarlier);
+      assertSameDecision(view, body, signature);
+      return { decision: view, replayed: true };
+    }
     const signingKeyId = signature ? await this.checkSignature(body, signature) : null;
     const cites = await this.checkPrecedents(body);
     // Last, since it asks another subgraph: only a decision valid in every other way is shown to it.
-    await this.checkAdvice(body);
+    const confirmed: ConfirmedAdvice = {};
+    await this.checkAdvice(body, confirmed);
 
+    // The firewall decides before anything binds: a held decision is kept, not appended.
+    if (this.deps.gate) {
+      const { requestId, logger } = this.deps;
+      const gated = await this.deps.gate.evaluate(body, confirmed, { principal, requestId, logger });
+      if (gated.verdict.outcome === 'HOLD') {
+        const held = await this.keepHeld({
+          decisionId,
+          agentId: principal.id,
+          proposal: { body, signature: signature ?? null },
+          signingKeyId,
+          cites,
+          verdict: gated.verdict,
+          frictionAssessmentId: gated.frictionAssessmentId,
+          policyVersion: gated.policyVersion,
+        });
+        if (held) return held;
+      }
+    }
+    return this.append(decisionId, principal.id, body, signature, signingKeyId, cites, null);
+  }
+
+  /**
+   * Commits a held decision exactly as it was proposed (its id, body and signature), once the firewall
+   * has its approvals. Its entry is appended like any other; a second commit of it is a replay.
+   */
+  async commitHeld(held: HeldDecision): Promise<CommittedView> {
+    const { body, signature } = held.proposal;
+    const recorded = await this.append(
+      held.id,
+      held.agentId,
+      body,
+      signature ?? undefined,
+      held.signingKeyId ?? null,
+      held.cites.map((c) => BigInt(c)),
+      held,
+    );
+    return recorded.decision as CommittedView;
+  }
+
+  private async keepHeld(request: Parameters<FirewallService['hold']>[0]): Promise<RecordedDecision | null> {
+    try {
+      return { decision: heldView(await this.deps.firewall().hold(request)), replayed: false };
+    } catch (err) {
+      // Another request with the same key was held first: answer as a retry of it.
+      if ((err as { code?: unknown })?.code !== '23505' && !/unique/i.test(String(err))) throw err;
+      const { principal } = this.deps;
+      this.deps.em.clear();
+      const earlier = await this.deps
+        .firewall()
+        .heldByKey(principal.id, request.proposal.body.idempotencyKey);
+      if (!earlier) throw err;
+      const view = heldView(earlier);
+      assertSameDecision(view, request.proposal.body, request.proposal.signature ?? undefined);
+      return { decision: view, replayed: true };
+    }
+  }
+
+  private async append(
+    decisionId: string,
+    agentId: string,
+    body: DecisionBody,
+    signature: DecisionEntryV2['signature'] | undefined,
+    signingKeyId: string | null,
+    cites: bigint[],
+    held: HeldDecision | null,
+  ): Promise<RecordedDecision> {
+    const entryAt = (recordedAt: string): DecisionEntryV2 => ({
+      kind: DECISION_KIND,
+      decisionId,
+      agentId,
+      recordedAt,
+      body,
+      ...(signature ? { signature } : {}),
+    });
     let written: DecisionEntryV2 | undefined;
     const appended = await this.deps.log.append({
       kind: decisionKind,
@@ -187,12 +299,12 @@ export class DecisionService {
         written = entryAt(recordedAt);
         return written;
       },
-      idempotency: { owner: principal.id, key: input.idempotencyKey },
+      idempotency: { owner: agentId, key: body.idempotencyKey },
       recordId: decisionId,
       projection: {
         row: {
           id: decisionId,
-          agentId: principal.id,
+          agentId,
           jurisdiction: body.jurisdiction,
           category: body.category,
           chosenOption: body.chosenOption,
@@ -217,7 +329,7 @@ export class DecisionService {
     return {
       decision: {
         id: decisionId,
-        agentId: principal.id,
+        agentId,
         index: appended.index,
         leafHash: appended.leafHash,
         treeSize: appended.treeSize,
@@ -225,6 +337,8 @@ export class DecisionService {
         entry: written!,
         canonicalJson: appended.canonicalJson!,
         signingKeyId,
+        status: 'COMMITTED',
+        held,
       },
       replayed: false,
     };
@@ -265,7 +379,7 @@ export class DecisionService {
   async list(
     filter: DecisionFilter,
     page: { after?: string; before?: string; limit: number; inverted: boolean },
-  ): Promise<DecisionView[]> {
+  ): Promise<CommittedView[]> {
     this.checkFilter(filter);
     const where: Record<string, unknown>[] = [];
     if (filter.agentId) where.push({ agentId: filter.agentId });
@@ -285,7 +399,7 @@ export class DecisionService {
   }
 
   /** The decisions a decision cites, in the order it cites them. */
-  async precedentsOf(view: DecisionView): Promise<DecisionView[]> {
+  async precedentsOf(view: DecisionView): Promise<CommittedView[]> {
     const indexes = view.entry.body.precedents.map((p) => p.index);
     if (indexes.length === 0) return [];
     const rows = await this.deps.em.find(DecisionEntity, { ledgerIndex: { $in: indexes } });
@@ -297,7 +411,9 @@ export class DecisionService {
   async citedBy(
     view: DecisionView,
     page: { after?: string; before?: string; limit: number; inverted: boolean },
-  ): Promise<DecisionView[]> {
+  ): Promise<CommittedView[]> {
+    // Nothing cites a decision that is not in the ledger.
+    if (view.index === null) return [];
     const bounds: string[] = [];
     const params: unknown[] = [view.index.toString()];
     if (page.after) {
@@ -344,7 +460,7 @@ export class DecisionService {
    * Advice a decision names must be confirmed by the subgraph that gave it: it exists and is about this
    * agent's draft. Asked only when an id is named; any problem refuses the decision (INVALID_ADVICE).
    */
-  private async checkAdvice(body: DecisionBody): Promise<void> {
+  private async checkAdvice(body: DecisionBody, confirmed: ConfirmedAdvice): Promise<void> {
     if (namedAdvice(body.advice).length === 0) return;
     const { principal, requestId, logger } = this.deps;
     const problems = await this.deps.advice.check({
@@ -353,6 +469,7 @@ export class DecisionService {
       principal,
       requestId,
       logger,
+      confirmed,
     });
     if (problems.length > 0) {
       throw new InvalidAdviceError(
@@ -388,10 +505,14 @@ export class DecisionService {
     return [...new Set(cited)];
   }
 
-  private async viewsOf(rows: DecisionRecord[]): Promise<DecisionView[]> {
+  private async viewsOf(rows: DecisionRecord[]): Promise<CommittedView[]> {
     if (rows.length === 0) return [];
-    const entries = await this.deps.em.find(EntryEntity, { index: { $in: rows.map((r) => r.ledgerIndex) } });
+    const [entries, heldRows] = await Promise.all([
+      this.deps.em.find(EntryEntity, { index: { $in: rows.map((r) => r.ledgerIndex) } }),
+      this.deps.firewall().heldByIds(rows.map((r) => r.id)),
+    ]);
     const byIndex = new Map(entries.map((e) => [e.index, e]));
+    const held = new Map(heldRows.map((h) => [h.id, h]));
     return rows.flatMap((row) => {
       const entry = byIndex.get(row.ledgerIndex);
       if (!entry) return [];
@@ -407,6 +528,8 @@ export class DecisionService {
           entry: JSON.parse(canonicalJson) as DecisionEntry,
           canonicalJson,
           signingKeyId: row.signingKeyId ?? null,
+          status: 'COMMITTED' as const,
+          held: held.get(row.id) ?? null,
         },
       ];
     });
@@ -431,12 +554,14 @@ function assertSameDecision(
   const sent = canonicalJson({ body, signature: signature ?? null });
   if (recorded === sent) return;
   const key = body.idempotencyKey;
+  const what =
+    earlier.index !== null ? `ledger entry ${earlier.index}` : `decision ${earlier.id} (${earlier.status})`;
   throw new ConflictError(
-    `The idempotency key ${JSON.stringify(key)} already names a different decision of this agent (ledger entry ${earlier.index}). Send the same decision to get its record again, or use a new key for a new decision.`,
+    `The idempotency key ${JSON.stringify(key)} already names a different decision of this agent (${what}). Send the same decision to get its record again, or use a new key for a new decision.`,
     [
       {
         path: 'input.idempotencyKey',
-        reason: `already used for ledger entry ${earlier.index}, whose record differs`,
+        reason: `already used for ${what}, whose record differs`,
       },
     ],
   );
@@ -474,4 +599,38 @@ function semanticProblems(body: DecisionBody, principal: Principal): { path: str
     });
   }
   return problems;
+}
+
+/** A decision the firewall kept, as read: the entry it would be written as, with no place in the tree. */
+export function heldView(held: HeldDecision): DecisionView {
+  const { body, signature } = held.proposal;
+  return {
+    id: held.id,
+    agentId: held.agentId,
+    index: held.ledgerIndex !== null && held.ledgerIndex !== undefined ? BigInt(held.ledgerIndex) : null,
+    leafHash: null,
+    treeSize: null,
+    recordedAt: held.createdAt,
+    entry: {
+      kind: DECISION_KIND,
+      decisionId: held.id,
+      agentId: held.agentId,
+      recordedAt: held.createdAt.toISOString(),
+      body,
+      ...(signature ? { signature } : {}),
+    },
+    canonicalJson: null,
+    signingKeyId: held.signingKeyId ?? null,
+    status: held.status,
+    held,
+  };
+}
+
+/** Who may read a decision that is not committed: the agent that proposed it, and people. */
+function mayReadHeld(principal: Principal, held: HeldDecision): boolean {
+  return (
+    held.agentId === principal.id ||
+    principal.kind === 'service' ||
+    hasRole(principal, 'ANALYST', 'OPERATOR', 'ADMIN')
+  );
 }

@@ -1,6 +1,7 @@
 import { defineTopic } from '@ecp/events/topic';
 import checkpointPublished from '@ecp/schema/events/checkpointPublished.v1.schema.json' with { type: 'json' };
 import decisionRecorded from '@ecp/schema/events/decisionRecorded.v1.schema.json' with { type: 'json' };
+import { DECISION_HELD, DECISION_STATUS_CHANGED } from '../firewall/firewall.topics';
 
 /** A decision was appended: written with the batch that appended it. */
 export const DECISION_RECORDED = defineTopic(decisionRecorded);
@@ -9,4 +10,9 @@ export const DECISION_RECORDED = defineTopic(decisionRecorded);
 export const CHECKPOINT_PUBLISHED = defineTopic(checkpointPublished);
 
 /** Every topic the ledger publishes. */
-export const LEDGER_TOPICS = [DECISION_RECORDED, CHECKPOINT_PUBLISHED];
+export const LEDGER_TOPICS = [
+  DECISION_RECORDED,
+  CHECKPOINT_PUBLISHED,
+  DECISION_STATUS_CHANGED,
+  DECISION_HELD,
+];

@@ -119,7 +119,8 @@ builder.objectField(DecisionRef, 'precedentChoices', (t) =>
         jurisdiction: d.entry.body.jurisdiction,
         category: d.entry.body.category,
         options: d.entry.body.options.map((o) => o.id),
-        beforeIndex: d.index.toString(),
+        // A decision not yet in the ledger is compared with everything before now.
+        beforeIndex: d.index?.toString() ?? null,
       }),
   }),
 );

@@ -1,0 +1,73 @@
+import type { DecisionBody } from '@ecp/ledger-format/decision-entry';
+import type { ConfirmedAdvice } from '../ledger/advice-checker';
+import type { FirewallAdvice, FirewallCall, JurisdictionPolicy } from './firewall-advice';
+import { decideGate, type GateInputs, type GateVerdict } from './gate';
+
+/** The gate's verdict on a draft and what it learned on the way, kept with a held proposal. */
+export interface GateResult {
+  verdict: GateVerdict;
+  /** The assessment the friction score is from: the cited one, or the one the firewall asked for. */
+  frictionAssessmentId: string | null;
+  policyVersion: string | null;
+}
+
+/** Why a part could not be obtained, in words for the agent (no internals). */
+function unavailable(what: string, err: unknown): { unavailable: string } {
+  const code = (err as { code?: unknown } | null)?.code;
+  return { unavailable: `${what} did not answer${typeof code === 'string' ? ` (${code})` : ''}` };
+}
+
+/**
+ * Decides COMMIT or HOLD for a decision valid in every other way, before anything binds: asks, at
+ * once, for the jurisdiction's policy, the draft's friction (the cited assessment's score, else a
+ * new assessment) and the divergence from a cited closed poll, then applies `decideGate`. A part that
+ * cannot be obtained holds the decision; nothing here refuses it.
+ */
+export class FirewallGate {
+  constructor(private readonly advice: FirewallAdvice) {}
+
+  async evaluate(body: DecisionBody, confirmed: ConfirmedAdvice, call: FirewallCall): Promise<GateResult> {
+    const cited = body.advice.frictionAssessmentId;
+    const [policy, friction, divergence] = await Promise.all([
+      this.advice.policy(body.jurisdiction, call).then(
+        (p): JurisdictionPolicy | { unavailable: string } => p,
+        (err) => {
+          call.logger.warn({ err }, 'firewall: jurisdiction policy unavailable');
+          return unavailable('the learning consortium (jurisdiction policy)', err);
+        },
+      ),
+      (cited
+        ? confirmed.frictionScore !== undefined
+          ? Promise.resolve({ assessmentId: cited, score: confirmed.frictionScore })
+          : this.advice.frictionScore(cited, call).then((score) => ({ assessmentId: cited, score }))
+        : this.advice.assessFriction(body, call)
+      ).then(
+        (f): GateInputs['friction'] => f,
+        (err) => {
+          call.logger.warn({ err }, 'firewall: friction unavailable');
+          return unavailable('advisory (friction)', err);
+        },
+      ),
+      body.advice.pollId
+        ? this.advice.divergence(body.advice.pollId, body.chosenOption, call).then(
+            (d): GateInputs['divergence'] => d,
+            (err) => {
+              call.logger.warn({ err }, 'firewall: divergence unavailable');
+              return unavailable('advisory (poll divergence)', err);
+            },
+          )
+        : Promise.resolve(undefined),
+    ]);
+    const verdict = decideGate({
+      category: body.category,
+      policy,
+      friction,
+      ...(divergence !== undefined ? { divergence } : {}),
+    });
+    return {
+      verdict,
+      frictionAssessmentId: 'assessmentId' in friction ? friction.assessmentId : null,
+      policyVersion: 'version' in policy ? policy.version : null,
+    };
+  }
+}
