@@ -211,6 +211,25 @@ describe('a Network Opinion Poll', () => {
     expect(lo).toBeLessThanOrEqual(hi!);
     expect(hi).toBeLessThanOrEqual(1);
 
+    // What the Liability Firewall asks of a cited closed poll: JSD(one-hot choice ‖ weighted result).
+    const divergence = await gql<{ poll: { raise: number; cut: number } }>(
+      opener.key,
+      'query ($id: ID!) { poll(id: $id) { raise: divergenceOf(option: "raise") cut: divergenceOf(option: "cut") } }',
+      { id: pollId },
+    );
+    // JSD((1,0,0) ‖ (¾,¼,0)): M = (⅞,⅛,0); ½·log2(8/7) + ½·(¾·log2(6/7) + ¼·log2 2).
+    const jsdRaise = 0.5 * Math.log2(8 / 7) + 0.5 * (0.75 * Math.log2(6 / 7) + 0.25);
+    expect(divergence.body.data!.poll.raise).toBeCloseTo(jsdRaise, 12);
+    // Choosing an option nobody voted for diverges completely.
+    expect(divergence.body.data!.poll.cut).toBeCloseTo(1, 12);
+    expect(
+      errorCode(
+        await gql(opener.key, 'query ($id: ID!) { poll(id: $id) { divergenceOf(option: "nope") } }', {
+          id: pollId,
+        }),
+      ),
+    ).toBe('BAD_USER_INPUT');
+
     // Four votes and the close, each streamed (the ledger entry follows).
     await live.next(5);
     const statuses = live.received.map((p) => p.data!.pollUpdated as { status: string; votesCast: number });
@@ -328,6 +347,14 @@ describe('a Network Opinion Poll', () => {
     });
     const id = opened.body.data!.openPoll.id;
     await gql(voters[0]!.key, CAST_VOTE, { input: { pollId: id, option: 'a', confidence: 0.5 } });
+    // Open: no result yet, so nothing to diverge from.
+    const open = await gql<{ poll: { divergenceOf: number | null } }>(
+      opener.key,
+      'query ($id: ID!) { poll(id: $id) { divergenceOf(option: "b") } }',
+      { id },
+    );
+    expect(open.body.errors).toBeUndefined();
+    expect(open.body.data!.poll.divergenceOf).toBeNull();
     const closed = await eventually('the poll to close at its time', async () => {
       const p = (await gql<PollAnswer>(analystKey, POLL, { id })).body.data!.poll;
       return p.status === 'CLOSED' ? p : null;

@@ -30,7 +30,11 @@ export interface DivergenceScore {
   exceeded: boolean;
 }
 
-function fromDistribution(
+/**
+ * The Jensen–Shannon divergence (base 2, in [0, 1]) between choosing `chosen` and the weights over the
+ * options; null when no option carries weight (nothing to diverge from).
+ */
+export function divergenceFromWeights(
   optionIds: readonly string[],
   chosen: string,
   weights: Record<string, number> | null,
@@ -49,8 +53,8 @@ function fromDistribution(
  */
 export function scoreDivergence(input: DivergenceInput): DivergenceScore {
   const parts: Record<DivergenceComponent, number | null> = {
-    poll: fromDistribution(input.optionIds, input.chosenOption, input.poll),
-    precedent: fromDistribution(input.optionIds, input.chosenOption, input.precedent),
+    poll: divergenceFromWeights(input.optionIds, input.chosenOption, input.poll),
+    precedent: divergenceFromWeights(input.optionIds, input.chosenOption, input.precedent),
     consortium: input.consortium,
   };
   const measuredWeight = DIVERGENCE_COMPONENTS.reduce(

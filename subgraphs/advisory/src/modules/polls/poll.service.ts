@@ -20,6 +20,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AdvisoryMetrics } from '../../advisory-metrics';
 import { LEDGER_AGENTS, LEDGER_AGENTS_ACTING_IN } from '../../ledger/ledger-operations';
 import { POLL_UPDATED } from '../../topics';
+import { divergenceFromWeights } from '../divergence/divergence';
 import { categoryProblems, jurisdictionProblems, optionProblems, type Problem } from '../drafts';
 import { type Vote, VoteEntity } from '../votes/vote.entity';
 import { type Poll, PollEntity, type PollStatus } from './poll.entity';
@@ -436,6 +437,23 @@ export class PollService {
       poll.weighting,
       votes.map(talliedVote),
     );
+  }
+
+  /**
+   * How far choosing `option` departs from the closed poll's weighted result: the Jensen–Shannon
+   * divergence the divergence score's poll part uses (docs/scoring.md, "Divergence"). Null while the
+   * poll is open or when no vote carries weight; BAD_USER_INPUT for an option the poll does not have.
+   */
+  divergenceOf(poll: Poll, option: string): number | null {
+    const optionIds = poll.options.map((o) => o.id);
+    if (!optionIds.includes(option)) {
+      refuse('Unknown option', [
+        { path: 'option', reason: `must be one of the poll's options (${optionIds.join(', ')})` },
+      ]);
+    }
+    if (!poll.result) return null;
+    const weights = Object.fromEntries(poll.result.tallies.map((t) => [t.option, t.weight]));
+    return divergenceFromWeights(optionIds, option, weights);
   }
 }
 
