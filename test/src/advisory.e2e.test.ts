@@ -295,7 +295,7 @@ describe('a Network Opinion Poll', () => {
     expect(p.votesCast).toBe(0);
   });
 
-  it('refuses a poll with fewer than two options, repeated ids, a quorum above its voters, a past closing time or REPUTATION weighting, and opens none', async () => {
+  it('refuses a poll with fewer than two options, repeated ids, a quorum above its voters, or a past closing time, and opens none', async () => {
     const count = async () =>
       (
         await gql<{ polls: { edges: unknown[] } }>(
@@ -318,7 +318,6 @@ describe('a Network Opinion Poll', () => {
       [{ options: [{ id: 'a' }, { id: 'a' }] }, 'input.options'],
       [{ quorum: 2 }, 'input.quorum'],
       [{ closesAt: new Date(Date.now() - 1000).toISOString() }, 'input.closesAt'],
-      [{ weighting: 'REPUTATION' }, 'input.weighting'],
       [{ eligibleVoters: [stranger.id, '00000000-0000-4000-8000-000000000000'] }, 'input.eligibleVoters.1'],
       [{ jurisdiction: 'US' }, 'input.jurisdiction'],
     ];

@@ -12,8 +12,11 @@ export interface DivergenceInput {
   poll: Record<string, number> | null;
   /** Earlier choices among the options in the decision's jurisdiction and category; null or empty: none. */
   precedent: Record<string, number> | null;
-  /** The consortium's recommendation: none until the learning consortium provides one. */
-  consortium: null;
+  /**
+   * How far the chosen option's expected success falls below the best one's in the learning
+   * consortium's recommendation, in [0, 1]; null without one.
+   */
+  consortium: number | null;
   weights: DivergenceWeights;
   threshold: number;
 }

@@ -16,7 +16,7 @@ const PollWeightingEnum = builder.enumType('PollWeighting', {
     CONFIDENCE: { description: 'Each vote counts its stated confidence.' },
     REPUTATION: {
       description:
-        'Each vote counts its voter’s calibration; refused until the learning consortium provides it.',
+        'Each vote counts its voter’s calibration weight from the learning consortium (in [0, 1], neutral 0.5 without outcome reports), taken when the vote is cast.',
     },
   } as const,
 });
