@@ -7,6 +7,7 @@ import {
   DecisionEntity,
   EntryEntity,
 } from './modules/ledger/ledger.entities';
+import { LiabilityRulesEntity } from './modules/liability/liability-rules.entity';
 
 export const LEDGER_ENTITIES = [
   AgentEntity,
@@ -17,6 +18,7 @@ export const LEDGER_ENTITIES = [
   DecisionEntity,
   HeldDecisionEntity,
   DecisionReviewEntity,
+  LiabilityRulesEntity,
 ];
 
 /** The role the ledger works as: SELECT and INSERT only on the append-only tables (UPDATE on the registry and on held decisions). */

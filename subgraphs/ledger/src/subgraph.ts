@@ -5,6 +5,7 @@ import { createLedgerContext, type LedgerContext } from './context';
 import type { LedgerConfig } from './env';
 import { mountApiKeyLookup } from './modules/api-keys/api-key-lookup.route';
 import { type EntryKind, EntryKinds } from './modules/entries/entry-kind';
+import { liabilityRulesKind } from './modules/entries/liability-rules.kind';
 import { pollResultKind } from './modules/entries/poll-result.kind';
 import { type FirewallSetting, OPEN_GATE } from './modules/firewall/firewall-advice';
 import { FirewallGate } from './modules/firewall/firewall-gate';
@@ -31,6 +32,7 @@ export const LEDGER_ENTRY_KINDS: readonly EntryKind<never>[] = [
   pollResultKind,
   decisionApprovalKind,
   decisionRejectionKind,
+  liabilityRulesKind,
 ];
 
 export interface LedgerOptions {
