@@ -60,10 +60,9 @@ export class FrictionService {
   constructor(private readonly deps: Deps) {}
 
   async assess(input: FrictionInput): Promise<FrictionAssessmentRow> {
-    const { principal, em } = this.deps;
-    if (principal.kind !== 'agent' || !hasRole(principal, 'AGENT')) {
-      throw new ForbiddenError('Assessing friction needs the AGENT role.');
-    }
+    const { em } = this.deps;
+    const principal = decidingAgent(this.deps.principal);
+    if (!principal) throw new ForbiddenError('Assessing friction needs the AGENT role.');
     const optionIds = input.options.map((o) => o.id);
     const problems: Problem[] = [
       ...jurisdictionProblems(input.jurisdiction, principal),
@@ -106,7 +105,7 @@ export class FrictionService {
     };
     const [precedent, poll, weights, calibrations, jurisdictionRisk] = await Promise.all([
       precedents.length > 0 ? this.citedChoices(precedents) : this.historyChoices(draft),
-      input.pollId ? this.pollEvidence(input.pollId, draft) : null,
+      input.pollId ? this.pollEvidence(input.pollId, draft, principal.id) : null,
       this.deps.weights.effectiveFor(input.jurisdiction),
       this.deps.consortium.calibrations([principal.id], this.callOptions()),
       this.deps.consortium.riskWeight(input.jurisdiction, this.callOptions()),
@@ -196,9 +195,13 @@ export class FrictionService {
   }
 
   /** The poll on this draft: it must be the agent's own, in the same jurisdiction, over the same options. */
-  private async pollEvidence(pollId: string, draft: FrictionDraft): Promise<FrictionEvidence['poll']> {
+  private async pollEvidence(
+    pollId: string,
+    draft: FrictionDraft,
+    agentId: string,
+  ): Promise<FrictionEvidence['poll']> {
     const poll = await this.deps.em.findOne(PollEntity, { id: pollId });
-    const problem = pollMismatch(poll, this.deps.principal.id, draft);
+    const problem = pollMismatch(poll, agentId, draft);
     if (problem)
       throw new BadUserInputError(`The poll does not fit this draft: ${problem}.`, [
         { path: 'input.pollId', reason: problem },
@@ -251,6 +254,24 @@ function trackRecordOf(calibration: LearningCalibration | undefined): FrictionEv
     reports: calibration.reports,
     brierScore: calibration.brierScore,
     weight: calibration.weight,
+  };
+}
+
+/**
+ * The agent a friction assessment is for: the calling agent, or the agent the ledger acts for when its
+ * Liability Firewall assesses a draft that cites no assessment (the ledger service, acting for an
+ * actor with the AGENT role). Null for anyone else.
+ */
+export function decidingAgent(principal: Principal): Principal | null {
+  if (principal.kind === 'agent') return hasRole(principal, 'AGENT') ? principal : null;
+  const actor = principal.actor;
+  if (principal.id !== 'service:ledger' || !actor?.roles.includes('AGENT')) return null;
+  return {
+    kind: 'agent',
+    id: actor.id,
+    name: actor.name,
+    roles: actor.roles,
+    jurisdictions: actor.jurisdictions,
   };
 }
 
