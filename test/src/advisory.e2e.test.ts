@@ -567,6 +567,7 @@ describe('friction, advice on the decision, and divergence', () => {
   });
 
   const RECORD = `mutation ($input: RecordDecisionInput!) { recordDecision(input: $input) { decision { id ledgerIndex advice { frictionAssessmentId pollId } } } }`;
+  const RECORD_HELD = `mutation ($input: RecordDecisionInput!) { recordDecision(input: $input) { status decision { id holdReasons advice { frictionAssessmentId pollId } } } }`;
   const decisionInput = (key: string, advice?: Record<string, string>) => ({
     jurisdiction: draft.jurisdiction,
     category: draft.category,
@@ -613,13 +614,29 @@ describe('friction, advice on the decision, and divergence', () => {
     );
     await settled();
     const recorded = await gql<{
-      recordDecision: { decision: { id: string; advice: { frictionAssessmentId: string; pollId: string } } };
-    }>(opener.key, RECORD, {
+      recordDecision: {
+        status: string;
+        decision: {
+          id: string;
+          holdReasons: string[];
+          advice: { frictionAssessmentId: string; pollId: string };
+        };
+      };
+    }>(opener.key, RECORD_HELD, {
       input: decisionInput('advice-taken', { frictionAssessmentId: assessment.id, pollId }),
     });
     expect(recorded.body.errors).toBeUndefined();
     const decision = recorded.body.data!.recordDecision.decision;
     expect(decision.advice).toEqual({ frictionAssessmentId: assessment.id, pollId });
+    // Against the poll it cites: the Liability Firewall holds it until an operator approves it.
+    expect(recorded.body.data!.recordDecision.status).toBe('PENDING_APPROVAL');
+    expect(decision.holdReasons).toContain('DIVERGENCE_ABOVE_THRESHOLD');
+    const approved = await gql<{ approveDecision: { status: string } }>(
+      operatorKey,
+      'mutation ($id: ID!) { approveDecision(id: $id, reason: "Declining against the poll is deliberate.") { status } }',
+      { id: decision.id },
+    );
+    expect(approved.body.data?.approveDecision.status).toBe('COMMITTED');
 
     await live.next(1);
     const streamed = live.received[0]!.data!.divergenceScored as {

@@ -1,5 +1,6 @@
 import { loadEnvOrExit } from '@ecp/config/env';
 import { secret } from '@ecp/config/schemas';
+import { DEFAULT_QUEUE_PREFIX } from '@ecp/jobs/job-options';
 import { subgraphEnvShape } from '@ecp/service-kit/subgraph-env';
 import { z } from 'zod';
 
@@ -46,6 +47,8 @@ export const ledgerEnvSchema = z
     LEDGER_FIREWALL: z.enum(['enforce', 'off']).default('enforce'),
     /** How long a held decision waits for its approvals before the system rejects it (default 24 h). */
     LEDGER_HOLD_TTL_SECONDS: z.coerce.number().int().min(1).default(86_400),
+    /** The workers' queues (Redis at REDIS_URL), where held decisions' expiry timers go. */
+    QUEUE_PREFIX: z.string().min(1).default(DEFAULT_QUEUE_PREFIX),
     /** How long a jurisdiction's firewall policy is reused before it is asked again. */
     LEDGER_POLICY_CACHE_MS: z.coerce.number().int().min(0).default(5_000),
   })

@@ -1,14 +1,18 @@
 import type { Outbox } from '@ecp/events/outbox';
+import { JobProducer } from '@ecp/jobs/job-producer';
 import { identitySecrets } from '@ecp/service-kit/subgraph-env';
 import type { SubgraphDefinition } from '@ecp/service-kit/subgraph-runtime';
+import { Redis } from 'ioredis';
 import { createLedgerContext, type LedgerContext } from './context';
 import type { LedgerConfig } from './env';
 import { mountApiKeyLookup } from './modules/api-keys/api-key-lookup.route';
 import { type EntryKind, EntryKinds } from './modules/entries/entry-kind';
 import { liabilityRulesKind } from './modules/entries/liability-rules.kind';
 import { pollResultKind } from './modules/entries/poll-result.kind';
+import { EXPIRE_DECISION_JOB } from './modules/firewall/firewall.jobs';
 import { type FirewallSetting, OPEN_GATE } from './modules/firewall/firewall-advice';
 import { FirewallGate } from './modules/firewall/firewall-gate';
+import type { HeldDecision } from './modules/firewall/held-decision.entity';
 import { decisionApprovalKind, decisionRejectionKind } from './modules/firewall/review.kind';
 import { serviceFirewallAdvice } from './modules/firewall/service-firewall-advice';
 import type { AdviceChecker } from './modules/ledger/advice-checker';
@@ -67,6 +71,7 @@ export function ledgerSubgraph(
   let advice: AdviceChecker | undefined;
   let gate: FirewallGate | null | undefined;
   let outbox: Outbox | undefined;
+  let onHeld: ((held: HeldDecision) => Promise<void>) | undefined;
   return {
     name: 'ledger',
     ...LEDGER_STORAGE,
@@ -89,7 +94,27 @@ export function ledgerSubgraph(
       });
       await log.start();
       const started = log;
-      return () => started.close();
+      // Each held decision's expiry is a delayed job, hosted by the workers (the sweep catches any lost).
+      const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
+      redis.on('error', (err) => logger.warn({ err }, 'redis connection error'));
+      const producer = new JobProducer(redis, config.QUEUE_PREFIX);
+      onHeld = async (held) => {
+        try {
+          await producer.enqueue(
+            EXPIRE_DECISION_JOB,
+            { decisionId: held.id },
+            { delayMs: Math.max(0, held.expiresAt.getTime() - Date.now()), jobId: `expire-${held.id}` },
+          );
+        } catch (err) {
+          // The hold is committed either way; the sweep rejects it at its time without the timer.
+          logger.warn({ err, decisionId: held.id }, 'could not schedule a held decision’s expiry');
+        }
+      };
+      return async () => {
+        await started.close();
+        await producer.close();
+        redis.disconnect();
+      };
     },
     createContext: (scope, orm, platform) => {
       if (!log || !outbox) throw new Error('the ledger log has not started');
@@ -102,7 +127,11 @@ export function ledgerSubgraph(
             : serviceFirewallAdvice(platform.services, { policyTtlMs: config.LEDGER_POLICY_CACHE_MS }));
         gate = setting === OPEN_GATE ? null : new FirewallGate(setting);
       }
-      return createLedgerContext(scope, orm, settings, log, kinds, advice, { gate, outbox });
+      return createLedgerContext(scope, orm, settings, log, kinds, advice, {
+        gate,
+        outbox,
+        ...(onHeld ? { onHeld } : {}),
+      });
     },
     mount: (routes, orm) => {
       mountApiKeyLookup(routes, orm, identitySecrets(config));

@@ -53,6 +53,7 @@ const config: LedgerConfig = {
   LEDGER_FIREWALL: 'off',
   LEDGER_HOLD_TTL_SECONDS: 86_400,
   LEDGER_POLICY_CACHE_MS: 0,
+  QUEUE_PREFIX: 'ecp:test:agents:jobs',
   REDIS_URL: testEnv.redisUrl,
   EVENT_STREAM_PREFIX: `ecp:test:${randomUUID()}:`,
   EVENT_STREAM_MAX_LENGTH: 1000,

@@ -1,15 +1,27 @@
 import { newId } from '@ecp/db/ids';
+import { type EventEnvelope, streamKey } from '@ecp/events/event';
 import type { Principal } from '@ecp/identity/principal';
+import { createLogger } from '@ecp/logging/logger';
 import decisionApprovalV1 from '@ecp/schema/ledger/ecp.decision-approval.v1.schema.json' with {
   type: 'json',
 };
 import decisionRejectionV1 from '@ecp/schema/ledger/ecp.decision-rejection.v1.schema.json' with {
   type: 'json',
 };
+import {
+  createServiceDirectory,
+  defaultSubgraphUrls,
+  subgraphUrlsOf,
+} from '@ecp/service-kit/service-directory';
+import { testEnv } from '@ecp/test-kit/env';
 import { decisionInput } from '@ecp/test-kit/fixtures';
-import { errorCode, graphql } from '@ecp/test-kit/http';
+import { errorCode, graphql, TEST_IDENTITY_SECRET } from '@ecp/test-kit/http';
 import { type SubgraphUnderTest, startSubgraph } from '@ecp/test-kit/subgraph';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { Registry } from 'prom-client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { EXPIRE_DECISION_JOB, EXPIRE_DUE_DECISIONS_JOB } from '../src/modules/firewall/firewall.jobs';
 import type { FirewallAdvice, JurisdictionPolicy } from '../src/modules/firewall/firewall-advice';
 import { type AdviceChecker, namedAdvice } from '../src/modules/ledger/advice-checker';
 import { ledgerSubgraph } from '../src/subgraph';
@@ -85,17 +97,37 @@ const alice = operator('alice');
 const bob = operator('bob');
 const carol = operator('carol');
 
+const prefix = `ecp:test:${newId()}:`;
+const config = (url: string) =>
+  testLedgerConfig(url, { EVENT_STREAM_PREFIX: prefix, QUEUE_PREFIX: `${prefix}jobs` });
+const logger = createLogger({ service: 'test', level: 'silent' });
+let services: ReturnType<typeof createServiceDirectory>;
+let redis: Redis;
+
 beforeAll(async () => {
   sg = await startSubgraph(
-    (url) => ledgerSubgraph(testLedgerConfig(url), { firewall: advice, advice: confirmAll }),
-    testLedgerConfig,
+    (url) => ledgerSubgraph(config(url), { firewall: advice, advice: confirmAll }),
+    config,
   );
+  // The workers host the ledger's jobs and call the ledger as the ledger service.
+  services = createServiceDirectory({
+    service: 'ledger',
+    identitySecret: TEST_IDENTITY_SECRET,
+    urls: { ...subgraphUrlsOf(defaultSubgraphUrls()), ledger: sg.url },
+    registry: new Registry(),
+    logger,
+  });
+  redis = new Redis(testEnv.redisUrl);
   agent = await seedAgent(sg, 'gated-bot', ['EU']);
   other = await seedAgent(sg, 'other-bot', ['EU']);
 });
 
 afterAll(async () => {
+  await services?.close();
   await sg?.stop();
+  const keys = await redis.keys(`${prefix}*`);
+  if (keys.length) await redis.del(...keys);
+  redis.disconnect();
 });
 
 beforeEach(() => {
@@ -479,5 +511,112 @@ describe('approval and rejection', () => {
       'rejection.json': decisionRejectionV1,
     });
     expect(out).toContain('ecp.decision-approval/v1');
+  });
+});
+
+describe('expiry', () => {
+  const context = () => ({
+    orm: sg.built.orm,
+    outbox: sg.built.platform.outbox,
+    services,
+    logger,
+    job: { id: 'test', queue: 'test', attempt: 1 },
+  });
+  const backdate = (id: string) =>
+    sg
+      .em()
+      .getConnection()
+      .execute("update ledger.held_decision set expires_at = now() - interval '1 second' where id = ?", [id]);
+
+  beforeEach(() => {
+    world.friction = 0.9;
+  });
+
+  it('schedules a delayed job per held decision, due at its expiry', async () => {
+    const d = await held();
+    const queue = new Queue(EXPIRE_DECISION_JOB.queue, { connection: redis, prefix: `${prefix}jobs` });
+    try {
+      const job = await queue.getJob(`expire-${d.id}`);
+      expect(job?.data).toEqual({ decisionId: d.id });
+      expect(job!.timestamp + job!.delay).toBeGreaterThan(Date.now() + 86_000_000);
+    } finally {
+      await queue.close();
+    }
+  });
+
+  it('rejects by the system at its time, recorded as a rejection entry with no actor; nothing before', async () => {
+    const d = await held();
+    expect(await EXPIRE_DECISION_JOB.process({ decisionId: d.id }, context())).toEqual({ expired: 0 });
+    expect((await read(d.id, alice)).body.data!.decision!.status).toBe('PENDING_APPROVAL');
+    await backdate(d.id);
+    // An approval is void once the proposal expired, even before the job runs.
+    expect(errorCode(await review('approveDecision', d.id, 'Too late?', alice))).toBe('CONFLICT');
+    expect(await EXPIRE_DECISION_JOB.process({ decisionId: d.id }, context())).toEqual({ expired: 1 });
+    const after = (await read(d.id, alice)).body.data!.decision!;
+    expect(after.status).toBe('REJECTED');
+    expect(after.approvals).toEqual([
+      expect.objectContaining({ verdict: 'REJECTION', reviewerId: 'system' }),
+    ]);
+    const entry = await graphql<{ ledgerEntry: { canonicalJson: string } }>(
+      sg.url,
+      'query ($i: String!) { ledgerEntry(index: $i) { canonicalJson } }',
+      { i: after.approvals[0]!.ledgerIndex },
+      { as: alice },
+    );
+    const rejection = JSON.parse(entry.body.data!.ledgerEntry.canonicalJson);
+    expect(rejection).toMatchObject({
+      kind: 'ecp.decision-rejection/v1',
+      recordedBy: 'service:ledger',
+      body: { by: 'SYSTEM' },
+    });
+    expect(rejection.actorId).toBeUndefined();
+    expect(await EXPIRE_DECISION_JOB.process({ decisionId: d.id }, context())).toEqual({ expired: 0 });
+  });
+
+  it('sweep: rejects every held decision past its time, and nothing else', async () => {
+    const overdue = [await held(), await held()];
+    const later = await held();
+    for (const d of overdue) await backdate(d.id);
+    expect(await EXPIRE_DUE_DECISIONS_JOB.process({}, context())).toEqual({ expired: 2 });
+    for (const d of overdue) expect((await read(d.id, alice)).body.data!.decision!.status).toBe('REJECTED');
+    expect((await read(later.id, alice)).body.data!.decision!.status).toBe('PENDING_APPROVAL');
+  });
+
+  it('is the ledger’s own to ask: FORBIDDEN for operators', async () => {
+    const res = await graphql(sg.url, 'mutation { expireHeldDecisions }', {}, { as: alice });
+    expect(errorCode(res)).toBe('FORBIDDEN');
+  });
+});
+
+describe('events', () => {
+  it('decisionHeld and decisionStatusChanged for every change, and decisionRecorded when a held decision commits', async () => {
+    world.friction = 0.9;
+    world.policy = { ...DEFAULT_POLICY, approvalRules: [{ category: 'pricing', approvers: 2 }] };
+    const d = await held();
+    await review('approveDecision', d.id, 'One.', alice);
+    await review('approveDecision', d.id, 'Two.', bob);
+    const events = async (topic: string) =>
+      (await redis.xrange(streamKey(prefix, topic), '-', '+'))
+        .map(([, fields]) => JSON.parse(fields[1]!) as EventEnvelope)
+        .filter((e) => e.key.id === d.id);
+    const deadline = Date.now() + 5000;
+    while ((await events('decisionRecorded')).length === 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect((await events('decisionHeld')).map((e) => e.attributes)).toEqual([
+      expect.objectContaining({ holdReasons: 'FRICTION_ABOVE_THRESHOLD', approvalsNeeded: '2' }),
+    ]);
+    expect(
+      (await events('decisionStatusChanged')).map((e) => [
+        e.attributes.change,
+        e.attributes.status,
+        e.attributes.approvals,
+      ]),
+    ).toEqual([
+      ['HELD', 'PENDING_APPROVAL', '0'],
+      ['APPROVED', 'PENDING_APPROVAL', '1'],
+      ['COMMITTED', 'COMMITTED', '2'],
+    ]);
+    expect(await events('decisionRecorded')).toHaveLength(1);
   });
 });

@@ -23,6 +23,7 @@ export function testLedgerConfig(databaseUrl: string, overrides: Partial<LedgerC
     LEDGER_FIREWALL: 'enforce',
     LEDGER_HOLD_TTL_SECONDS: 86_400,
     LEDGER_POLICY_CACHE_MS: 0,
+    QUEUE_PREFIX: `ecp:test:${randomUUID()}:jobs`,
     REDIS_URL: testEnv.redisUrl,
     EVENT_STREAM_PREFIX: `ecp:test:${randomUUID()}:`,
     EVENT_STREAM_MAX_LENGTH: 1000,

@@ -122,6 +122,14 @@ builder.mutationFields((t) => ({
     },
     resolve: (_root, { id, reason }, ctx) => ctx.firewall.approve(String(id), reason),
   }),
+  expireHeldDecisions: t.int({
+    description:
+      'Rejects, as the system, the held decision `id` if it is past its `expiresAt`, or every held decision past it when no id is given; returns how many. Only the ledger service itself may call it (its expiry jobs); FORBIDDEN for everyone else.',
+    args: {
+      id: t.arg.id({ required: false, description: 'One held decision; all that are due when absent.' }),
+    },
+    resolve: (_root, { id }, ctx) => ctx.firewall.expireDue(id == null ? null : String(id)),
+  }),
   rejectDecision: t.field({
     type: DecisionRef,
     description:

@@ -252,7 +252,7 @@ export class FirewallService {
    * Rejects a pending decision whose time is up, as the system. False when there is nothing to do (it
    * was decided meanwhile, or is not due yet), so the job and the sweep may both try.
    */
-  async expire(id: string): Promise<boolean> {
+  private async expire(id: string): Promise<boolean> {
     const held = isUuid(id) ? await this.deps.em.findOne(HeldDecisionEntity, { id }) : null;
     if (held?.status !== 'PENDING_APPROVAL' || held.expiresAt > this.now()) return false;
     try {
@@ -264,14 +264,25 @@ export class FirewallService {
     }
   }
 
-  /** Pending decisions past their time, oldest first, for the sweep. */
-  async dueForExpiry(limit: number): Promise<string[]> {
-    const rows = await this.deps.em.find(
+  /**
+   * Rejects, as the system, the held decision `id` if it is past its time, or (without an id) every
+   * held decision past its time, oldest first, up to 500; returns how many it rejected. Only the
+   * ledger service itself may ask (its jobs, hosted by the workers).
+   */
+  async expireDue(id?: string | null): Promise<number> {
+    const { principal } = this.deps;
+    if (principal.kind !== 'service' || principal.id !== LEDGER_ITSELF) {
+      throw new ForbiddenError('Only the ledger’s own jobs expire held decisions.');
+    }
+    if (id) return (await this.expire(id)) ? 1 : 0;
+    const due = await this.deps.em.find(
       HeldDecisionEntity,
       { status: 'PENDING_APPROVAL', expiresAt: { $lte: this.now() } },
-      { orderBy: { expiresAt: 'asc' }, limit, fields: ['id'] },
+      { orderBy: { expiresAt: 'asc' }, limit: 500, fields: ['id'] },
     );
-    return rows.map((r) => r.id);
+    let expired = 0;
+    for (const { id: due1 } of due) if (await this.expire(due1)) expired++;
+    return expired;
   }
 
   private async end(id: string, reason: string, reviewerId: string, by: 'OPERATOR' | 'SYSTEM') {
