@@ -25,6 +25,7 @@ export class Migration20261202120000_firewall extends Migration {
         friction_assessment_id uuid,
         policy_version text,
         approvals_needed integer not null check (approvals_needed between 1 and 10),
+        consortium_followed boolean not null default false,
         signing_key_id uuid,
         cites text[] not null default '{}',
         status text not null default 'PENDING_APPROVAL'

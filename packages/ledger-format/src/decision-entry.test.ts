@@ -7,6 +7,7 @@ import {
   CATEGORY_PATTERN,
   DECISION_KIND,
   DECISION_KIND_V1,
+  DECISION_KIND_V2,
   type DecisionBody,
   type DecisionBodyV1,
   type DecisionEntry,
@@ -130,11 +131,11 @@ const bodyV2: DecisionBody = {
     pollId: '01936f7e-0000-7000-8000-0000000000b1',
   },
 };
-const entryV2 = { ...entry, kind: DECISION_KIND, body: bodyV2 };
+const entryV2 = { ...entry, kind: DECISION_KIND_V2, body: bodyV2 };
 
 describe('ecp.decision/v2', () => {
-  it('is the kind decisions are written as', () => {
-    expect(DECISION_KIND).toBe('ecp.decision/v2');
+  it('is still a decision kind, written before the Liability Firewall', () => {
+    expect(DECISION_KIND_V2).toBe('ecp.decision/v2');
   });
 
   it('publishes the tag and category grammar the code checks queries with', () => {
@@ -186,14 +187,20 @@ describe('ecp.decision/v2', () => {
   it('signs {kind: v2, agentId, body}: a v2 signature does not verify as v1, nor the reverse', () => {
     const { publicKey, privateKey } = generateKeyPairSync('ed25519');
     const raw = publicKey.export({ format: 'der', type: 'spki' }).subarray(-32);
-    const message = decisionSigningMessage(agentId, bodyV2);
+    const message = decisionSigningMessage(agentId, bodyV2, DECISION_KIND_V2);
     expect(new TextDecoder().decode(message)).toBe(
       canonicalJson({ kind: 'ecp.decision/v2', agentId, body: bodyV2 }),
     );
     const signature = sign(null, message, privateKey).toString('base64');
-    expect(verifyDecisionSignature(agentId, bodyV2, signature, raw)).toBe(true);
-    expect(verifyDecisionSignature(agentId, { ...bodyV2, tags: ['other'] }, signature, raw)).toBe(false);
-    expect(verifyDecisionSignature(agentId, { ...bodyV2, advice: {} }, signature, raw)).toBe(false);
+    expect(verifyDecisionSignature(agentId, bodyV2, signature, raw, DECISION_KIND_V2)).toBe(true);
+    expect(
+      verifyDecisionSignature(agentId, { ...bodyV2, tags: ['other'] }, signature, raw, DECISION_KIND_V2),
+    ).toBe(false);
+    expect(
+      verifyDecisionSignature(agentId, { ...bodyV2, advice: {} }, signature, raw, DECISION_KIND_V2),
+    ).toBe(false);
+    // Nor as the kind written now.
+    expect(verifyDecisionSignature(agentId, bodyV2, signature, raw)).toBe(false);
     const v1Signature = sign(
       null,
       decisionSigningMessage(agentId, body, DECISION_KIND_V1),
@@ -201,5 +208,76 @@ describe('ecp.decision/v2', () => {
     ).toString('base64');
     expect(verifyDecisionSignature(agentId, { ...body, tags: [], advice: {} }, v1Signature, raw)).toBe(false);
     expect(verifyDecisionSignature(agentId, body, signature, raw, DECISION_KIND_V1)).toBe(false);
+  });
+});
+
+const firewall = {
+  holdReasons: ['FRICTION_ABOVE_THRESHOLD'],
+  proposalSha256: 'ab'.repeat(32),
+  approvals: ['41', '42'],
+  frictionAssessmentId: '01936f7e-0000-7000-8000-0000000000a1',
+  liability: {
+    rulesVersion: 'default@1',
+    shares: [
+      { party: 'agent', partyId: agentId, share: '0.6', ppm: 600_000, rule: 'default@1: rest' },
+      {
+        party: 'approver',
+        partyId: '01936f7e-0000-7000-8000-0000000000c1',
+        share: '0.4',
+        ppm: 400_000,
+        rule: 'x',
+      },
+    ],
+  },
+};
+const bodyV3: DecisionBody = { ...bodyV2, advice: { ...bodyV2.advice, lessonVersion: 'lesson-7' } };
+const entryV3 = { ...entry, kind: DECISION_KIND, body: bodyV3, firewall };
+
+describe('ecp.decision/v3', () => {
+  it('is the kind decisions are written as', () => {
+    expect(DECISION_KIND).toBe('ecp.decision/v3');
+  });
+
+  it('accepts v2’s body with a lesson version, and a firewall part, which may say it was never held', () => {
+    expect(validateEntry(entryV3)).toEqual([]);
+    expect(
+      validateEntry({
+        ...entryV3,
+        body: bodyV2,
+        firewall: {
+          holdReasons: [],
+          proposalSha256: null,
+          approvals: [],
+          frictionAssessmentId: null,
+          liability: null,
+        },
+      }),
+    ).toEqual([]);
+    expect(tagsAndAdvice(entryV3 as DecisionEntry).advice).toEqual(bodyV3.advice);
+  });
+
+  it('requires the firewall part, with exact shares; v2 knows no lesson version', () => {
+    const { firewall: _f, ...withoutFirewall } = entryV3;
+    expect(validateEntry(withoutFirewall)).toEqual([{ path: '/firewall', reason: 'is required' }]);
+    const shares = [{ ...firewall.liability.shares[0]!, share: '0.6000001' }];
+    expect(
+      validateEntry({ ...entryV3, firewall: { ...firewall, liability: { ...firewall.liability, shares } } })
+        .length,
+    ).toBeGreaterThan(0);
+    expect(validateEntry({ ...entryV2, body: bodyV3 })).toEqual([
+      { path: '/body/advice/lessonVersion', reason: 'is not a property of this entry kind' },
+    ]);
+  });
+
+  it('signs {kind: v3, agentId, body}, the firewall part not included', () => {
+    const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+    const raw = publicKey.export({ format: 'der', type: 'spki' }).subarray(-32);
+    const message = decisionSigningMessage(agentId, bodyV3);
+    expect(new TextDecoder().decode(message)).toBe(
+      canonicalJson({ kind: 'ecp.decision/v3', agentId, body: bodyV3 }),
+    );
+    const signature = sign(null, message, privateKey).toString('base64');
+    expect(verifyDecisionSignature(agentId, bodyV3, signature, raw)).toBe(true);
+    expect(verifyDecisionSignature(agentId, bodyV3, signature, raw, DECISION_KIND_V2)).toBe(false);
   });
 });

@@ -1,5 +1,6 @@
 import decisionV1 from '@ecp/schema/ledger/ecp.decision.v1.schema.json' with { type: 'json' };
 import decisionV2 from '@ecp/schema/ledger/ecp.decision.v2.schema.json' with { type: 'json' };
+import decisionV3 from '@ecp/schema/ledger/ecp.decision.v3.schema.json' with { type: 'json' };
 import serviceEntryV1 from '@ecp/schema/ledger/service-entry.v1.schema.json' with { type: 'json' };
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import { jsonPointer, jsonProfileProblems } from './json-profile';
@@ -13,6 +14,7 @@ import { jsonPointer, jsonProfileProblems } from './json-profile';
 export const ENTRY_SCHEMAS: Readonly<Record<string, object>> = {
   'ecp.decision/v1': decisionV1,
   'ecp.decision/v2': decisionV2,
+  'ecp.decision/v3': decisionV3,
 };
 
 /** The common form of service-appended entries, which their kinds' schemas refer to. */

@@ -61,6 +61,13 @@ export function createLedgerContext(
 ): LedgerContext {
   const em = orm.em.fork();
   const { principal, logger, requestId } = scope;
+  const liabilityRules = new LiabilityRulesService({
+    em,
+    principal,
+    logger,
+    log,
+    maxEntryBytes: settings.maxEntryBytes,
+  });
   const decisions: DecisionService = new DecisionService({
     em,
     principal,
@@ -71,6 +78,7 @@ export function createLedgerContext(
     maxEntryBytes: settings.maxEntryBytes,
     gate: gated.gate,
     firewall: () => firewall,
+    liabilityRules,
   });
   const firewall = new FirewallService({
     em,
@@ -101,12 +109,6 @@ export function createLedgerContext(
     }),
     proofs: new ProofService({ em, principal }),
     precedents: new PrecedentService({ em, principal, decisions }),
-    liabilityRules: new LiabilityRulesService({
-      em,
-      principal,
-      logger,
-      log,
-      maxEntryBytes: settings.maxEntryBytes,
-    }),
+    liabilityRules,
   };
 }

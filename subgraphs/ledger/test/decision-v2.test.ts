@@ -31,7 +31,7 @@ import { ledgerSize, seedAgent } from './seed';
 import { verifyExport } from './verify-export';
 
 /**
- * Decisions are recorded as `ecp.decision/v2`, with tags and the advice the agent took (confirmed
+ * Decisions are recorded with tags (`ecp.decision/v2`'s body, written since as `ecp.decision/v3`) and the advice the agent took (confirmed
  * with the advisory subgraph first); decisions recorded as `ecp.decision/v1` stay readable and
  * verifiable beside them.
  */
@@ -113,7 +113,7 @@ async function read(id: string, as: Principal): Promise<DecisionRead> {
   return res.body.data!.decision;
 }
 
-describe('recordDecision as ecp.decision/v2', () => {
+describe('recordDecision with tags and advice', () => {
   it('records tags and confirmed advice in the entry and shows them on the decision, to everyone', async () => {
     const frictionAssessmentId = giveAdvice('frictionAssessmentId', agent);
     const pollId = giveAdvice('pollId', agent);
@@ -126,7 +126,7 @@ describe('recordDecision as ecp.decision/v2', () => {
     const entry = JSON.parse(decision.entry.canonicalJson!);
     expect(validateEntry(entry)).toEqual([]);
     expect(entry).toMatchObject({
-      kind: 'ecp.decision/v2',
+      kind: 'ecp.decision/v3',
       body: { tags, advice: { frictionAssessmentId, pollId } },
     });
     expect(decision).toMatchObject({ tags, advice: { frictionAssessmentId, pollId } });
@@ -262,7 +262,7 @@ describe('recordDecision as ecp.decision/v2', () => {
     expect(await ledgerSize(sg)).toBe(before);
   });
 
-  it('verifies a signature over {kind: v2, agentId, body}, tags and advice included, and refuses a v1 one', async () => {
+  it('verifies a signature over {kind: v3, agentId, body}, tags and advice included, and refuses a v1 one', async () => {
     const { publicKey, privateKey } = generateKeyPairSync('ed25519');
     const keyId = await registerKey(publicKey.export({ format: 'der', type: 'spki' }).subarray(-32));
     const pollId = giveAdvice('pollId', agent);
@@ -526,7 +526,7 @@ describe('decisions recorded as ecp.decision/v1', () => {
     const verified = await verifyExport(sg);
     expect(verified).toMatch(/ok +\d+ entries re-hashed; the tree .* matches all \d+ signed checkpoints/);
     expect(verified).toMatch(
-      /entries match their kinds' schemas \((?=.*\d+ ecp\.decision\/v1)(?=.*\d+ ecp\.decision\/v2)/,
+      /entries match their kinds' schemas \((?=.*\d+ ecp\.decision\/v1)(?=.*\d+ ecp\.decision\/v3)/,
     );
   });
 

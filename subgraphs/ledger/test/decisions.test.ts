@@ -111,7 +111,7 @@ describe('recordDecision', () => {
     const entry = JSON.parse(canonical);
     expect(canonicalJson(entry)).toBe(canonical);
     expect(validateEntry(entry)).toEqual([]);
-    expect(entry).toMatchObject({ kind: 'ecp.decision/v2', agentId: agent.id, decisionId: out.decision.id });
+    expect(entry).toMatchObject({ kind: 'ecp.decision/v3', agentId: agent.id, decisionId: out.decision.id });
     // Written as v2 even when the agent sends neither tags nor advice.
     expect(entry.body).toMatchObject({ tags: [], advice: {} });
     expect(toHex(leafHash(new TextEncoder().encode(canonical)))).toBe(out.leafHash);

@@ -71,7 +71,13 @@ const advice: FirewallAdvice = {
     if (world.advisoryDown) throw new Error('down');
     return world.divergence;
   },
+  async bestOption(_body, lessonVersion) {
+    return lessons.get(lessonVersion);
+  },
 };
+
+/** The lesson versions the consortium knows, and the best option each recommended. */
+const lessons = new Map([['lesson-7', 'raise']]);
 
 /** Confirms every id named, and reads the cited assessment's score as the real checker does. */
 const confirmAll: AdviceChecker = {
@@ -140,10 +146,14 @@ beforeEach(() => {
   });
 });
 
-const DECISION = `id status holdReasons holdReasonDetails { code message } ledgerIndex leafHash treeSize
+const DECISION = `id liability { rulesVersion shares { party partyId share ppm rule } } status holdReasons holdReasonDetails { code message } ledgerIndex leafHash treeSize
   approvalsNeeded expiresAt proposalSha256 entry { kind } approvals { verdict reviewerId reason proposalSha256 ledgerIndex }`;
 interface DecisionRead {
   id: string;
+  liability: {
+    rulesVersion: string;
+    shares: { party: string; partyId: string | null; share: string; ppm: number }[];
+  } | null;
   status: string;
   holdReasons: string[];
   holdReasonDetails: { code: string; message: string }[];
@@ -375,7 +385,7 @@ describe('approval and rejection', () => {
     const done = res.body.data!.approveDecision!;
     expect(done.status).toBe('COMMITTED');
     expect(done.ledgerIndex).toMatch(/^\d+$/);
-    expect(done.entry!.kind).toBe('ecp.decision/v2');
+    expect(done.entry!.kind).toBe('ecp.decision/v3');
     expect(done.holdReasons).toEqual(['FRICTION_ABOVE_THRESHOLD']);
     expect(done.approvals).toEqual([
       expect.objectContaining({
@@ -451,7 +461,7 @@ describe('approval and rejection', () => {
     const forged = createHash('sha256')
       .update(
         canonicalBytes({
-          kind: 'ecp.decision/v2',
+          kind: 'ecp.decision/v3',
           decisionId: d.id,
           agentId: agent.id,
           body: row!.proposal.body,
@@ -618,5 +628,82 @@ describe('events', () => {
       ['COMMITTED', 'COMMITTED', '2'],
     ]);
     expect(await events('decisionRecorded')).toHaveLength(1);
+  });
+});
+
+/** The ppm of an allocation sum to exactly 1,000,000, and its decimal shares to exactly 1. */
+function expectWhole(liability: DecisionRead['liability']) {
+  expect(liability).not.toBeNull();
+  expect(liability!.shares.reduce((sum, x) => sum + x.ppm, 0)).toBe(1_000_000);
+  const micro = liability!.shares.reduce((sum, x) => {
+    const [whole, fraction = ''] = x.share.split('.');
+    return sum + Number(whole) * 1_000_000 + Number(fraction.padEnd(6, '0'));
+  }, 0);
+  expect(micro).toBe(1_000_000);
+}
+
+describe('decision v3 and liability', () => {
+  async function entryOf(index: string) {
+    const res = await graphql<{ ledgerEntry: { canonicalJson: string } }>(
+      sg.url,
+      'query ($i: String!) { ledgerEntry(index: $i) { canonicalJson } }',
+      { i: index },
+      { as: alice },
+    );
+    return JSON.parse(res.body.data!.ledgerEntry.canonicalJson);
+  }
+
+  it('writes a decision committed at once as ecp.decision/v3, its firewall part holding the assessment and the allocation', async () => {
+    const res = await record(decisionInput({ jurisdiction: 'EU' }));
+    const d = res.body.data!.recordDecision.decision;
+    expectWhole(d.liability);
+    expect(d.liability!.shares.map((x) => x.party)).toEqual(['agent']);
+    const entry = await entryOf(d.ledgerIndex!);
+    expect(entry.kind).toBe('ecp.decision/v3');
+    expect(entry.firewall).toMatchObject({ holdReasons: [], proposalSha256: null, approvals: [] });
+    expect(entry.firewall.frictionAssessmentId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(entry.firewall.liability).toEqual(d.liability);
+  });
+
+  it('shares liability with the approvers of a held decision, in approval order, summing to exactly 1', async () => {
+    world.friction = 0.9;
+    world.policy = { ...DEFAULT_POLICY, approvalRules: [{ category: 'pricing', approvers: 3 }] };
+    const d = await held();
+    expect(d.liability).toBeNull();
+    for (const op of [alice, bob, carol]) await review('approveDecision', d.id, 'Fine.', op);
+    const done = (await read(d.id, alice)).body.data!.decision!;
+    expect(done.status).toBe('COMMITTED');
+    expectWhole(done.liability);
+    expect(done.liability!.shares.filter((x) => x.party === 'approver').map((x) => x.partyId)).toEqual([
+      alice.id,
+      bob.id,
+      carol.id,
+    ]);
+    const entry = await entryOf(done.ledgerIndex!);
+    expect(entry.firewall).toMatchObject({
+      holdReasons: ['FRICTION_ABOVE_THRESHOLD'],
+      proposalSha256: d.proposalSha256,
+      approvals: done.approvals.map((a) => a.ledgerIndex),
+    });
+  });
+
+  it('shares it with the consortium when its lesson was followed, and refuses an unknown lesson version', async () => {
+    const followed = (
+      await record(decisionInput({ jurisdiction: 'EU', advice: { lessonVersion: 'lesson-7' } }))
+    ).body.data!.recordDecision.decision;
+    expectWhole(followed.liability);
+    expect(followed.liability!.shares.map((x) => x.party)).toContain('consortium');
+    const notFollowed = (
+      await record(
+        decisionInput({ jurisdiction: 'EU', chosenOption: 'hold', advice: { lessonVersion: 'lesson-7' } }),
+      )
+    ).body.data!.recordDecision.decision;
+    expect(notFollowed.liability!.shares.map((x) => x.party)).not.toContain('consortium');
+    const size = await ledgerSize(sg);
+    const unknown = await record(
+      decisionInput({ jurisdiction: 'EU', advice: { lessonVersion: 'lesson-999' } }),
+    );
+    expect(errorCode(unknown)).toBe('INVALID_ADVICE');
+    expect(await ledgerSize(sg)).toBe(size);
   });
 });

@@ -42,6 +42,11 @@ export interface FirewallAdvice {
   assessFriction(body: DecisionBody, call: FirewallCall): Promise<FrictionReading>;
   /** The score of an assessment the decision cites (when the advice check did not already read it). */
   frictionScore(assessmentId: string, call: FirewallCall): Promise<number>;
+  /**
+   * The best option of the recommendation `lessonVersion` gave for this draft's jurisdiction, category
+   * and options (learning `recommendation(..., atVersion)`); undefined when there is no such version.
+   */
+  bestOption(body: DecisionBody, lessonVersion: string, call: FirewallCall): Promise<string | undefined>;
   /** The divergence of `option` from a closed poll's result; null while the poll is open. */
   divergence(pollId: string, option: string, call: FirewallCall): Promise<number | null>;
 }

@@ -26,6 +26,11 @@ function unavailable(what: string, err: unknown): { unavailable: string } {
 export class FirewallGate {
   constructor(private readonly advice: FirewallAdvice) {}
 
+  /** The best option of the lesson version a decision names; undefined when the consortium has no such version. */
+  bestOption(body: DecisionBody, lessonVersion: string, call: FirewallCall): Promise<string | undefined> {
+    return this.advice.bestOption(body, lessonVersion, call);
+  }
+
   async evaluate(body: DecisionBody, confirmed: ConfirmedAdvice, call: FirewallCall): Promise<GateResult> {
     const cited = body.advice.frictionAssessmentId;
     const [policy, friction, divergence] = await Promise.all([

@@ -1,3 +1,4 @@
+import { DECISION_KIND } from '@ecp/ledger-format/decision-entry';
 import { timeIdCursor } from '@ecp/service-kit/keyset';
 import { withPagingErrors } from '@ecp/service-kit/paging-errors';
 import { SUBSCRIPTION_ALLOWED, servedByGateway } from '@ecp/service-kit/subscription-fields';
@@ -5,6 +6,7 @@ import { type ResolveCursorConnectionArgs, resolveCursorConnection } from '@poth
 import { builder } from '../../builder';
 import { DecisionFilterRef, DecisionRef, DecisionStatusRef } from '../ledger/decision.schema';
 import { heldView, holdReasonsOf } from '../ledger/decision.service';
+import { LiabilityAllocationRef } from '../liability/liability-allocation.schema';
 import type { HoldReason } from './gate';
 import type { DecisionReview, HeldDecision } from './held-decision.entity';
 
@@ -78,6 +80,13 @@ builder.objectFields(DecisionRef, (t) => ({
     description:
       'SHA-256 of the RFC 8785 canonical form of {kind, decisionId, agentId, body, signature} of the held proposal: what approvals bind. Null when it committed at once.',
     resolve: (d) => d.held?.proposalSha256 ?? null,
+  }),
+  liability: t.field({
+    type: LiabilityAllocationRef,
+    nullable: true,
+    description:
+      'The liability allocation recorded in its entry at commit: exact shares summing to 1, with the rules version. Null until it commits, and for decisions recorded before the Liability Firewall (v1, v2) or with it off.',
+    resolve: (d) => (d.entry.kind === DECISION_KIND && d.index !== null ? d.entry.firewall.liability : null),
   }),
   approvals: t.field({
     type: [DecisionReviewRef],

@@ -52,6 +52,7 @@ export interface HoldRequest {
   verdict: GateVerdict;
   frictionAssessmentId: string | null;
   policyVersion: string | null;
+  consortiumFollowed: boolean;
 }
 
 interface Deps {
@@ -100,6 +101,7 @@ export class FirewallService {
         frictionAssessmentId: request.frictionAssessmentId,
         policyVersion: request.policyVersion,
         approvalsNeeded: request.verdict.approvalsNeeded,
+        consortiumFollowed: request.consortiumFollowed,
         signingKeyId: request.signingKeyId,
         cites: request.cites.map(String),
         status: 'PENDING_APPROVAL',
@@ -219,8 +221,10 @@ export class FirewallService {
       if (appended.replayed) throw alreadyApproved(id);
       // Only approvals of this very proposal count toward M.
       const approvals = [
-        ...earlier.filter((r) => r.proposalSha256 === hash).map((r) => r.entryIndex),
-        appended.index.toString(),
+        ...earlier
+          .filter((r) => r.proposalSha256 === hash)
+          .map((r) => ({ entryIndex: String(r.entryIndex), reviewerId: r.reviewerId })),
+        { entryIndex: appended.index.toString(), reviewerId: reviewer.id },
       ];
       this.deps.logger.info(
         { decisionId: id, approvals: approvals.length, needed: held.approvalsNeeded },
@@ -230,7 +234,7 @@ export class FirewallService {
         await outbox.write(tx, [statusEvent(held, 'APPROVED', approvals.length)]);
         return null;
       }
-      const view = await this.deps.decisions.commitHeld(held);
+      const view = await this.deps.decisions.commitHeld(held, approvals);
       held.status = 'COMMITTED';
       held.ledgerIndex = view.index!.toString();
       held.decidedAt = now;

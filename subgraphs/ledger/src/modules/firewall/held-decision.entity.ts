@@ -29,6 +29,8 @@ export const HeldDecisionEntity = defineEntity({
     frictionAssessmentId: p.uuid().nullable(),
     policyVersion: p.text().nullable(),
     approvalsNeeded: p.integer(),
+    /** The decision named a lesson version and chose its best option (for the liability allocation). */
+    consortiumFollowed: p.boolean(),
     signingKeyId: p.uuid().nullable(),
     cites: p.array().columnType('text[]'),
     status: p.text().$type<DecisionStatus>(),

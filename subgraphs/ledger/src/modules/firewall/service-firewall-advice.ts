@@ -1,3 +1,4 @@
+import { RemoteError } from '@ecp/service-kit/service-call-errors';
 import type { ServiceDirectory } from '@ecp/service-kit/service-directory';
 import { defineOperation } from '@ecp/service-kit/service-operation';
 import type { FirewallAdvice, FirewallCall, JurisdictionPolicy } from './firewall-advice';
@@ -33,6 +34,17 @@ const ASSESS_FRICTION = defineOperation<
 const FRICTION_SCORE = defineOperation<{ frictionAssessment: { score: number } | null }, { id: string }>(`
   query LedgerFirewallFrictionScore($id: ID!) {
     frictionAssessment(id: $id) { score }
+  }
+`);
+
+const RECOMMENDATION_AT = defineOperation<
+  { recommendation: { options: { option: string }[] } },
+  { jurisdiction: string; category: string; options: string[]; atVersion: string }
+>(`
+  query LedgerFirewallLesson($jurisdiction: String!, $category: String!, $options: [String!]!, $atVersion: String) {
+    recommendation(jurisdiction: $jurisdiction, category: $category, options: $options, atVersion: $atVersion) {
+      options { option }
+    }
   }
 `);
 
@@ -103,6 +115,24 @@ export function serviceFirewallAdvice(
         .request(FRICTION_SCORE, { id }, callOptions(call));
       if (!frictionAssessment) throw new Error(`advisory has no friction assessment ${id}`);
       return frictionAssessment.score;
+    },
+    async bestOption(body, lessonVersion, call) {
+      try {
+        const { recommendation } = await services.client('learning-consortium').request(
+          RECOMMENDATION_AT,
+          {
+            jurisdiction: body.jurisdiction,
+            category: body.category,
+            options: body.options.map((o) => o.id),
+            atVersion: lessonVersion,
+          },
+          callOptions(call),
+        );
+        return recommendation.options[0]?.option ?? '';
+      } catch (err) {
+        if (err instanceof RemoteError && err.code === 'NOT_FOUND') return undefined;
+        throw err;
+      }
     },
     async divergence(id, option, call) {
       const { poll } = await services

@@ -1,4 +1,4 @@
-import { DECISION_KIND, DECISION_KIND_V1 } from '@ecp/ledger-format/decision-entry';
+import { DECISION_KIND, DECISION_KIND_V1, DECISION_KIND_V2 } from '@ecp/ledger-format/decision-entry';
 import type { EntryKind, IdempotencyStore } from '../entries/entry-kind';
 import { DECISION_RECORDED } from './ledger.topics';
 import { type DecisionRow, ledgerStore } from './ledger-store';
@@ -31,12 +31,13 @@ const decisionIdempotency: IdempotencyStore = {
 };
 
 /**
- * `ecp.decision/v2`: recorded by agents with `recordDecision`; projects `ledger.decision` (with what
- * the precedent search reads) and citations. Entries of v1, written before, are decisions too.
+ * `ecp.decision/v3`: recorded by agents with `recordDecision` (or committed by the Liability Firewall
+ * once approved); projects `ledger.decision` (with what the precedent search reads) and citations.
+ * Entries of v1 and v2, written before, are decisions too.
  */
 export const decisionKind: EntryKind<DecisionProjection> = {
   kind: DECISION_KIND,
-  earlierKinds: [DECISION_KIND_V1],
+  earlierKinds: [DECISION_KIND_V1, DECISION_KIND_V2],
   appendedBy: 'recordDecision',
   idempotency: decisionIdempotency,
   async project(db, appended) {

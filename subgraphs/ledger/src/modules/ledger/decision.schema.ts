@@ -65,6 +65,12 @@ const DecisionAdviceRef = builder.objectRef<DecisionAdvice>('DecisionAdvice').im
       description: 'The poll on the draft whose result the agent took into account; null when none.',
       resolve: (a) => a.pollId ?? null,
     }),
+    lessonVersion: t.string({
+      nullable: true,
+      description:
+        'The learning consortium’s `Recommendation.lessonVersion` the agent followed, confirmed with it before recording; null when none.',
+      resolve: (a) => a.lessonVersion ?? null,
+    }),
   }),
 });
 
@@ -234,7 +240,7 @@ const PrecedentInput = builder.inputType('PrecedentInput', {
 
 const SignatureInput = builder.inputType('DecisionSignatureInput', {
   description:
-    'An Ed25519 signature over the RFC 8785 canonical form of `{"kind":"ecp.decision/v2","agentId":…,"body":…}`, the body with its `tags` and `advice` (`[]` and `{}` when none; see docs/ledger/format.md).',
+    'An Ed25519 signature over the RFC 8785 canonical form of `{"kind":"ecp.decision/v3","agentId":…,"body":…}`, the body with its `tags` and `advice` (`[]` and `{}` when none; see docs/ledger/format.md).',
   fields: (t) => ({
     keyId: t.id({ required: true, description: 'A key registered with `registerAgentKey`.' }),
     value: t.string({ required: true, description: 'The 64-byte signature, base64.' }),
@@ -250,6 +256,11 @@ const DecisionAdviceInput = builder.inputType('DecisionAdviceInput', {
       description: 'The friction assessment of the draft (UUID).',
     }),
     pollId: t.id({ required: false, description: 'The poll on the draft (UUID).' }),
+    lessonVersion: t.string({
+      required: false,
+      description:
+        'The `Recommendation.lessonVersion` the agent followed; the ledger asks the learning consortium for that version’s recommendation (unknown: INVALID_ADVICE). Following its best option shares the liability with the consortium.',
+    }),
   }),
 });
 

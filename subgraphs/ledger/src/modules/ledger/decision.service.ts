@@ -15,10 +15,12 @@ import { withinAny } from '@ecp/jurisdictions/jurisdiction';
 import { canonicalBytes, canonicalJson } from '@ecp/ledger-format/canonical-json';
 import {
   DECISION_KIND,
+  DECISION_KIND_V1,
   type DecisionAdvice,
   type DecisionBody,
   type DecisionEntry,
-  type DecisionEntryV2,
+  type DecisionEntryV3,
+  type DecisionFirewallPart,
   decisionSigningMessage,
 } from '@ecp/ledger-format/decision-entry';
 import { validateEntry } from '@ecp/ledger-format/entry-schemas';
@@ -27,10 +29,13 @@ import type { Logger } from '@ecp/logging/logger';
 import { equalBytes, fromHex, toHex } from '@ecp/merkle/hash';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
+import { AgentEntity } from '../agents/agent.entity';
 import type { FirewallService } from '../firewall/firewall.service';
 import type { FirewallGate } from '../firewall/firewall-gate';
 import type { HoldReason } from '../firewall/gate';
 import type { DecisionStatus, HeldDecision } from '../firewall/held-decision.entity';
+import { allocateLiability } from '../liability/liability-allocation';
+import type { LiabilityRulesService } from '../liability/liability-rules.service';
 import { type AdviceChecker, type ConfirmedAdvice, namedAdvice } from './advice-checker';
 import { decisionKind } from './decision.kind';
 import { AgentKeyEntity, DecisionEntity, type DecisionRecord, EntryEntity } from './ledger.entities';
@@ -52,7 +57,11 @@ export interface RecordDecisionInput {
   precedents?: { index: string; leafHash: string }[] | null;
   signature?: { keyId: string; value: string } | null;
   tags?: string[] | null;
-  advice?: { frictionAssessmentId?: string | number | null; pollId?: string | number | null } | null;
+  advice?: {
+    frictionAssessmentId?: string | number | null;
+    pollId?: string | number | null;
+    lessonVersion?: string | null;
+  } | null;
   idempotencyKey: string;
 }
 
@@ -112,7 +121,18 @@ interface Deps {
   gate: FirewallGate | null;
   /** Keeps what the gate holds (built after this service, which it uses to commit). */
   firewall: () => FirewallService;
+  /** The liability rules a commit allocates by. */
+  liabilityRules: LiabilityRulesService;
 }
+
+/** The firewall part of a decision that was never held. */
+const NOT_HELD: DecisionFirewallPart = {
+  holdReasons: [],
+  proposalSha256: null,
+  approvals: [],
+  frictionAssessmentId: null,
+  liability: null,
+};
 
 /**
  * Recording and reading decisions. A decision is validated (its kind's JSON Schema, its chosen option,
@@ -166,13 +186,14 @@ export class DecisionService {
     const signature = input.signature
       ? { keyId: input.signature.keyId, algorithm: 'ed25519' as const, value: input.signature.value }
       : undefined;
-    const entryAt = (recordedAt: string): DecisionEntryV2 => ({
+    const entryAt = (recordedAt: string): DecisionEntryV3 => ({
       kind: DECISION_KIND,
       decisionId,
       agentId: principal.id,
       recordedAt,
       body,
       ...(signature ? { signature } : {}),
+      firewall: NOT_HELD,
     });
 
     // Validate the exact entry that will be written; only the time differs, and its length is fixed.
@@ -217,6 +238,7 @@ export class DecisionService {
     // Last, since it asks another subgraph: only a decision valid in every other way is shown to it.
     const confirmed: ConfirmedAdvice = {};
     await this.checkAdvice(body, confirmed);
+    const consortiumFollowed = await this.checkLesson(body);
 
     // The firewall decides before anything binds: a held decision is kept, not appended.
     if (this.deps.gate) {
@@ -232,19 +254,84 @@ export class DecisionService {
           verdict: gated.verdict,
           frictionAssessmentId: gated.frictionAssessmentId,
           policyVersion: gated.policyVersion,
+          consortiumFollowed,
         });
         if (held) return held;
       }
+      const firewall: DecisionFirewallPart = {
+        ...NOT_HELD,
+        frictionAssessmentId: gated.frictionAssessmentId,
+        liability: await this.liabilityOf(body, principal.id, [], consortiumFollowed),
+      };
+      return this.append(decisionId, principal.id, body, signature, signingKeyId, cites, null, firewall);
     }
-    return this.append(decisionId, principal.id, body, signature, signingKeyId, cites, null);
+    return this.append(decisionId, principal.id, body, signature, signingKeyId, cites, null, NOT_HELD);
+  }
+
+  /**
+   * The liability allocation of a decision at commit: the effective rules of its jurisdiction, with
+   * the agent, its organisation, the approvers (in approval order) and the consortium when followed.
+   */
+  private async liabilityOf(
+    body: DecisionBody,
+    agentId: string,
+    approverIds: readonly string[],
+    consortiumFollowed: boolean,
+  ): Promise<DecisionFirewallPart['liability']> {
+    const [rules, agent] = await Promise.all([
+      this.deps.liabilityRules.effectiveFor(body.jurisdiction),
+      this.deps.em.findOne(AgentEntity, { id: agentId }),
+    ]);
+    return allocateLiability(rules, {
+      agentId,
+      organisation: agent?.organisation ?? null,
+      approverIds,
+      consortiumFollowed,
+      breakGlassUserId: null,
+    });
+  }
+
+  /**
+   * A lesson version the decision names must be one the learning consortium gave for this draft: it is
+   * asked for that version's recommendation (an unknown version refuses the decision, INVALID_ADVICE).
+   * Returns whether the consortium was followed: the chosen option is that recommendation's best.
+   */
+  private async checkLesson(body: DecisionBody): Promise<boolean> {
+    const version = body.advice.lessonVersion;
+    if (version === undefined) return false;
+    const refuse = (reason: string) =>
+      new InvalidAdviceError(`The lesson version the decision names is not confirmed: ${reason}.`, [
+        { path: 'input.advice.lessonVersion', reason },
+      ]);
+    if (!this.deps.gate) throw refuse('no learning consortium is configured to check it');
+    const { principal, requestId, logger } = this.deps;
+    const best = await this.deps.gate.bestOption(body, version, { principal, requestId, logger });
+    if (best === undefined)
+      throw refuse(`the learning consortium has no lesson version ${version} for this draft`);
+    return best === body.chosenOption;
   }
 
   /**
    * Commits a held decision exactly as it was proposed (its id, body and signature), once the firewall
    * has its approvals. Its entry is appended like any other; a second commit of it is a replay.
    */
-  async commitHeld(held: HeldDecision): Promise<CommittedView> {
+  async commitHeld(
+    held: HeldDecision,
+    approvals: readonly { entryIndex: string; reviewerId: string }[],
+  ): Promise<CommittedView> {
     const { body, signature } = held.proposal;
+    const firewall: DecisionFirewallPart = {
+      holdReasons: held.holdReasons.map((r) => r.code),
+      proposalSha256: held.proposalSha256,
+      approvals: approvals.map((a) => a.entryIndex),
+      frictionAssessmentId: held.frictionAssessmentId ?? null,
+      liability: await this.liabilityOf(
+        body,
+        held.agentId,
+        approvals.map((a) => a.reviewerId),
+        held.consortiumFollowed,
+      ),
+    };
     const recorded = await this.append(
       held.id,
       held.agentId,
@@ -253,6 +340,7 @@ export class DecisionService {
       held.signingKeyId ?? null,
       held.cites.map((c) => BigInt(c)),
       held,
+      firewall,
     );
     return recorded.decision as CommittedView;
   }
@@ -279,20 +367,22 @@ export class DecisionService {
     decisionId: string,
     agentId: string,
     body: DecisionBody,
-    signature: DecisionEntryV2['signature'] | undefined,
+    signature: DecisionEntryV3['signature'] | undefined,
     signingKeyId: string | null,
     cites: bigint[],
     held: HeldDecision | null,
+    firewall: DecisionFirewallPart,
   ): Promise<RecordedDecision> {
-    const entryAt = (recordedAt: string): DecisionEntryV2 => ({
+    const entryAt = (recordedAt: string): DecisionEntryV3 => ({
       kind: DECISION_KIND,
       decisionId,
       agentId,
       recordedAt,
       body,
       ...(signature ? { signature } : {}),
+      firewall,
     });
-    let written: DecisionEntryV2 | undefined;
+    let written: DecisionEntryV3 | undefined;
     const appended = await this.deps.log.append({
       kind: decisionKind,
       entry: (recordedAt) => {
@@ -547,9 +637,9 @@ function assertSameDecision(
 ): void {
   // A v1 record said nothing of tags and advice: a retry sending none of either is the same decision.
   const recordedBody =
-    earlier.entry.kind === DECISION_KIND
-      ? earlier.entry.body
-      : { ...earlier.entry.body, tags: [], advice: {} };
+    earlier.entry.kind === DECISION_KIND_V1
+      ? { ...earlier.entry.body, tags: [], advice: {} }
+      : earlier.entry.body;
   const recorded = canonicalJson({ body: recordedBody, signature: earlier.entry.signature ?? null });
   const sent = canonicalJson({ body, signature: signature ?? null });
   if (recorded === sent) return;
@@ -572,6 +662,7 @@ function adviceOf(advice: RecordDecisionInput['advice']): DecisionAdvice {
   const kept: DecisionAdvice = {};
   if (advice?.frictionAssessmentId != null) kept.frictionAssessmentId = String(advice.frictionAssessmentId);
   if (advice?.pollId != null) kept.pollId = String(advice.pollId);
+  if (advice?.lessonVersion != null) kept.lessonVersion = advice.lessonVersion;
   return kept;
 }
 
@@ -618,6 +709,13 @@ export function heldView(held: HeldDecision): DecisionView {
       recordedAt: held.createdAt.toISOString(),
       body,
       ...(signature ? { signature } : {}),
+      firewall: {
+        holdReasons: held.holdReasons.map((r) => r.code),
+        proposalSha256: held.proposalSha256,
+        approvals: [],
+        frictionAssessmentId: held.frictionAssessmentId ?? null,
+        liability: null,
+      },
     },
     canonicalJson: null,
     signingKeyId: held.signingKeyId ?? null,
