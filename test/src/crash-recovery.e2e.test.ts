@@ -138,7 +138,12 @@ async function until<T>(what: string, probe: () => T | undefined, timeoutMs: num
 }
 
 beforeAll(async () => {
-  stack = await startStack({ logLevel: 'warn', extraEnv: { CHECKPOINT_INTERVAL_MS: '200' } });
+  // The append path under a crash, not the Liability Firewall: every decision must reach the log, so
+  // none is held (the firewall's own end-to-end test is firewall.e2e.test.ts).
+  stack = await startStack({
+    logLevel: 'warn',
+    extraEnv: { CHECKPOINT_INTERVAL_MS: '200', LEDGER_FIREWALL: 'off' },
+  });
   agents = [];
   for (let i = 0; i < AGENTS; i++) {
     const reg = await graphql<{ registerAgent: { apiKey: string; agent: { id: string } } }>(

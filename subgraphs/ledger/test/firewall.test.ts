@@ -325,6 +325,23 @@ describe('held proposals', () => {
     expect(errorCode(changed)).toBe('CONFLICT');
   });
 
+  it('holds one proposal for concurrent retries under one key, each answered with it', async () => {
+    world.friction = 0.9;
+    const input = decisionInput({ jurisdiction: 'EU' });
+    const answers = await Promise.all([1, 2, 3].map(() => record(input)));
+    expect(answers.map((a) => a.body.errors)).toEqual([undefined, undefined, undefined]);
+    const ids = new Set(answers.map((a) => a.body.data!.recordDecision.decision.id));
+    expect(ids.size).toBe(1);
+    expect(answers.filter((a) => !a.body.data!.recordDecision.replayed)).toHaveLength(1);
+    const rows = await sg
+      .em()
+      .getConnection()
+      .execute('select count(*)::int as n from ledger.held_decision where idempotency_key = ?', [
+        input.idempotencyKey,
+      ]);
+    expect((rows[0] as { n: number }).n).toBe(1);
+  });
+
   it('lists what waits for operators, oldest first, paged; an agent sees its own', async () => {
     world.friction = 0.9;
     const mine = [await held(), await held()];
