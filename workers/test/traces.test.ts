@@ -109,8 +109,15 @@ describe('a trace across the whole path', () => {
     );
     const trace = spans.filter((s) => s.traceId === TRACE);
     const gateway = trace.find((s) => s.service === 'gateway' && s.kind === SPAN_KIND.server);
+    // The ledger span continuing the gateway's fetch: the Liability Firewall's calls to advisory, which
+    // reads the ledger in turn, put further ledger server spans in the same trace.
+    const fetch = trace.find((s) => s.service === 'gateway' && s.name === 'subgraph ledger');
     const ledgerSpan = trace.find(
-      (s) => s.service === 'ledger' && s.kind === SPAN_KIND.server && s.name === 'POST /graphql',
+      (s) =>
+        s.service === 'ledger' &&
+        s.kind === SPAN_KIND.server &&
+        s.name === 'POST /graphql' &&
+        s.parentSpanId === fetch?.spanId,
     );
     const consume = trace.find((s) => s.service === 'workers' && s.name === `consume ${CONSUMER}`);
     expect(gateway).toBeDefined();
