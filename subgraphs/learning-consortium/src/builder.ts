@@ -18,3 +18,5 @@ export const builder = new SchemaBuilder<{
 });
 
 builder.addScalarType('DateTime', DateTimeResolver);
+builder.queryType({ description: 'Learning: jurisdictions, calibration and the consortium’s lessons.' });
+builder.mutationType({ description: 'Changes made by the learning consortium.' });

@@ -1,5 +1,6 @@
 import { runSubgraph } from '@ecp/service-kit/subgraph-runtime';
-import { loadLearningConfig } from './env';
+import { learningSettingsOf, loadLearningConfig } from './env';
 import { learningSubgraph } from './subgraph';
 
-await runSubgraph(learningSubgraph(), loadLearningConfig());
+const config = loadLearningConfig();
+await runSubgraph(learningSubgraph(learningSettingsOf(config)), config);
