@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { REPO_ROOT } from '@ecp/platform/repo';
+import { liabilityRulesInput } from '@ecp/test-kit/fixtures';
 import { errorCode, graphql } from '@ecp/test-kit/http';
 import { type Stack, startStack } from '@ecp/test-kit/stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -41,12 +42,7 @@ const REGISTER =
 const DEFINE =
   'mutation ($i: DefineLiabilityRulesInput!) { defineLiabilityRules(input: $i) { version ledgerIndex createdBy } }';
 
-const rules = {
-  jurisdiction: 'EU/DE',
-  base: { agent: '0.5', organisation: '0.5' },
-  takes: { approvers: '0.4', consortium: '0.05', breakGlass: '0.5' },
-  withoutOrganisation: 'AGENT',
-};
+const rules = liabilityRulesInput();
 
 beforeAll(async () => {
   stack = await startStack();

@@ -18,6 +18,7 @@ import {
   type LiabilityRuleTerms,
   liabilityRulesLookupOrder,
   liabilityRulesVersion,
+  nearestRules,
   readLiabilityRules,
 } from './liability-rules';
 import { LiabilityRulesEntity, type LiabilityRulesRow } from './liability-rules.entity';
@@ -89,17 +90,11 @@ export class LiabilityRulesService {
   }
 
   private async lookUp(jurisdiction: string): Promise<LiabilityRules> {
-    const order = liabilityRulesLookupOrder(jurisdiction);
-    const rows = await this.deps.em.find(
-      LiabilityRulesEntity,
-      { jurisdiction: { $in: order } },
-      { orderBy: { revision: 'desc' } },
-    );
-    for (const code of order) {
-      const latest = rows.find((r) => r.jurisdiction === code);
-      if (latest) return rulesOf(latest);
-    }
-    return DEFAULT_LIABILITY_RULES;
+    const rows = await this.deps.em.find(LiabilityRulesEntity, {
+      jurisdiction: { $in: liabilityRulesLookupOrder(jurisdiction) },
+    });
+    const nearest = nearestRules(rows, jurisdiction);
+    return nearest ? rulesOf(nearest) : DEFAULT_LIABILITY_RULES;
   }
 
   /**
