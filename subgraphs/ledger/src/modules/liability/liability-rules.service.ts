@@ -215,6 +215,8 @@ export class LiabilityRulesService {
         entry: entryAt,
         projection: { jurisdiction, revision, rules: terms, note, createdBy: definedBy },
       });
+      // What this request looked up before may no longer be the latest.
+      this.effective.clear();
       this.deps.logger.info(
         { jurisdiction, rulesVersion, ledgerIndex: appended.index.toString() },
         'liability rules defined',
