@@ -13,6 +13,8 @@ import { Migration20261201120000_api_key_lifecycle } from '../ledger/Migration20
 import { Migration20261201150000_events as LedgerEvents } from '../ledger/Migration20261201150000_events';
 import { Migration20261201160000_entry_keys } from '../ledger/Migration20261201160000_entry_keys';
 import { Migration20261202090000_decision_v2 } from '../ledger/Migration20261202090000_decision_v2';
+import { Migration20261202140000_liability_rules } from '../ledger/Migration20261202140000_liability_rules';
+import { Migration20261202140100_agent_organisation } from '../ledger/Migration20261202140100_agent_organisation';
 import { Migration20261127090000_break_glass } from '../operations/Migration20261127090000_break_glass';
 import { Migration20261201150000_events as OperationsEvents } from '../operations/Migration20261201150000_events';
 /**
@@ -41,6 +43,11 @@ export const SUBGRAPH_SCHEMAS: readonly {
       { name: 'Migration20261201150000_events', class: LedgerEvents },
       { name: 'Migration20261201160000_entry_keys', class: Migration20261201160000_entry_keys },
       { name: 'Migration20261202090000_decision_v2', class: Migration20261202090000_decision_v2 },
+      { name: 'Migration20261202140000_liability_rules', class: Migration20261202140000_liability_rules },
+      {
+        name: 'Migration20261202140100_agent_organisation',
+        class: Migration20261202140100_agent_organisation,
+      },
     ],
   },
   {

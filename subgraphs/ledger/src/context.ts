@@ -11,6 +11,7 @@ import { AgentKeyService } from './modules/ledger/agent-key.service';
 import { DecisionService } from './modules/ledger/decision.service';
 import type { LedgerLog } from './modules/ledger/ledger-log';
 import { ProofService } from './modules/ledger/proof.service';
+import { LiabilityRulesService } from './modules/liability/liability-rules.service';
 import { PrecedentService } from './modules/precedents/precedent.service';
 
 export interface LedgerSettings {
@@ -32,6 +33,7 @@ export interface LedgerContext {
   entries: AppendEntryService;
   proofs: ProofService;
   precedents: PrecedentService;
+  liabilityRules: LiabilityRulesService;
 }
 
 export function createLedgerContext(
@@ -70,5 +72,12 @@ export function createLedgerContext(
     }),
     proofs: new ProofService({ em, principal }),
     precedents: new PrecedentService({ em, principal, decisions }),
+    liabilityRules: new LiabilityRulesService({
+      em,
+      principal,
+      logger,
+      log,
+      maxEntryBytes: settings.maxEntryBytes,
+    }),
   };
 }

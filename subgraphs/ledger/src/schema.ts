@@ -6,6 +6,8 @@ import './modules/entries/append-entry.schema';
 import './modules/ledger/ledger.schema';
 import './modules/ledger/decision.schema';
 import './modules/ledger/subscriptions.schema';
+import './modules/liability/liability-allocation.schema';
+import './modules/liability/liability-rules.schema';
 import './modules/precedents/precedent.schema';
 
 /** The ledger subgraph's schema (Federation 2), with the @topic directive composed into the supergraph. */

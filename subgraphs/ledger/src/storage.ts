@@ -6,6 +6,7 @@ import {
   DecisionEntity,
   EntryEntity,
 } from './modules/ledger/ledger.entities';
+import { LiabilityRulesEntity } from './modules/liability/liability-rules.entity';
 
 export const LEDGER_ENTITIES = [
   AgentEntity,
@@ -14,6 +15,7 @@ export const LEDGER_ENTITIES = [
   EntryEntity,
   CheckpointEntity,
   DecisionEntity,
+  LiabilityRulesEntity,
 ];
 
 /** The role the ledger works as: SELECT and INSERT only on the append-only tables. */

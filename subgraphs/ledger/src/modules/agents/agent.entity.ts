@@ -10,6 +10,8 @@ export const AgentEntity = defineEntity({
     name: p.text(),
     roles: p.array<Role>().columnType('text[]'),
     jurisdictions: p.array().columnType('text[]').default('{}'),
+    /** The agent's operator organisation, which shares its decisions' liability; null if none. */
+    organisation: p.text().nullable(),
     createdAt: p.datetime().columnType('timestamptz').defaultRaw('now()'),
     createdBy: p.uuid().nullable(),
   }),

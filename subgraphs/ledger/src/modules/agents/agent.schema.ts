@@ -32,6 +32,11 @@ export const AgentRef = builder.objectRef<Agent>('Agent').implement({
     jurisdictions: t.exposeStringList('jurisdictions', {
       description: 'Jurisdictions the agent acts in, as paths such as `EU/DE`.',
     }),
+    organisation: t.exposeString('organisation', {
+      nullable: true,
+      description:
+        'The operator organisation the agent acts for, set at registration: it shares the liability of the agent’s committed decisions. Null if none.',
+    }),
     createdAt: t.field({
       type: 'DateTime',
       description: 'When the agent was registered.',
@@ -53,6 +58,11 @@ const RegisterAgentInput = builder.inputType('RegisterAgentInput', {
     jurisdictions: t.stringList({
       required: false,
       description: 'Jurisdiction paths such as `EU` or `EU/DE`.',
+    }),
+    organisation: t.string({
+      required: false,
+      description:
+        'The operator organisation the agent acts for (1–128 characters, trimmed), which shares its liability; none when omitted.',
     }),
   }),
 });

@@ -35,6 +35,13 @@ const registerInputSchema = z
       .max(50, 'at most 50 jurisdictions')
       .nullish()
       .transform((j) => [...new Set(j ?? [])]),
+    organisation: z
+      .string()
+      .trim()
+      .min(1, 'must not be empty')
+      .max(128, 'must be at most 128 characters')
+      .nullish()
+      .transform((o) => o ?? null),
   })
   // An agent acts only where it is registered to: with no jurisdictions it could act nowhere.
   .refine((input) => !input.roles.includes('AGENT') || input.jurisdictions.length > 0, {
@@ -193,7 +200,13 @@ export function principalOf(agent: Agent): Principal {
 
 async function createAgentWithKey(
   em: EntityManager,
-  fields: { name: string; roles: Role[]; jurisdictions: string[]; createdBy: string | null },
+  fields: {
+    name: string;
+    roles: Role[];
+    jurisdictions: string[];
+    organisation: string | null;
+    createdBy: string | null;
+  },
 ): Promise<RegisteredAgent> {
   return em.transactional(async (tx) => {
     const agent = tx.create(AgentEntity, { id: newId(), ...fields, createdAt: new Date() });
@@ -220,6 +233,12 @@ export async function bootstrapAdmin(em: EntityManager, name = 'admin'): Promise
       ctx,
     );
     if (admins.length > 0) return null;
-    return createAgentWithKey(tx, { name, roles: ['ADMIN'], jurisdictions: [], createdBy: null });
+    return createAgentWithKey(tx, {
+      name,
+      roles: ['ADMIN'],
+      jurisdictions: [],
+      organisation: null,
+      createdBy: null,
+    });
   });
 }
