@@ -4,6 +4,8 @@ import { createLedgerContext, type LedgerContext } from './context';
 import type { LedgerConfig } from './env';
 import { mountApiKeyLookup } from './modules/api-keys/api-key-lookup.route';
 import { type EntryKind, EntryKinds } from './modules/entries/entry-kind';
+import { lspLinkKind } from './modules/entries/lsp-link.kind';
+import { outcomeReportKind } from './modules/entries/outcome-report.kind';
 import { pollResultKind } from './modules/entries/poll-result.kind';
 import type { AdviceChecker } from './modules/ledger/advice-checker';
 import { advisoryAdviceChecker } from './modules/ledger/advisory-advice-checker';
@@ -21,7 +23,12 @@ export { LEDGER_ENTITIES, LEDGER_SERVICE_ROLE } from './storage';
  * The entry kinds the ledger accepts. Each feature that records what it did adds its kind here (its
  * schema in `schema/ledger/`, registered with `serviceEntryKind`); decisions are recorded by agents.
  */
-export const LEDGER_ENTRY_KINDS: readonly EntryKind<never>[] = [decisionKind, pollResultKind];
+export const LEDGER_ENTRY_KINDS: readonly EntryKind<never>[] = [
+  decisionKind,
+  pollResultKind,
+  outcomeReportKind,
+  lspLinkKind,
+];
 
 export interface LedgerOptions {
   /** Further kinds to accept beside the platform's (a test's own kinds). */

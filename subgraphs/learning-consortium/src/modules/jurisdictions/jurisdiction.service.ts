@@ -131,7 +131,7 @@ export class JurisdictionService {
   }
 }
 
-async function currentDefinitions(em: EntityManager): Promise<Map<string, JurisdictionDefinition>> {
+export async function currentDefinitions(em: EntityManager): Promise<Map<string, JurisdictionDefinition>> {
   // Few rows (operators define jurisdictions by hand): every version, the newest of each code kept.
   const rows = await em.find(JurisdictionVersionEntity, {}, { orderBy: { code: 'asc', version: 'desc' } });
   const current = new Map<string, JurisdictionDefinition>();
