@@ -147,11 +147,12 @@ export async function currentDefinitions(em: EntityManager): Promise<Map<string,
       categories_requiring_approval: string[] | null;
       approval_rules: ApprovalRule[] | null;
       defined_by: string;
-      defined_at: Date;
+      defined_at: string;
     }[]
   >(
     `select distinct on (code) code, version, parent, risk_weight, friction_threshold, divergence_threshold,
-            categories_requiring_approval, approval_rules, defined_by, defined_at
+            categories_requiring_approval, approval_rules, defined_by,
+            to_char(defined_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as defined_at
        from learning.jurisdiction_version
       order by code, version desc`,
     [],
@@ -170,7 +171,7 @@ export async function currentDefinitions(em: EntityManager): Promise<Map<string,
       categoriesRequiringApproval: r.categories_requiring_approval,
       approvalRules: r.approval_rules,
       definedBy: r.defined_by,
-      definedAt: r.defined_at,
+      definedAt: new Date(r.defined_at),
     };
     current.set(r.code, definition as JurisdictionDefinition);
   }
