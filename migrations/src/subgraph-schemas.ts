@@ -2,6 +2,7 @@ import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261127090000_votes } from '../advisory/Migration20261127090000_votes';
 import { Migration20261201150000_events as AdvisoryEvents } from '../advisory/Migration20261201150000_events';
 import { Migration20261202090000_advice } from '../advisory/Migration20261202090000_advice';
+import { Migration20261203090000_reputation } from '../advisory/Migration20261203090000_reputation';
 import { Migration20261127090000_outcomes } from '../learning-consortium/Migration20261127090000_outcomes';
 import { Migration20261201150000_events as LearningEvents } from '../learning-consortium/Migration20261201150000_events';
 import { Migration20261202120000_jurisdictions } from '../learning-consortium/Migration20261202120000_jurisdictions';
@@ -50,6 +51,7 @@ export const SUBGRAPH_SCHEMAS: readonly {
       { name: 'Migration20261127090000_votes', class: Migration20261127090000_votes },
       { name: 'Migration20261201150000_events', class: AdvisoryEvents },
       { name: 'Migration20261202090000_advice', class: Migration20261202090000_advice },
+      { name: 'Migration20261203090000_reputation', class: Migration20261203090000_reputation },
     ],
   },
   {

@@ -211,6 +211,25 @@ describe('a Network Opinion Poll', () => {
     expect(lo).toBeLessThanOrEqual(hi!);
     expect(hi).toBeLessThanOrEqual(1);
 
+    // What the Liability Firewall asks of a cited closed poll: JSD(one-hot choice ‖ weighted result).
+    const divergence = await gql<{ poll: { raise: number; cut: number } }>(
+      opener.key,
+      'query ($id: ID!) { poll(id: $id) { raise: divergenceOf(option: "raise") cut: divergenceOf(option: "cut") } }',
+      { id: pollId },
+    );
+    // JSD((1,0,0) ‖ (¾,¼,0)): M = (⅞,⅛,0); ½·log2(8/7) + ½·(¾·log2(6/7) + ¼·log2 2).
+    const jsdRaise = 0.5 * Math.log2(8 / 7) + 0.5 * (0.75 * Math.log2(6 / 7) + 0.25);
+    expect(divergence.body.data!.poll.raise).toBeCloseTo(jsdRaise, 12);
+    // Choosing an option nobody voted for diverges completely.
+    expect(divergence.body.data!.poll.cut).toBeCloseTo(1, 12);
+    expect(
+      errorCode(
+        await gql(opener.key, 'query ($id: ID!) { poll(id: $id) { divergenceOf(option: "nope") } }', {
+          id: pollId,
+        }),
+      ),
+    ).toBe('BAD_USER_INPUT');
+
     // Four votes and the close, each streamed (the ledger entry follows).
     await live.next(5);
     const statuses = live.received.map((p) => p.data!.pollUpdated as { status: string; votesCast: number });
@@ -276,7 +295,7 @@ describe('a Network Opinion Poll', () => {
     expect(p.votesCast).toBe(0);
   });
 
-  it('refuses a poll with fewer than two options, repeated ids, a quorum above its voters, a past closing time or REPUTATION weighting, and opens none', async () => {
+  it('refuses a poll with fewer than two options, repeated ids, a quorum above its voters, or a past closing time, and opens none', async () => {
     const count = async () =>
       (
         await gql<{ polls: { edges: unknown[] } }>(
@@ -299,7 +318,6 @@ describe('a Network Opinion Poll', () => {
       [{ options: [{ id: 'a' }, { id: 'a' }] }, 'input.options'],
       [{ quorum: 2 }, 'input.quorum'],
       [{ closesAt: new Date(Date.now() - 1000).toISOString() }, 'input.closesAt'],
-      [{ weighting: 'REPUTATION' }, 'input.weighting'],
       [{ eligibleVoters: [stranger.id, '00000000-0000-4000-8000-000000000000'] }, 'input.eligibleVoters.1'],
       [{ jurisdiction: 'US' }, 'input.jurisdiction'],
     ];
@@ -328,6 +346,14 @@ describe('a Network Opinion Poll', () => {
     });
     const id = opened.body.data!.openPoll.id;
     await gql(voters[0]!.key, CAST_VOTE, { input: { pollId: id, option: 'a', confidence: 0.5 } });
+    // Open: no result yet, so nothing to diverge from.
+    const open = await gql<{ poll: { divergenceOf: number | null } }>(
+      opener.key,
+      'query ($id: ID!) { poll(id: $id) { divergenceOf(option: "b") } }',
+      { id },
+    );
+    expect(open.body.errors).toBeUndefined();
+    expect(open.body.data!.poll.divergenceOf).toBeNull();
     const closed = await eventually('the poll to close at its time', async () => {
       const p = (await gql<PollAnswer>(analystKey, POLL, { id })).body.data!.poll;
       return p.status === 'CLOSED' ? p : null;
@@ -524,6 +550,27 @@ describe('friction, advice on the decision, and divergence', () => {
     expect(scored.weightsVersion).toBe('EU@1');
     expect(scored.factors.find((f) => f.name === 'jurisdictionRisk')!.value).toBe(0.9);
     expect(scored.score).toBeGreaterThan(assessment.score);
+  });
+
+  it('takes the jurisdiction’s risk from the jurisdiction tree where it sets one on the draft’s path', async () => {
+    const define = `mutation ($input: DefineJurisdictionInput!) { defineJurisdiction(input: $input) { code } }`;
+    for (const input of [{ code: 'EU' }, { code: 'EU/DE', parent: 'EU', riskWeight: 0.2 }]) {
+      const defined = await gql(operatorKey, define, { input });
+      expect(defined.body.errors).toBeUndefined();
+    }
+    const inTree = { ...draft, jurisdiction: 'EU/DE/BY' };
+    const scored = (await gql<{ assessFriction: Assessment }>(opener.key, ASSESS, { input: inTree })).body
+      .data!.assessFriction;
+    const risk = scored.factors.find((f) => f.name === 'jurisdictionRisk')!;
+    expect(risk.value).toBe(0.2);
+    expect(risk.explanation).toBe('The jurisdiction tree gives EU/DE/BY (from EU/DE) a risk of 0.2.');
+    // EU sets no risk weight: a draft there keeps its weight set's (EU@1, 0.9).
+    const inEu = (
+      await gql<{ assessFriction: Assessment }>(opener.key, ASSESS, {
+        input: { ...draft, jurisdiction: 'EU' },
+      })
+    ).body.data!.assessFriction;
+    expect(inEu.factors.find((f) => f.name === 'jurisdictionRisk')!.value).toBe(0.9);
   });
 
   it('refuses a draft with bad values, and a poll that is not on this draft', async () => {

@@ -4,6 +4,7 @@ import type { SubgraphPlatform } from '@ecp/service-kit/subgraph-runtime';
 import type { RequestScope } from '@ecp/service-kit/subgraph-server';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { AdvisoryMetrics } from './advisory-metrics';
+import { ConsortiumEvidence } from './learning/consortium-evidence';
 import type { LedgerEvidence } from './ledger/ledger-evidence';
 import { AgreementService } from './modules/agreement/agreement.service';
 import { DivergenceService } from './modules/divergence/divergence.service';
@@ -36,6 +37,7 @@ export function createAdvisoryContext(
   const { principal, logger, requestId } = scope;
   if (!platform.outbox) throw new Error('the advisory subgraph publishes events: it needs its outbox');
   const weights = new WeightSetService({ em, principal, logger });
+  const consortium = new ConsortiumEvidence({ services: platform.services, logger });
   const polls = new PollService({
     em,
     principal,
@@ -45,6 +47,7 @@ export function createAdvisoryContext(
     outbox: platform.outbox,
     timers,
     metrics,
+    consortium,
   });
   return {
     ...scope,
@@ -60,6 +63,7 @@ export function createAdvisoryContext(
       weights,
       metrics,
       evidence,
+      consortium,
     }),
     polls,
     agreement: new AgreementService({ em, polls }),

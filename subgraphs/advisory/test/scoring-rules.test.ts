@@ -201,13 +201,19 @@ describe('weight sets', () => {
   });
 });
 
-const vote = (agentId: string, option: string, confidence = 1): TalliedVote => ({
+const vote = (
+  agentId: string,
+  option: string,
+  confidence = 1,
+  reputation: number | null = null,
+): TalliedVote => ({
   agentId,
   option,
   confidence,
   rationale: '',
   signatureKeyId: null,
   signature: null,
+  reputation,
 });
 
 describe('a poll’s result', () => {
@@ -226,6 +232,22 @@ describe('a poll’s result', () => {
       { option: 'yes', votes: 2, weight: 2 },
       { option: 'no', votes: 0, weight: 0 },
     ]);
+  });
+
+  it('counts each vote of a REPUTATION poll with its voter’s calibration weight, kept with the vote', () => {
+    const weighted = { ...poll, weighting: 'REPUTATION' as const };
+    const r = pollResult(weighted, [
+      vote('1', 'yes', 0.9, 0.8),
+      vote('2', 'no', 0.9, 0.2),
+      vote('3', 'no', 1, 0.3),
+    ]);
+    expect(r.tallies).toEqual([
+      { option: 'yes', votes: 1, weight: 0.8 },
+      { option: 'no', votes: 2, weight: 0.5 },
+    ]);
+    expect(() => pollResult(weighted, [vote('1', 'yes'), vote('2', 'no'), vote('3', 'no')])).toThrow(
+      /without its voter’s calibration/,
+    );
   });
 
   it('gives unanimity consensus 1 and an even split 0', () => {

@@ -79,7 +79,11 @@ export interface LedgerDecision {
   chosenOption: string;
   options: { id: string }[];
   agent: { id: string };
-  advice: { frictionAssessmentId: string | null; pollId: string | null } | null;
+  advice: {
+    frictionAssessmentId: string | null;
+    pollId: string | null;
+    lessonVersion?: string | null;
+  } | null;
   /** Its options' counts among the earlier decisions of its jurisdiction and category. */
   precedentChoices: { option: string; count: number }[];
 }

@@ -2,6 +2,8 @@ import type { Outbox } from '@ecp/events/outbox';
 import type { Logger } from '@ecp/logging/logger';
 import type { ServiceDirectory } from '@ecp/service-kit/service-directory';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { ConsortiumEvidence } from '../../learning/consortium-evidence';
+import type { LearningRecommendation } from '../../learning/learning-operations';
 import { LEDGER_DECISIONS, type LedgerDecision } from '../../ledger/ledger-operations';
 import { DIVERGENCE_SCORED, DIVERGENCE_THRESHOLD_EXCEEDED } from '../../topics';
 import { type Poll, PollEntity } from '../polls/poll.entity';
@@ -24,6 +26,8 @@ export interface ScoringInputs {
   weightSets: WeightSet[];
   polls: Map<string, Poll>;
   votes: Map<string, Vote[]>;
+  /** The consortium's ranking for each decision's draft (by decision id); null: it gave none. */
+  recommendations: Map<string, LearningRecommendation | null>;
 }
 
 export async function scoringInputs(
@@ -59,13 +63,61 @@ export async function scoringInputs(
     if (list) list.push(v);
     else votesByPoll.set(v.pollId, [v]);
   }
+  const recommendations = await consortiumRankings([...decisions.values()], { services, logger });
   return {
     decisions,
+    recommendations,
     scored: new Set(scoredRows.map((r) => r.decisionId)),
     weightSets: weightSets as WeightSet[],
     polls: new Map(polls.map((p) => [p.id, p])),
     votes: votesByPoll,
   };
+}
+
+/**
+ * The learning consortium's ranking of each decision's options in its jurisdiction and category: at
+ * the lesson version the decision followed when it names one, else the latest. Drafts alike (same
+ * jurisdiction, category, options and version) are asked once.
+ */
+async function consortiumRankings(
+  decisions: readonly (LedgerDecision | null)[],
+  context: { services: ServiceDirectory; logger: Logger },
+): Promise<Map<string, LearningRecommendation | null>> {
+  const consortium = new ConsortiumEvidence(context);
+  const asked = new Map<string, Promise<LearningRecommendation | null>>();
+  const byDecision = new Map<string, Promise<LearningRecommendation | null>>();
+  for (const d of decisions) {
+    if (!d) continue;
+    const query = {
+      jurisdiction: d.jurisdiction,
+      category: d.category,
+      options: d.options.map((o) => o.id),
+      atVersion: d.advice?.lessonVersion ?? null,
+    };
+    const key = JSON.stringify(query);
+    let answer = asked.get(key);
+    if (!answer) {
+      answer = consortium.recommendation(query, { logger: context.logger });
+      asked.set(key, answer);
+    }
+    byDecision.set(d.id, answer);
+  }
+  const entries = await Promise.all([...byDecision].map(async ([id, answer]) => [id, await answer] as const));
+  return new Map(entries);
+}
+
+/**
+ * How far the chosen option's expected success falls below the best one's in the consortium's
+ * ranking, in [0, 1]; null without a ranking that has the chosen option.
+ */
+export function consortiumShortfall(
+  recommendation: LearningRecommendation | null | undefined,
+  chosenOption: string,
+): number | null {
+  const best = recommendation?.options[0];
+  const chosen = recommendation?.options.find((o) => o.option === chosenOption);
+  if (!best || !chosen) return null;
+  return Math.min(1, Math.max(0, best.expectedSuccess - chosen.expectedSuccess));
 }
 
 /**
@@ -92,12 +144,13 @@ export async function scoreCommittedDecision(
   const pollWeights = poll ? weightsByOption(poll.weighting, votes) : null;
   const pollVotes = votes.length;
   const weights = pickWeightSet(inputs.weightSets, decision.jurisdiction);
+  const recommendation = inputs.recommendations.get(decisionId) ?? null;
   const score = scoreDivergence({
     optionIds,
     chosenOption: decision.chosenOption,
     poll: pollWeights,
     precedent,
-    consortium: null,
+    consortium: consortiumShortfall(recommendation, decision.chosenOption),
     weights: weights.divergenceWeights,
     threshold: weights.divergenceThreshold,
   });
@@ -119,7 +172,16 @@ export async function scoreCommittedDecision(
     weightsVersion,
     threshold: score.threshold,
     exceeded: score.exceeded,
-    evidence: { precedent, poll: pollWeights, pollVotes, precedentBeforeIndex: decision.ledgerIndex },
+    evidence: {
+      precedent,
+      poll: pollWeights,
+      pollVotes,
+      precedentBeforeIndex: decision.ledgerIndex,
+      consortium: recommendation && {
+        lessonVersion: recommendation.lessonVersion,
+        expectedSuccess: Object.fromEntries(recommendation.options.map((o) => [o.option, o.expectedSuccess])),
+      },
+    },
     scoredAt: new Date(),
   });
   inputs.scored.add(decisionId);

@@ -46,7 +46,7 @@ export const DivergenceRef = builder.objectRef<DivergenceRow>('Divergence');
 
 DivergenceRef.implement({
   description:
-    'How far a committed decision departs from its poll, from precedent and from the consortium, each the Jensen–Shannon divergence (base 2) in [0, 1], and combined (docs/scoring.md).',
+    'How far a committed decision departs from its poll, from precedent and from the consortium, from poll and precedent as the Jensen–Shannon divergence (base 2) in [0, 1], from the consortium as a shortfall of expected success in [0, 1], and combined (docs/scoring.md).',
   fields: (t) => ({
     id: t.exposeID('decisionId', { description: 'The decision’s id: a decision has one divergence.' }),
     decision: t.field({
@@ -67,7 +67,8 @@ DivergenceRef.implement({
     }),
     fromConsortium: t.float({
       nullable: true,
-      description: 'From the learning consortium’s recommendation; null until the consortium recommends.',
+      description:
+        'How far the chosen option’s expected success falls below the best option’s in the learning consortium’s recommendation (at the lesson version the decision followed, else the latest when scored), in [0, 1]; null when the consortium gave none.',
       resolve: (d) => d.fromConsortium ?? null,
     }),
     combined: t.exposeFloat('combined', { description: 'The weighted mean of the parts measured.' }),

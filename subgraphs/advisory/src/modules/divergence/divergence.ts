@@ -12,8 +12,11 @@ export interface DivergenceInput {
   poll: Record<string, number> | null;
   /** Earlier choices among the options in the decision's jurisdiction and category; null or empty: none. */
   precedent: Record<string, number> | null;
-  /** The consortium's recommendation: none until the learning consortium provides one. */
-  consortium: null;
+  /**
+   * How far the chosen option's expected success falls below the best one's in the learning
+   * consortium's recommendation, in [0, 1]; null without one.
+   */
+  consortium: number | null;
   weights: DivergenceWeights;
   threshold: number;
 }
@@ -30,7 +33,11 @@ export interface DivergenceScore {
   exceeded: boolean;
 }
 
-function fromDistribution(
+/**
+ * The Jensen–Shannon divergence (base 2, in [0, 1]) between choosing `chosen` and the weights over the
+ * options; null when no option carries weight (nothing to diverge from).
+ */
+export function divergenceFromWeights(
   optionIds: readonly string[],
   chosen: string,
   weights: Record<string, number> | null,
@@ -49,8 +56,8 @@ function fromDistribution(
  */
 export function scoreDivergence(input: DivergenceInput): DivergenceScore {
   const parts: Record<DivergenceComponent, number | null> = {
-    poll: fromDistribution(input.optionIds, input.chosenOption, input.poll),
-    precedent: fromDistribution(input.optionIds, input.chosenOption, input.precedent),
+    poll: divergenceFromWeights(input.optionIds, input.chosenOption, input.poll),
+    precedent: divergenceFromWeights(input.optionIds, input.chosenOption, input.precedent),
     consortium: input.consortium,
   };
   const measuredWeight = DIVERGENCE_COMPONENTS.reduce(

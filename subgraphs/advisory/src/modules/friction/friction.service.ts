@@ -5,6 +5,8 @@ import type { Logger } from '@ecp/logging/logger';
 import type { ServiceDirectory } from '@ecp/service-kit/service-directory';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AdvisoryMetrics } from '../../advisory-metrics';
+import type { ConsortiumEvidence } from '../../learning/consortium-evidence';
+import type { LearningCalibration } from '../../learning/learning-operations';
 import type { LedgerEvidence } from '../../ledger/ledger-evidence';
 import { LEDGER_ENTRY } from '../../ledger/ledger-operations';
 import {
@@ -43,6 +45,7 @@ interface Deps {
   weights: WeightSetService;
   metrics: AdvisoryMetrics;
   evidence: LedgerEvidence;
+  consortium: ConsortiumEvidence;
 }
 
 const LEDGER_INDEX = /^(0|[1-9][0-9]{0,18})$/;
@@ -101,12 +104,19 @@ export class FrictionService {
       ...(input.irreversibility != null ? { irreversibility: input.irreversibility } : {}),
       ...(input.impactScope != null ? { impactScope: input.impactScope } : {}),
     };
-    const [precedent, poll, weights] = await Promise.all([
+    const [precedent, poll, weights, calibrations, jurisdictionRisk] = await Promise.all([
       precedents.length > 0 ? this.citedChoices(precedents) : this.historyChoices(draft),
       input.pollId ? this.pollEvidence(input.pollId, draft) : null,
       this.deps.weights.effectiveFor(input.jurisdiction),
+      this.deps.consortium.calibrations([principal.id], this.callOptions()),
+      this.deps.consortium.riskWeight(input.jurisdiction, this.callOptions()),
     ]);
-    const evidence: FrictionEvidence = { precedent, poll, trackRecord: null };
+    const evidence: FrictionEvidence = {
+      precedent,
+      poll,
+      trackRecord: trackRecordOf(calibrations?.get(principal.id)),
+      jurisdictionRisk,
+    };
     const scored: FrictionScore = scoreFriction(draft, evidence, weights);
     const row = em.create(FrictionAssessmentEntity, {
       id: newId(),
@@ -231,6 +241,17 @@ export class FrictionService {
       hasRole(principal, 'ANALYST', 'OPERATOR', 'ADMIN')
     );
   }
+}
+
+/** The track-record factor's evidence: the risk of an agent's calibration; none without reports. */
+function trackRecordOf(calibration: LearningCalibration | undefined): FrictionEvidence['trackRecord'] {
+  if (!calibration || calibration.reports === 0) return null;
+  return {
+    value: 1 - calibration.weight,
+    reports: calibration.reports,
+    brierScore: calibration.brierScore,
+    weight: calibration.weight,
+  };
 }
 
 /** Why a poll is not advice on this agent's draft; null when it is. */

@@ -30,8 +30,16 @@ export interface FrictionEvidence {
   precedent: { source: 'CITED' | 'HISTORY'; counts: Record<string, number>; beforeIndex?: string };
   /** The poll on the draft, when one is given: the weight on each option, and how many votes. */
   poll: { pollId: string; status: 'OPEN' | 'CLOSED'; votes: number; weights: Record<string, number> } | null;
-  /** The agent's calibration from the learning consortium; null until it reports one. */
-  trackRecord: { value: number; reports: number } | null;
+  /**
+   * The agent's calibration from the learning consortium, as a risk: 1 − its calibration weight
+   * (a well-calibrated agent is a small risk). Null without reports, or when the consortium gave no answer.
+   */
+  trackRecord: { value: number; reports: number; brierScore: number | null; weight: number } | null;
+  /**
+   * The jurisdiction's risk from the jurisdiction tree (LSP), where one is set on its path; absent or
+   * null: the weight set's. Older assessments have none.
+   */
+  jurisdictionRisk?: { value: number; definedAt: string; version: string } | null;
 }
 
 export interface FrictionFactor {
@@ -162,13 +170,23 @@ function measure(
         explanation: `The agent declared a ${what} of ${fmt(declared)}.`,
       };
     }
-    case 'jurisdictionRisk':
+    case 'jurisdictionRisk': {
+      const fromTree = evidence.jurisdictionRisk;
+      if (fromTree) {
+        return {
+          name,
+          value: fromTree.value,
+          applicable: true,
+          explanation: `The jurisdiction tree gives ${fromTree.definedAt === draft.jurisdiction ? draft.jurisdiction : `${draft.jurisdiction} (from ${fromTree.definedAt})`} a risk of ${fmt(fromTree.value)}.`,
+        };
+      }
       return {
         name,
         value: weights.riskWeight,
         applicable: true,
         explanation: `Weight set ${weightsVersionOf(weights)} gives ${draft.jurisdiction} a risk of ${fmt(weights.riskWeight)}.`,
       };
+    }
     case 'trackRecord': {
       const { trackRecord } = evidence;
       if (!trackRecord) {
@@ -183,7 +201,7 @@ function measure(
         name,
         value: trackRecord.value,
         applicable: true,
-        explanation: `The agent's calibration over ${trackRecord.reports} reports puts its track-record risk at ${fmt(trackRecord.value)}.`,
+        explanation: `The agent's calibration over ${trackRecord.reports} reports (Brier score ${trackRecord.brierScore === null ? 'n/a' : fmt(trackRecord.brierScore)}, weight ${fmt(trackRecord.weight)}) puts its track-record risk at ${fmt(trackRecord.value)}.`,
       };
     }
   }

@@ -14,6 +14,7 @@ export function talliedVote(v: {
   rationale: string;
   signatureKeyId?: string | null;
   signature?: string | null;
+  reputation?: number | null;
 }): TalliedVote {
   return {
     agentId: v.agentId,
@@ -22,6 +23,7 @@ export function talliedVote(v: {
     rationale: v.rationale,
     signatureKeyId: v.signatureKeyId ?? null,
     signature: v.signature ?? null,
+    reputation: v.reputation ?? null,
   };
 }
 

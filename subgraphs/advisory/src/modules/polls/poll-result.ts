@@ -12,6 +12,8 @@ export interface TalliedVote {
   rationale: string;
   signatureKeyId: string | null;
   signature: string | null;
+  /** The voter's calibration weight from the learning consortium when it voted (REPUTATION polls). */
+  reputation: number | null;
 }
 
 export interface OptionTally {
@@ -31,15 +33,22 @@ export interface PollResult {
   votesDigest: string;
 }
 
-/** What a vote counts for under a weighting. REPUTATION needs the learning consortium's calibration. */
-export function voteWeight(weighting: PollWeighting, vote: Pick<TalliedVote, 'confidence'>): number {
+/**
+ * What a vote counts for under a weighting. REPUTATION counts the voter's calibration weight, taken
+ * from the learning consortium when the vote was cast (so a result never changes after the fact).
+ */
+export function voteWeight(
+  weighting: PollWeighting,
+  vote: Pick<TalliedVote, 'confidence'> & { reputation?: number | null },
+): number {
   switch (weighting) {
     case 'EQUAL':
       return 1;
     case 'CONFIDENCE':
       return vote.confidence;
     case 'REPUTATION':
-      throw new RangeError('REPUTATION weighting needs agents’ calibration from the learning consortium');
+      if (vote.reputation == null) throw new RangeError('a REPUTATION vote without its voter’s calibration');
+      return vote.reputation;
   }
 }
 
@@ -62,7 +71,7 @@ export function tally(
 /** The weight of each option's votes under a weighting (options without votes absent). */
 export function weightsByOption(
   weighting: PollWeighting,
-  votes: readonly Pick<TalliedVote, 'option' | 'confidence'>[],
+  votes: readonly (Pick<TalliedVote, 'option' | 'confidence'> & { reputation?: number | null })[],
 ) {
   const weights: Record<string, number> = {};
   for (const v of votes) weights[v.option] = (weights[v.option] ?? 0) + voteWeight(weighting, v);

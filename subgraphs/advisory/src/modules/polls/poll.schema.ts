@@ -16,7 +16,7 @@ const PollWeightingEnum = builder.enumType('PollWeighting', {
     CONFIDENCE: { description: 'Each vote counts its stated confidence.' },
     REPUTATION: {
       description:
-        'Each vote counts its voter’s calibration; refused until the learning consortium provides it.',
+        'Each vote counts its voter’s calibration weight from the learning consortium (in [0, 1], neutral 0.5 without outcome reports), taken when the vote is cast.',
     },
   } as const,
 });
@@ -125,6 +125,13 @@ PollRef.implement({
       nullable: true,
       description: 'The result, once CLOSED.',
       resolve: (p) => p.result ?? null,
+    }),
+    divergenceOf: t.float({
+      nullable: true,
+      description:
+        'Once CLOSED: the Jensen–Shannon divergence (in [0, 1]) of choosing `option` from the weighted result, as the divergence score’s poll part; null while open or when no vote carries weight. The Liability Firewall holds a decision citing this poll when it passes the jurisdiction’s threshold.',
+      args: { option: t.arg.string({ required: true, description: 'One of the poll’s option ids.' }) },
+      resolve: (p, { option }, ctx) => ctx.polls.divergenceOf(p, option),
     }),
     jurisdiction: t.exposeString('jurisdiction', { description: 'Where the draft would apply.' }),
     category: t.string({

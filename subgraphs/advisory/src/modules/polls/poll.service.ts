@@ -5,6 +5,7 @@ import {
   ForbiddenError,
   InvalidSignatureError,
   NotFoundError,
+  ServiceUnavailableError,
 } from '@ecp/errors/errors';
 import type { Outbox } from '@ecp/events/outbox';
 import { hasRole, type Principal } from '@ecp/identity/principal';
@@ -18,8 +19,10 @@ import type { ServiceDirectory } from '@ecp/service-kit/service-directory';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AdvisoryMetrics } from '../../advisory-metrics';
+import type { ConsortiumEvidence } from '../../learning/consortium-evidence';
 import { LEDGER_AGENTS, LEDGER_AGENTS_ACTING_IN } from '../../ledger/ledger-operations';
 import { POLL_UPDATED } from '../../topics';
+import { divergenceFromWeights } from '../divergence/divergence';
 import { categoryProblems, jurisdictionProblems, optionProblems, type Problem } from '../drafts';
 import { type Vote, VoteEntity } from '../votes/vote.entity';
 import { type Poll, PollEntity, type PollStatus } from './poll.entity';
@@ -70,6 +73,7 @@ interface Deps {
   outbox: Outbox;
   timers: PollTimers;
   metrics: AdvisoryMetrics;
+  consortium: ConsortiumEvidence;
 }
 
 /**
@@ -118,13 +122,6 @@ export class PollService {
       problems.push({ path: 'input.closesAt', reason: 'must be within 90 days' });
     }
     const weighting = input.weighting ?? 'EQUAL';
-    if (weighting === 'REPUTATION') {
-      problems.push({
-        path: 'input.weighting',
-        reason:
-          'REPUTATION weighting needs agents’ calibration from the learning consortium, which is not available yet',
-      });
-    }
     if (input.eligibleVoters) {
       const ids = input.eligibleVoters;
       if (ids.length < 1 || ids.length > MAX_ELIGIBLE_VOTERS) {
@@ -265,6 +262,7 @@ export class PollService {
       rationale,
     };
     const signature = input.signature ? await this.checkSignature(statement, input.signature) : null;
+    const reputation = poll.weighting === 'REPUTATION' ? await this.reputationOf(principal.id) : null;
     try {
       const outcome = await em.transactional(async (tx) => {
         const locked = (await lockPoll(tx, poll.id))!;
@@ -279,6 +277,7 @@ export class PollService {
           castAt: new Date(),
           signatureKeyId: signature?.keyId ?? null,
           signature: signature?.value ?? null,
+          reputation,
         });
         await tx.flush();
         await outbox.write(tx, [
@@ -304,6 +303,22 @@ export class PollService {
       }
       throw err;
     }
+  }
+
+  /**
+   * What a vote in a REPUTATION poll counts: the voter's calibration weight now, kept with the vote.
+   * Without the consortium's answer the vote is refused (SERVICE_UNAVAILABLE; the agent may retry),
+   * since a weight made up here would be counted for good.
+   */
+  private async reputationOf(agentId: string): Promise<number> {
+    const calibrations = await this.deps.consortium.calibrations([agentId], this.callOptions());
+    const calibration = calibrations?.get(agentId);
+    if (!calibration) {
+      throw new ServiceUnavailableError(
+        'The learning consortium did not answer with the voter’s calibration, which a REPUTATION poll counts; try again.',
+      );
+    }
+    return calibration.weight;
   }
 
   private async checkSignature(
@@ -436,6 +451,23 @@ export class PollService {
       poll.weighting,
       votes.map(talliedVote),
     );
+  }
+
+  /**
+   * How far choosing `option` departs from the closed poll's weighted result: the Jensen–Shannon
+   * divergence the divergence score's poll part uses (docs/scoring.md, "Divergence"). Null while the
+   * poll is open or when no vote carries weight; BAD_USER_INPUT for an option the poll does not have.
+   */
+  divergenceOf(poll: Poll, option: string): number | null {
+    const optionIds = poll.options.map((o) => o.id);
+    if (!optionIds.includes(option)) {
+      refuse('Unknown option', [
+        { path: 'option', reason: `must be one of the poll's options (${optionIds.join(', ')})` },
+      ]);
+    }
+    if (!poll.result) return null;
+    const weights = Object.fromEntries(poll.result.tallies.map((t) => [t.option, t.weight]));
+    return divergenceFromWeights(optionIds, option, weights);
   }
 }
 

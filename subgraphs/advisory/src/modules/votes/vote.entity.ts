@@ -15,6 +15,8 @@ export const VoteEntity = defineEntity({
     /** The voter's key and Ed25519 signature over the vote (`voteSigningMessage`), when signed. */
     signatureKeyId: p.uuid().nullable(),
     signature: p.text().nullable(),
+    /** The voter's calibration weight when it voted, in [0, 1]: what the vote counts in a REPUTATION poll. */
+    reputation: p.float().columnType('double precision').nullable(),
   }),
 });
 
