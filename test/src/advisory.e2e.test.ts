@@ -672,11 +672,13 @@ describe('friction, advice on the decision, and divergence', () => {
       'query ($id: ID!) { decision(id: $id) { divergence { fromPoll fromPrecedent fromConsortium threshold weightsVersion } friction { id } poll { id } } }',
       { id: decision.id },
     );
+    // The consortium answers but has learned nothing here: both options at the uniform prior, so the
+    // chosen one falls 0 below the best.
     expect(read.body.data!.decision).toEqual({
       divergence: {
         fromPoll: 1,
         fromPrecedent: null,
-        fromConsortium: null,
+        fromConsortium: 0,
         threshold: 0.4,
         weightsVersion: 'EU@1',
       },

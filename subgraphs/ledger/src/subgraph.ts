@@ -5,6 +5,8 @@ import type { LedgerConfig } from './env';
 import { mountApiKeyLookup } from './modules/api-keys/api-key-lookup.route';
 import { type EntryKind, EntryKinds } from './modules/entries/entry-kind';
 import { liabilityRulesKind } from './modules/entries/liability-rules.kind';
+import { lspLinkKind } from './modules/entries/lsp-link.kind';
+import { outcomeReportKind } from './modules/entries/outcome-report.kind';
 import { pollResultKind } from './modules/entries/poll-result.kind';
 import type { AdviceChecker } from './modules/ledger/advice-checker';
 import { advisoryAdviceChecker } from './modules/ledger/advisory-advice-checker';
@@ -26,6 +28,8 @@ export const LEDGER_ENTRY_KINDS: readonly EntryKind<never>[] = [
   decisionKind,
   pollResultKind,
   liabilityRulesKind,
+  outcomeReportKind,
+  lspLinkKind,
 ];
 
 export interface LedgerOptions {
