@@ -234,4 +234,101 @@ describe('the learning consortium through the gateway', () => {
     expect(again.body.data!.recommendation).toEqual(answer);
     await eventually('no third lesson version', async () => (live.received.length === 2 ? true : null));
   });
+
+  it('gives advice its calibration: the track-record factor, REPUTATION votes and the divergence from its recommendation', async () => {
+    // From the first test: two reports, confidence 0.8, success 1 then 0 → Brier 0.34, q = 1 − 2·0.34.
+    const weight = (2 * (1 - 2 * 0.34) + 10 * 0.5) / 12;
+    const cal = await gql<{ calibrations: { agentId: string; calibration: { weight: number } }[] }>(
+      agent.key,
+      'query ($ids: [ID!]!) { calibrations(agentIds: $ids) { agentId calibration { reports weight } } }',
+      { ids: [agent.id, other.id] },
+    );
+    expect(cal.body.data!.calibrations).toEqual([
+      { agentId: agent.id, calibration: { reports: 2, weight: expect.closeTo(weight, 9) } },
+      { agentId: other.id, calibration: { reports: 0, weight: 0.5 } },
+    ]);
+
+    const assessed = await gql<{
+      assessFriction: { factors: { name: string; value: number; explanation: string }[] };
+    }>(
+      agent.key,
+      'mutation ($input: FrictionInput!) { assessFriction(input: $input) { factors { name value explanation } } }',
+      {
+        input: {
+          jurisdiction: 'EU',
+          category: 'shipping',
+          options: [{ id: 'fast' }, { id: 'slow' }],
+          chosenOption: 'fast',
+          confidence: 0.8,
+        },
+      },
+    );
+    expect(assessed.body.errors).toBeUndefined();
+    const trackRecord = assessed.body.data!.assessFriction.factors.find((f) => f.name === 'trackRecord')!;
+    expect(trackRecord.value).toBeCloseTo(1 - weight, 9);
+    expect(trackRecord.explanation).toContain('over 2 reports');
+
+    // A REPUTATION poll counts each vote with its voter's calibration weight when it voted.
+    const opened = await gql<{ openPoll: { id: string } }>(
+      agent.key,
+      'mutation ($input: OpenPollInput!) { openPoll(input: $input) { id } }',
+      {
+        input: {
+          question: 'fast or slow?',
+          jurisdiction: 'EU',
+          options: [{ id: 'fast' }, { id: 'slow' }],
+          eligibleVoters: [agent.id, other.id],
+          quorum: 2,
+          closesAt: new Date(Date.now() + 3600_000).toISOString(),
+          weighting: 'REPUTATION',
+        },
+      },
+    );
+    expect(opened.body.errors).toBeUndefined();
+    const pollId = opened.body.data!.openPoll.id;
+    for (const [voter, option] of [
+      [agent, 'fast'],
+      [other, 'slow'],
+    ] as const) {
+      const cast = await gql(
+        voter.key,
+        'mutation ($input: CastVoteInput!) { castVote(input: $input) { id } }',
+        {
+          input: { pollId, option, confidence: 0.9 },
+        },
+      );
+      expect(cast.body.errors).toBeUndefined();
+    }
+    const closed = await gql<{
+      poll: { status: string; result: { tallies: { option: string; weight: number }[] } };
+    }>(agent.key, 'query ($id: ID!) { poll(id: $id) { status result { tallies { option weight } } } }', {
+      id: pollId,
+    });
+    expect(closed.body.data!.poll.status).toBe('CLOSED');
+    expect(closed.body.data!.poll.result.tallies).toEqual([
+      { option: 'fast', weight: expect.closeTo(weight, 9) },
+      { option: 'slow', weight: 0.5 },
+    ]);
+
+    // Choosing the option the consortium ranks lower: its divergence from the consortium is the gap.
+    const rec = await gql<{ recommendation: { options: { option: string; expectedSuccess: number }[] } }>(
+      agent.key,
+      RECOMMEND,
+      { j: 'EU/DE', c: 'shipping', o: ['fast', 'slow'] },
+    );
+    const expected = Object.fromEntries(
+      rec.body.data!.recommendation.options.map((o) => [o.option, o.expectedSuccess]),
+    );
+    expect(expected.fast).toBeGreaterThan(expected.slow!);
+    const third = await decide(agent.key, 'slow', 'ship-3');
+    const divergence = await eventually('the third decision’s divergence', async () => {
+      const res = await gql<{ decision: { divergence: { fromConsortium: number | null } | null } }>(
+        agent.key,
+        'query ($id: ID!) { decision(id: $id) { divergence { fromConsortium } } }',
+        { id: third },
+      );
+      return res.body.data?.decision.divergence ?? null;
+    });
+    expect(divergence.fromConsortium).toBeCloseTo(expected.fast! - expected.slow!, 9);
+  });
 });
