@@ -121,9 +121,19 @@ async function seedAgent(stack: Stack): Promise<{ id: string; apiKey: string }> 
   try {
     for (let i = 0; i < OUTCOME_REPORTS; i++) {
       await client.query(
-        `insert into learning.outcome_report (id, decision_id, agent_id, success, stated_confidence)
-         values ($1, $2, $3, $4, $5)`,
-        [randomUUID(), randomUUID(), registered.agent.id, i % 3 !== 0, 0.5 + (i % 5) / 10],
+        `insert into learning.outcome_report
+           (id, decision_id, agent_id, reported_by, jurisdiction, category, chosen_option, stated_confidence,
+            success, weight, ledger_index, ledger_leaf_hash)
+         values ($1, $2, $3, $4, 'EU', 'bench', 'a', $5, $6, 0.5, $7, '')`,
+        [
+          randomUUID(),
+          randomUUID(),
+          registered.agent.id,
+          registered.agent.id,
+          0.5 + (i % 5) / 10,
+          i % 3 !== 0 ? 1 : 0,
+          i + 1,
+        ],
       );
     }
   } finally {

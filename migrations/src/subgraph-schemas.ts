@@ -6,6 +6,7 @@ import { Migration20261203090000_reputation } from '../advisory/Migration2026120
 import { Migration20261127090000_outcomes } from '../learning-consortium/Migration20261127090000_outcomes';
 import { Migration20261201150000_events as LearningEvents } from '../learning-consortium/Migration20261201150000_events';
 import { Migration20261202120000_jurisdictions } from '../learning-consortium/Migration20261202120000_jurisdictions';
+import { Migration20261202130000_lessons } from '../learning-consortium/Migration20261202130000_lessons';
 import { Migration20261127090000_agents } from '../ledger/Migration20261127090000_agents';
 import { Migration20261127120000_transparency_ledger } from '../ledger/Migration20261127120000_transparency_ledger';
 import { Migration20261127150000_outbox } from '../ledger/Migration20261127150000_outbox';
@@ -69,6 +70,7 @@ export const SUBGRAPH_SCHEMAS: readonly {
       { name: 'Migration20261127090000_outcomes', class: Migration20261127090000_outcomes },
       { name: 'Migration20261201150000_events', class: LearningEvents },
       { name: 'Migration20261202120000_jurisdictions', class: Migration20261202120000_jurisdictions },
+      { name: 'Migration20261202130000_lessons', class: Migration20261202130000_lessons },
     ],
   },
   {

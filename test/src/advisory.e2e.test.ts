@@ -552,6 +552,27 @@ describe('friction, advice on the decision, and divergence', () => {
     expect(scored.score).toBeGreaterThan(assessment.score);
   });
 
+  it('takes the jurisdiction’s risk from the jurisdiction tree where it sets one on the draft’s path', async () => {
+    const define = `mutation ($input: DefineJurisdictionInput!) { defineJurisdiction(input: $input) { code } }`;
+    for (const input of [{ code: 'EU' }, { code: 'EU/DE', parent: 'EU', riskWeight: 0.2 }]) {
+      const defined = await gql(operatorKey, define, { input });
+      expect(defined.body.errors).toBeUndefined();
+    }
+    const inTree = { ...draft, jurisdiction: 'EU/DE/BY' };
+    const scored = (await gql<{ assessFriction: Assessment }>(opener.key, ASSESS, { input: inTree })).body
+      .data!.assessFriction;
+    const risk = scored.factors.find((f) => f.name === 'jurisdictionRisk')!;
+    expect(risk.value).toBe(0.2);
+    expect(risk.explanation).toBe('The jurisdiction tree gives EU/DE/BY (from EU/DE) a risk of 0.2.');
+    // EU sets no risk weight: a draft there keeps its weight set's (EU@1, 0.9).
+    const inEu = (
+      await gql<{ assessFriction: Assessment }>(opener.key, ASSESS, {
+        input: { ...draft, jurisdiction: 'EU' },
+      })
+    ).body.data!.assessFriction;
+    expect(inEu.factors.find((f) => f.name === 'jurisdictionRisk')!.value).toBe(0.9);
+  });
+
   it('refuses a draft with bad values, and a poll that is not on this draft', async () => {
     const bad = await gql(opener.key, ASSESS, {
       input: { ...draft, irreversibility: 1.5, chosenOption: 'maybe' },
@@ -668,11 +689,13 @@ describe('friction, advice on the decision, and divergence', () => {
       'query ($id: ID!) { decision(id: $id) { divergence { fromPoll fromPrecedent fromConsortium threshold weightsVersion } friction { id } poll { id } } }',
       { id: decision.id },
     );
+    // The consortium answers but has learned nothing here: both options at the uniform prior, so the
+    // chosen one falls 0 below the best.
     expect(read.body.data!.decision).toEqual({
       divergence: {
         fromPoll: 1,
         fromPrecedent: null,
-        fromConsortium: null,
+        fromConsortium: 0,
         threshold: 0.4,
         weightsVersion: 'EU@1',
       },

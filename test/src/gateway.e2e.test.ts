@@ -78,8 +78,11 @@ describe('one entity, four subgraphs', () => {
     );
     expect(voted.body.errors).toBeUndefined();
     await db.query(
-      'insert into learning.outcome_report (id, decision_id, agent_id, success, stated_confidence) values ($1,$2,$3,true,0.9), ($4,$5,$3,false,0.9)',
-      [newId(), newId(), agent.id, newId(), newId()],
+      `insert into learning.outcome_report
+         (id, decision_id, agent_id, reported_by, jurisdiction, category, chosen_option, stated_confidence, success, weight, ledger_index, ledger_leaf_hash)
+       values ($1, $2, $3, $4, 'EU/DE', 'pricing', 'raise', 0.9, 1, 0.5, 900001, ''),
+              ($5, $6, $3, $4, 'EU/DE', 'pricing', 'raise', 0.9, 0, 0.5, 900002, '')`,
+      [newId(), newId(), agent.id, agent.id, newId(), newId()],
     );
     await db.query(
       "insert into operations.break_glass_session (id, operator_id, reason, opened_at, expires_at) values ($1, $2, 'database outage', now(), now() + interval '10 minutes')",

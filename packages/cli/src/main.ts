@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { bootstrapAdminCommand } from './commands/bootstrap-admin';
 import { listEvents, replayEvents, retryEvents } from './commands/events';
 import { exportLedger, printBundle, printCheckpoint } from './commands/ledger';
+import { explainLiability } from './commands/liability';
 import { migrate } from './commands/migrate';
 import { start } from './commands/start';
 import {
@@ -68,6 +69,23 @@ ledger
   .option('--gateway <url>', 'gateway URL')
   .option('--api-key <key>', 'API key')
   .action((options) => exportLedger(loadCliConfig(), options));
+
+program
+  .command('liability')
+  .description('liability allocation rules (docs/liability.md), through the gateway')
+  .command('explain')
+  .description(
+    'show how a decision in a jurisdiction would be shared under its effective rules, each share with its rule',
+  )
+  .requiredOption('--jurisdiction <code>', 'e.g. EU/DE')
+  .option('--organisation <name>', 'the agent’s operator organisation (none when omitted)')
+  .option('--approvers <n>', 'how many people approved it, 0–10', '0')
+  .option('--consortium', 'the consortium’s recommendation was followed')
+  .option('--break-glass', 'a break-glass user committed it')
+  .option('--json', 'print JSON')
+  .option('--gateway <url>', 'gateway URL')
+  .option('--api-key <key>', 'API key')
+  .action((options) => explainLiability(loadCliConfig(), options));
 
 const withRedisOptions = (command: Command) =>
   command

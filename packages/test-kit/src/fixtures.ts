@@ -34,3 +34,17 @@ function validDecision() {
     idempotencyKey: randomUUID() as string,
   };
 }
+
+/**
+ * A `DefineLiabilityRulesInput` for `EU/DE` whose shares can sum to 1: base 0.5 : 0.5, takes 0.4
+ * (approvers), 0.05 (consortium), 0.5 (break glass) — 0.95 together.
+ */
+export function liabilityRulesInput(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    jurisdiction: 'EU/DE',
+    base: { agent: '0.5', organisation: '0.5' },
+    takes: { approvers: '0.4', consortium: '0.05', breakGlass: '0.5' },
+    withoutOrganisation: 'AGENT',
+    ...overrides,
+  };
+}

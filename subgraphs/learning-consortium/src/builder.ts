@@ -20,3 +20,4 @@ export const builder = new SchemaBuilder<{
 builder.addScalarType('DateTime', DateTimeResolver);
 builder.queryType({ description: 'Learning: jurisdictions, calibration and the consortium’s lessons.' });
 builder.mutationType({ description: 'Changes made by the learning consortium.' });
+builder.subscriptionType({ description: 'Live learning events over graphql-ws at the gateway.' });

@@ -3,4 +3,4 @@ import { learningSettingsOf, loadLearningConfig } from './env';
 import { learningSubgraph } from './subgraph';
 
 const config = loadLearningConfig();
-await runSubgraph(learningSubgraph(learningSettingsOf(config)), config);
+await runSubgraph(learningSubgraph({ settings: learningSettingsOf(config) }), config);

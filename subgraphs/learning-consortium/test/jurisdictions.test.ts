@@ -85,11 +85,12 @@ describe('defineJurisdiction', () => {
 
     const read = await graphql<{ jurisdiction: { history: { version: number; riskWeight: number }[] } }>(
       sg.url,
-      '{ jurisdiction(code: "EU") { history { version riskWeight } children { code } } }',
+      '{ jurisdiction(code: "EU") { definedAt history { version riskWeight } children { code } } }',
       {},
       { as: agent },
     );
     expect(read.body.data!.jurisdiction).toEqual({
+      definedAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
       history: [
         { version: 2, riskWeight: 0.9 },
         { version: 1, riskWeight: 0.6 },

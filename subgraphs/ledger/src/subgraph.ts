@@ -8,6 +8,8 @@ import type { LedgerConfig } from './env';
 import { mountApiKeyLookup } from './modules/api-keys/api-key-lookup.route';
 import { type EntryKind, EntryKinds } from './modules/entries/entry-kind';
 import { liabilityRulesKind } from './modules/entries/liability-rules.kind';
+import { lspLinkKind } from './modules/entries/lsp-link.kind';
+import { outcomeReportKind } from './modules/entries/outcome-report.kind';
 import { pollResultKind } from './modules/entries/poll-result.kind';
 import { EXPIRE_DECISION_JOB } from './modules/firewall/firewall.jobs';
 import { type FirewallSetting, OPEN_GATE } from './modules/firewall/firewall-advice';
@@ -37,6 +39,8 @@ export const LEDGER_ENTRY_KINDS: readonly EntryKind<never>[] = [
   decisionApprovalKind,
   decisionRejectionKind,
   liabilityRulesKind,
+  outcomeReportKind,
+  lspLinkKind,
 ];
 
 export interface LedgerOptions {

@@ -11,6 +11,7 @@ import {
   type LiabilityRules,
   liabilityRulesLookupOrder,
   liabilityRulesProblems,
+  nearestRules,
   PPM_ONE,
   parseShare,
   readLiabilityRules,
@@ -246,6 +247,29 @@ describe('rule validation', () => {
   it('looks for rules at the code, then each code above it', () => {
     expect(liabilityRulesLookupOrder('EU/DE/BY')).toEqual(['EU/DE/BY', 'EU/DE', 'EU']);
     expect(liabilityRulesLookupOrder('US')).toEqual(['US']);
+  });
+
+  it('takes the latest revision of the nearest code that defines rules, never one beside or below', () => {
+    const codes = ['EU', 'EU/DE', 'EU/DE/BY', 'EU/FR', 'EUX', 'US'];
+    const versions = fc.array(
+      fc.record({ jurisdiction: fc.constantFrom(...codes), revision: fc.integer({ min: 1, max: 9 }) }),
+      { maxLength: 12 },
+    );
+    fc.assert(
+      fc.property(versions, fc.constantFrom(...codes, 'EU/DE/BY/MUC', 'EU/IT'), (vs, asked) => {
+        const picked = nearestRules(vs, asked);
+        const onPath = liabilityRulesLookupOrder(asked);
+        const defined = onPath.filter((code) => vs.some((v) => v.jurisdiction === code));
+        if (defined.length === 0) {
+          expect(picked).toBeUndefined();
+        } else {
+          expect(picked!.jurisdiction).toBe(defined[0]);
+          const revisions = vs.filter((v) => v.jurisdiction === defined[0]).map((v) => v.revision);
+          expect(picked!.revision).toBe(Math.max(...revisions));
+        }
+      }),
+    );
+    expect(nearestRules([{ jurisdiction: 'EUX', revision: 1 }], 'EU/DE')).toBeUndefined();
   });
 });
 

@@ -3,6 +3,7 @@ import type { Principal } from '@ecp/identity/principal';
 import { validateEntry } from '@ecp/ledger-format/entry-schemas';
 import { createLogger } from '@ecp/logging/logger';
 import liabilityRulesV1 from '@ecp/schema/ledger/ecp.liability-rules.v1.schema.json' with { type: 'json' };
+import { liabilityRulesInput } from '@ecp/test-kit/fixtures';
 import { errorCode, graphql } from '@ecp/test-kit/http';
 import { type SubgraphUnderTest, startSubgraph } from '@ecp/test-kit/subgraph';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -55,16 +56,8 @@ interface RulesOut {
   ledgerIndex: string | null;
 }
 
-function rulesInput(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    jurisdiction: 'EU/DE',
-    base: { agent: '0.5', organisation: '0.5' },
-    takes: { approvers: '0.4', consortium: '0.05', breakGlass: '0.5' },
-    withoutOrganisation: 'AGENT',
-    note: 'Germany shares evenly with operators.',
-    ...overrides,
-  };
-}
+const rulesInput = (overrides: Record<string, unknown> = {}) =>
+  liabilityRulesInput({ note: 'Germany shares evenly with operators.', ...overrides });
 
 const define = (input: Record<string, unknown>, as: Principal = operator) =>
   graphql<{ defineLiabilityRules: RulesOut }>(sg.url, DEFINE, { i: input }, { as });

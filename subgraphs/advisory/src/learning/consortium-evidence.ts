@@ -35,7 +35,7 @@ export class ConsortiumEvidence {
     });
   }
 
-  /** The risk weight the jurisdiction tree sets on the path to `jurisdiction`; null when none is set there. */
+  /** The risk weight the jurisdiction tree sets on the path to `jurisdiction` (and where); null when none does. */
   async riskWeight(
     jurisdiction: string,
     options: CallOptions,
@@ -46,7 +46,9 @@ export class ConsortiumEvidence {
         { code: jurisdiction },
         options,
       );
-      return p.definedAt ? { value: p.riskWeight, definedAt: p.definedAt, version: p.version } : null;
+      return p.riskWeightFrom
+        ? { value: p.riskWeight, definedAt: p.riskWeightFrom, version: p.version }
+        : null;
     });
   }
 

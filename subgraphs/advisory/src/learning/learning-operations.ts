@@ -25,11 +25,18 @@ export const LEARNING_CALIBRATIONS = defineOperation<
 
 /** A jurisdiction's effective policy (its own settings, else inherited, else the platform's defaults). */
 export const LEARNING_JURISDICTION_POLICY = defineOperation<
-  { jurisdictionPolicy: { code: string; definedAt: string | null; version: string; riskWeight: number } },
+  {
+    jurisdictionPolicy: {
+      code: string;
+      version: string;
+      riskWeight: number;
+      riskWeightFrom: string | null;
+    };
+  },
   { code: string }
 >(`
   query AdvisoryJurisdictionPolicy($code: String!) {
-    jurisdictionPolicy(code: $code) { code definedAt version riskWeight }
+    jurisdictionPolicy(code: $code) { code version riskWeight riskWeightFrom }
   }
 `);
 

@@ -42,6 +42,7 @@ describe('effectivePolicy', () => {
       code: 'EU/DE/BY',
       definedAt: 'EU/DE',
       riskWeight: 0.8,
+      riskWeightFrom: 'EU',
       frictionThreshold: 0.4,
       divergenceThreshold: 0.5,
       categoriesRequiringApproval: [],
@@ -49,7 +50,12 @@ describe('effectivePolicy', () => {
     });
     expect(p.version).toMatch(/^EU\/DE@3,EU@1;defaults=[0-9a-f]{12}$/);
     const none = effectivePolicy('US', tree, defaults);
-    expect(none).toMatchObject({ definedAt: null, riskWeight: 0.5, frictionThreshold: 0.7 });
+    expect(none).toMatchObject({
+      definedAt: null,
+      riskWeight: 0.5,
+      riskWeightFrom: null,
+      frictionThreshold: 0.7,
+    });
     expect(none.version).toMatch(/^defaults=[0-9a-f]{12}$/);
   });
 

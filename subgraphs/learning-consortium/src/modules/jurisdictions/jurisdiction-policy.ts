@@ -35,6 +35,8 @@ export interface JurisdictionPolicy {
   definedAt: string | null;
   version: string;
   riskWeight: number;
+  /** The jurisdiction whose definition set the risk weight; null: the platform default. */
+  riskWeightFrom: string | null;
   frictionThreshold: number;
   divergenceThreshold: number;
   categoriesRequiringApproval: string[];
@@ -94,6 +96,8 @@ export function effectivePolicy(
         return d ? [d] : [];
       })
     : [];
+  const setter = (pick: (d: JurisdictionDefinition) => unknown): string | null =>
+    onPath.find((d) => pick(d) !== null && pick(d) !== undefined)?.code ?? null;
   const first = <T>(pick: (d: JurisdictionDefinition) => T | null): T | null => {
     for (const d of onPath) {
       const value = pick(d);
@@ -108,6 +112,7 @@ export function effectivePolicy(
       .filter((part) => part.length > 0)
       .join(';'),
     riskWeight: first((d) => d.riskWeight) ?? defaults.riskWeight,
+    riskWeightFrom: setter((d) => d.riskWeight),
     frictionThreshold: first((d) => d.frictionThreshold) ?? defaults.frictionThreshold,
     divergenceThreshold: first((d) => d.divergenceThreshold) ?? defaults.divergenceThreshold,
     categoriesRequiringApproval: [...(first((d) => d.categoriesRequiringApproval) ?? [])],

@@ -24,6 +24,11 @@ export const JurisdictionPolicyRef = builder.objectRef<JurisdictionPolicy>('Juri
         'Names every definition version on the path and the platform defaults: it changes whenever a setting on the path does (a cache key).',
     }),
     riskWeight: t.exposeFloat('riskWeight', { description: 'The jurisdiction’s risk, in [0, 1].' }),
+    riskWeightFrom: t.exposeString('riskWeightFrom', {
+      nullable: true,
+      description:
+        'The jurisdiction on the path whose definition set the risk weight; null: the platform default.',
+    }),
     frictionThreshold: t.exposeFloat('frictionThreshold', {
       description: 'A decision whose friction score is above it is held for approval; in (0, 1].',
     }),

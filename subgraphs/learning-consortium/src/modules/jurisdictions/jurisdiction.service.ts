@@ -131,11 +131,50 @@ export class JurisdictionService {
   }
 }
 
-async function currentDefinitions(em: EntityManager): Promise<Map<string, JurisdictionDefinition>> {
-  // Few rows (operators define jurisdictions by hand): every version, the newest of each code kept.
-  const rows = await em.find(JurisdictionVersionEntity, {}, { orderBy: { code: 'asc', version: 'desc' } });
+/**
+ * The current version of every defined jurisdiction. Read on every recommendation and policy, so
+ * straight from SQL (few rows; no entities to hydrate).
+ */
+export async function currentDefinitions(em: EntityManager): Promise<Map<string, JurisdictionDefinition>> {
+  const rows = await em.getConnection().execute<
+    {
+      code: string;
+      version: number;
+      parent: string | null;
+      risk_weight: number | null;
+      friction_threshold: number | null;
+      divergence_threshold: number | null;
+      categories_requiring_approval: string[] | null;
+      approval_rules: ApprovalRule[] | null;
+      defined_by: string;
+      defined_at: string;
+    }[]
+  >(
+    `select distinct on (code) code, version, parent, risk_weight, friction_threshold, divergence_threshold,
+            categories_requiring_approval, approval_rules, defined_by,
+            to_char(defined_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as defined_at
+       from learning.jurisdiction_version
+      order by code, version desc`,
+    [],
+    'all',
+    em.getTransactionContext(),
+  );
   const current = new Map<string, JurisdictionDefinition>();
-  for (const row of rows) if (!current.has(row.code)) current.set(row.code, row as JurisdictionDefinition);
+  for (const r of rows) {
+    const definition: JurisdictionVersion = {
+      code: r.code,
+      version: r.version,
+      parent: r.parent,
+      riskWeight: r.risk_weight,
+      frictionThreshold: r.friction_threshold,
+      divergenceThreshold: r.divergence_threshold,
+      categoriesRequiringApproval: r.categories_requiring_approval,
+      approvalRules: r.approval_rules,
+      definedBy: r.defined_by,
+      definedAt: new Date(r.defined_at),
+    };
+    current.set(r.code, definition as JurisdictionDefinition);
+  }
   return current;
 }
 

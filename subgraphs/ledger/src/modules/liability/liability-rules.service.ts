@@ -18,6 +18,7 @@ import {
   type LiabilityRuleTerms,
   liabilityRulesLookupOrder,
   liabilityRulesVersion,
+  nearestRules,
   readLiabilityRules,
 } from './liability-rules';
 import { LiabilityRulesEntity, type LiabilityRulesRow } from './liability-rules.entity';
@@ -89,17 +90,11 @@ export class LiabilityRulesService {
   }
 
   private async lookUp(jurisdiction: string): Promise<LiabilityRules> {
-    const order = liabilityRulesLookupOrder(jurisdiction);
-    const rows = await this.deps.em.find(
-      LiabilityRulesEntity,
-      { jurisdiction: { $in: order } },
-      { orderBy: { revision: 'desc' } },
-    );
-    for (const code of order) {
-      const latest = rows.find((r) => r.jurisdiction === code);
-      if (latest) return rulesOf(latest);
-    }
-    return DEFAULT_LIABILITY_RULES;
+    const rows = await this.deps.em.find(LiabilityRulesEntity, {
+      jurisdiction: { $in: liabilityRulesLookupOrder(jurisdiction) },
+    });
+    const nearest = nearestRules(rows, jurisdiction);
+    return nearest ? rulesOf(nearest) : DEFAULT_LIABILITY_RULES;
   }
 
   /**
@@ -220,6 +215,8 @@ export class LiabilityRulesService {
         entry: entryAt,
         projection: { jurisdiction, revision, rules: terms, note, createdBy: definedBy },
       });
+      // What this request looked up before may no longer be the latest.
+      this.effective.clear();
       this.deps.logger.info(
         { jurisdiction, rulesVersion, ledgerIndex: appended.index.toString() },
         'liability rules defined',

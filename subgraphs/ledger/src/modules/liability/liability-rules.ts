@@ -87,6 +87,24 @@ export function liabilityRulesLookupOrder(jurisdiction: string): string[] {
   return [jurisdiction, ...ancestors(jurisdiction)];
 }
 
+/**
+ * Among versions of any codes' rules, the one that applies in `jurisdiction`: the latest revision of
+ * the nearest code on its path that has any (itself, then each code above it); undefined when none
+ * does (then the built-in default applies).
+ */
+export function nearestRules<R extends { jurisdiction: string | null; revision: number }>(
+  versions: readonly R[],
+  jurisdiction: string,
+): R | undefined {
+  for (const code of liabilityRulesLookupOrder(jurisdiction)) {
+    let latest: R | undefined;
+    for (const v of versions)
+      if (v.jurisdiction === code && (!latest || v.revision > latest.revision)) latest = v;
+    if (latest) return latest;
+  }
+  return undefined;
+}
+
 const DECIMAL = /^(0|1)(\.[0-9]+)?$/;
 
 /**
