@@ -53,7 +53,7 @@ interface DecisionRead {
 }
 
 let sequence = 0;
-async function record(jurisdiction: string, category: string) {
+async function record(jurisdiction: string, category: string, extra: Record<string, unknown> = {}) {
   const res = await gql<{ recordDecision: { status: string; decision: DecisionRead } }>(
     agent.key,
     `mutation ($input: RecordDecisionInput!) { recordDecision(input: $input) { status decision { ${DECISION} } } }`,
@@ -70,6 +70,7 @@ async function record(jurisdiction: string, category: string) {
         rationale: 'The invoice is due.',
         confidence: 0.6,
         idempotencyKey: `firewall-e2e-${sequence}`,
+        ...extra,
       },
     },
   );
@@ -165,6 +166,40 @@ describe('the Liability Firewall through the gateway', () => {
     );
     expect(streamed.map((d) => d.id)).toEqual([id, id, id]);
     expect(streamed.at(-1)!.status).toBe('COMMITTED');
+  });
+
+  it('confirms the lesson version a decision followed with the consortium, sharing liability with it', async () => {
+    const rec = await gql<{ recommendation: { lessonVersion: string; options: { option: string }[] } }>(
+      agent.key,
+      '{ recommendation(jurisdiction: "US", category: "payments", options: ["pay", "wait"]) { lessonVersion options { option } } }',
+    );
+    expect(rec.body.errors).toBeUndefined();
+    const { lessonVersion, options } = rec.body.data!.recommendation;
+    const best = options[0]!.option;
+    const followed = await record('US', 'payments', {
+      chosenOption: best,
+      advice: { lessonVersion },
+    });
+    expect(followed.status).toBe('COMMITTED');
+    expect(followed.decision.liability!.shares.map((s) => s.party)).toContain('consortium');
+    const unknown = await gql(
+      agent.key,
+      'mutation ($input: RecordDecisionInput!) { recordDecision(input: $input) { status } }',
+      {
+        input: {
+          jurisdiction: 'US',
+          category: 'payments',
+          context: {},
+          options: [{ id: 'pay' }, { id: 'wait' }],
+          chosenOption: 'pay',
+          rationale: 'r',
+          confidence: 0.6,
+          advice: { lessonVersion: 'no-such-version' },
+          idempotencyKey: 'firewall-e2e-unknown-lesson',
+        },
+      },
+    );
+    expect(errorCode(unknown)).toBe('INVALID_ADVICE');
   });
 
   it('ends a held decision with one rejection', async () => {
