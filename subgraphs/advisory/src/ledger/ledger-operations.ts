@@ -99,7 +99,7 @@ export const LEDGER_DECISIONS = defineOperation<
         id ledgerIndex jurisdiction category chosenOption
         options { id }
         agent { id }
-        advice { frictionAssessmentId pollId }
+        advice { frictionAssessmentId pollId lessonVersion }
         precedentChoices { option count }
       }
     }
