@@ -1,8 +1,5 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runLoadProcess } from '../common/load-process';
 import type { Caller } from './workloads';
 
 export interface LoadSpec {
@@ -36,29 +33,5 @@ const WORKER = fileURLToPath(new URL('./load-worker.ts', import.meta.url));
 
 /** Runs the load generator in its own Node process and returns what it measured. */
 export function runLoad(spec: LoadSpec): Promise<LoadResult> {
-  // Through a file: a spec with thousands of votes is longer than one argument may be.
-  const dir = mkdtempSync(join(tmpdir(), 'ecp-bench-'));
-  const file = join(dir, 'spec.json');
-  writeFileSync(file, JSON.stringify(spec));
-  return new Promise<LoadResult>((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', WORKER, file], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NODE_OPTIONS: '' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => {
-      stdout += c;
-    });
-    child.stderr.setEncoding('utf8').on('data', (c: string) => {
-      stderr += c;
-    });
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      const line = stdout.trim().split('\n').pop() ?? '';
-      if (code !== 0 || !line)
-        return reject(new Error(`load worker ended with ${code}:\n${stderr.slice(-2000)}`));
-      resolve(JSON.parse(line) as LoadResult);
-    });
-  }).finally(() => rmSync(dir, { recursive: true, force: true }));
+  return runLoadProcess<LoadResult>(WORKER, spec);
 }

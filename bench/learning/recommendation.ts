@@ -11,10 +11,7 @@
  * Results are printed and appended to BENCHMARKS.md with the machine and date.
  */
 
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { IDENTITY_HEADER, signIdentity } from '@ecp/identity/identity-header';
@@ -23,6 +20,7 @@ import { REPO_ROOT } from '@ecp/platform/repo';
 import { graphql } from '@ecp/test-kit/http';
 import { type Stack, startStack } from '@ecp/test-kit/stack';
 import pg from 'pg';
+import { runLoadProcess } from '../common/load-process';
 import { describeMachine, idleShare } from '../common/machine';
 import { appendSection, markdownTable, type ResultRow, textTable } from '../common/results-table';
 import { percentile } from '../ledger/stats';
@@ -47,30 +45,7 @@ interface LoadResult {
 const WORKER = fileURLToPath(new URL('./load-worker.ts', import.meta.url));
 
 function runLoad(spec: RecommendationLoadSpec): Promise<LoadResult> {
-  const dir = mkdtempSync(join(tmpdir(), 'ecp-bench-'));
-  const file = join(dir, 'spec.json');
-  writeFileSync(file, JSON.stringify(spec));
-  return new Promise<LoadResult>((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', WORKER, file], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NODE_OPTIONS: '' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => {
-      stdout += c;
-    });
-    child.stderr.setEncoding('utf8').on('data', (c: string) => {
-      stderr += c;
-    });
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      const line = stdout.trim().split('\n').pop() ?? '';
-      if (code !== 0 || !line)
-        return reject(new Error(`load worker ended with ${code}:\n${stderr.slice(-2000)}`));
-      resolve(JSON.parse(line) as LoadResult);
-    });
-  }).finally(() => rmSync(dir, { recursive: true, force: true }));
+  return runLoadProcess<LoadResult>(WORKER, spec);
 }
 
 let stack: Stack | undefined;
