@@ -1,11 +1,12 @@
 import { voteSigningMessage } from '@ecp/ledger-format/vote-signature';
-import { errorCode, graphql } from '@ecp/test-kit/http';
+import { errorCode } from '@ecp/test-kit/http';
 import { type Stack, startStack } from '@ecp/test-kit/stack';
 import { ed25519 } from '@noble/curves/ed25519';
 import { type Client, createClient } from 'graphql-ws';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { type Caller, eventually, gqlAs, registerCaller } from './support/callers';
 import { collect, settled } from './support/live';
 
 /**
@@ -15,34 +16,22 @@ import { collect, settled } from './support/live';
  * published worked examples.
  */
 let stack: Stack;
-let adminKey: string;
 let analystKey: string;
 let operatorKey: string;
 const clients: Client[] = [];
-const bearer = (key: string) => ({ headers: { authorization: `Bearer ${key}` } });
 
-interface Agent {
-  id: string;
-  key: string;
-}
+type Agent = Caller;
 
-async function gql<D = Record<string, unknown>>(
+function gql<D = Record<string, unknown>>(
   key: string,
   query: string,
   variables: Record<string, unknown> = {},
 ) {
-  return graphql<D>(stack.graphqlUrl, query, variables, bearer(key));
+  return gqlAs<D>(stack, key, query, variables);
 }
 
-async function register(name: string, jurisdictions: string[], roles = '[AGENT]'): Promise<Agent> {
-  const res = await gql<{ registerAgent: { apiKey: string; agent: { id: string } } }>(
-    adminKey,
-    `mutation ($name: String!, $j: [String!]) { registerAgent(input: { name: $name, roles: ${roles}, jurisdictions: $j }) { apiKey agent { id } } }`,
-    { name, j: jurisdictions },
-  );
-  expect(res.body.errors).toBeUndefined();
-  return { id: res.body.data!.registerAgent.agent.id, key: res.body.data!.registerAgent.apiKey };
-}
+const register = (name: string, jurisdictions: string[], roles = '[AGENT]') =>
+  registerCaller(stack, name, jurisdictions, roles);
 
 function wsClient(key: string): Client {
   const c = createClient({
@@ -55,20 +44,6 @@ function wsClient(key: string): Client {
   });
   clients.push(c);
   return c;
-}
-
-async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | null | undefined>,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== null && value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
 }
 
 const inAnHour = () => new Date(Date.now() + 3600_000).toISOString();
@@ -106,7 +81,6 @@ let stranger: Agent;
 
 beforeAll(async () => {
   stack = await startStack({ workers: true, extraEnv: { CHECKPOINT_INTERVAL_MS: '200' } });
-  adminKey = stack.adminKey;
   analystKey = (await register('analyst', [], '[ANALYST]')).key;
   operatorKey = (await register('operator', [], '[OPERATOR]')).key;
   opener = await register('opener', ['EU']);

@@ -1,8 +1,9 @@
-import { errorCode, graphql } from '@ecp/test-kit/http';
+import { errorCode } from '@ecp/test-kit/http';
 import { type Stack, startStack } from '@ecp/test-kit/stack';
 import { type Client, createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { gqlAs, registerCaller } from './support/callers';
 import { collect, settled } from './support/live';
 
 /**
@@ -17,25 +18,17 @@ let agent: { id: string; key: string };
 let alice: { id: string; key: string };
 let bob: { id: string; key: string };
 const clients: Client[] = [];
-const bearer = (key: string) => ({ headers: { authorization: `Bearer ${key}` } });
 
 function gql<D = Record<string, unknown>>(
   key: string,
   query: string,
   variables: Record<string, unknown> = {},
 ) {
-  return graphql<D>(stack.graphqlUrl, query, variables, bearer(key));
+  return gqlAs<D>(stack, key, query, variables);
 }
 
-async function register(name: string, jurisdictions: string[], roles = '[AGENT]') {
-  const res = await gql<{ registerAgent: { apiKey: string; agent: { id: string } } }>(
-    stack.adminKey,
-    `mutation ($name: String!, $j: [String!]) { registerAgent(input: { name: $name, roles: ${roles}, jurisdictions: $j }) { apiKey agent { id } } }`,
-    { name, j: jurisdictions },
-  );
-  expect(res.body.errors).toBeUndefined();
-  return { id: res.body.data!.registerAgent.agent.id, key: res.body.data!.registerAgent.apiKey };
-}
+const register = (name: string, jurisdictions: string[], roles = '[AGENT]') =>
+  registerCaller(stack, name, jurisdictions, roles);
 
 const DECISION = `id status holdReasons approvalsNeeded ledgerIndex
   approvals { verdict reviewerId } liability { rulesVersion shares { party partyId share } }`;

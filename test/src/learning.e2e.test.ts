@@ -1,11 +1,12 @@
 import { replayConsumer } from '@ecp/jobs/consumer-registry';
 import { testEnv } from '@ecp/test-kit/env';
-import { errorCode, graphql } from '@ecp/test-kit/http';
+import { errorCode } from '@ecp/test-kit/http';
 import { type Stack, startStack } from '@ecp/test-kit/stack';
 import { type Client, createClient } from 'graphql-ws';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { type Caller, eventually, gqlAs, registerCaller } from './support/callers';
 import { collect, settled } from './support/live';
 
 /**
@@ -18,42 +19,18 @@ let operatorKey: string;
 let redis: Redis;
 const clients: Client[] = [];
 
-interface Agent {
-  id: string;
-  key: string;
-}
+type Agent = Caller;
 
-async function gql<D = Record<string, unknown>>(
+function gql<D = Record<string, unknown>>(
   key: string,
   query: string,
   variables: Record<string, unknown> = {},
 ) {
-  return graphql<D>(stack.graphqlUrl, query, variables, { headers: { authorization: `Bearer ${key}` } });
+  return gqlAs<D>(stack, key, query, variables);
 }
 
-async function register(name: string, jurisdictions: string[], roles = '[AGENT]'): Promise<Agent> {
-  const res = await gql<{ registerAgent: { apiKey: string; agent: { id: string } } }>(
-    stack.adminKey,
-    `mutation ($name: String!, $j: [String!]) { registerAgent(input: { name: $name, roles: ${roles}, jurisdictions: $j }) { apiKey agent { id } } }`,
-    { name, j: jurisdictions },
-  );
-  expect(res.body.errors).toBeUndefined();
-  return { id: res.body.data!.registerAgent.agent.id, key: res.body.data!.registerAgent.apiKey };
-}
-
-async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | null | undefined>,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== null && value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
+const register = (name: string, jurisdictions: string[], roles = '[AGENT]') =>
+  registerCaller(stack, name, jurisdictions, roles);
 
 const RECORD = `mutation ($input: RecordDecisionInput!) { recordDecision(input: $input) { decision { id } } }`;
 const REPORT = `mutation ($input: ReportOutcomeInput!) { reportOutcome(input: $input) { id success weight ledgerIndex } }`;

@@ -1,16 +1,14 @@
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { newId } from '@ecp/db/ids';
-import { REPO_ROOT } from '@ecp/platform/repo';
 import { decisionInput } from '@ecp/test-kit/fixtures';
 import { errorCode, graphql } from '@ecp/test-kit/http';
 import { type Stack, startStack } from '@ecp/test-kit/stack';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runEcp } from './support/callers';
 
 /**
  * The ledger as agents and auditors use it: decisions recorded through the gateway, then checked with
@@ -27,26 +25,7 @@ async function ecp(...args: string[]): Promise<{ code: number; stdout: string; s
   return ecpAs(agentKey, ...args);
 }
 
-async function ecpAs(
-  key: string,
-  ...args: string[]
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(
-      process.execPath,
-      [join(REPO_ROOT, 'packages/cli/bin/ecp.js'), ...args],
-      {
-        cwd: REPO_ROOT,
-        env: { PATH: process.env.PATH, ECP_GATEWAY_URL: stack.gatewayUrl, ECP_API_KEY: key },
-        maxBuffer: 64 * 1024 * 1024,
-      },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const ecpAs = (key: string, ...args: string[]) => runEcp(stack, key, ...args);
 
 async function recordDecisions(n: number, overrides: Record<string, unknown> = {}) {
   const out: { ledgerIndex: string; leafHash: string; treeSize: string }[] = [];

@@ -1,11 +1,8 @@
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { REPO_ROOT } from '@ecp/platform/repo';
 import { liabilityRulesInput } from '@ecp/test-kit/fixtures';
 import { errorCode, graphql } from '@ecp/test-kit/http';
 import { type Stack, startStack } from '@ecp/test-kit/stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runEcp } from './support/callers';
 
 /**
  * Liability rules as operators and agents use them through the gateway: an agent registered with its
@@ -17,25 +14,7 @@ let agentKey: string;
 let operatorKey: string;
 const bearer = (key: string) => ({ headers: { authorization: `Bearer ${key}` } });
 
-async function ecp(
-  key: string,
-  ...args: string[]
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(
-      process.execPath,
-      [join(REPO_ROOT, 'packages/cli/bin/ecp.js'), ...args],
-      {
-        cwd: REPO_ROOT,
-        env: { PATH: process.env.PATH, ECP_GATEWAY_URL: stack.gatewayUrl, ECP_API_KEY: key },
-      },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const ecp = (key: string, ...args: string[]) => runEcp(stack, key, ...args);
 
 const REGISTER =
   'mutation ($i: RegisterAgentInput!) { registerAgent(input: $i) { apiKey agent { id organisation } } }';
