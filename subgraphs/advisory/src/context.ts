@@ -4,7 +4,7 @@ import type { SubgraphPlatform } from '@ecp/service-kit/subgraph-runtime';
 import type { RequestScope } from '@ecp/service-kit/subgraph-server';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { AdvisoryMetrics } from './advisory-metrics';
-import { ConsortiumEvidence } from './learning/consortium-evidence';
+import type { ConsortiumEvidence } from './learning/consortium-evidence';
 import type { LedgerEvidence } from './ledger/ledger-evidence';
 import { AgreementService } from './modules/agreement/agreement.service';
 import { DivergenceService } from './modules/divergence/divergence.service';
@@ -31,13 +31,22 @@ export function createAdvisoryContext(
   scope: RequestScope,
   orm: MikroORM,
   platform: SubgraphPlatform,
-  { timers, metrics, evidence }: { timers: PollTimers; metrics: AdvisoryMetrics; evidence: LedgerEvidence },
+  {
+    timers,
+    metrics,
+    evidence,
+    consortium,
+  }: {
+    timers: PollTimers;
+    metrics: AdvisoryMetrics;
+    evidence: LedgerEvidence;
+    consortium: ConsortiumEvidence;
+  },
 ): AdvisoryContext {
   const em = orm.em.fork();
   const { principal, logger, requestId } = scope;
   if (!platform.outbox) throw new Error('the advisory subgraph publishes events: it needs its outbox');
   const weights = new WeightSetService({ em, principal, logger });
-  const consortium = new ConsortiumEvidence({ services: platform.services, logger });
   const polls = new PollService({
     em,
     principal,

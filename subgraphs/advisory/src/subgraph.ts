@@ -3,6 +3,7 @@ import type { SubgraphDefinition } from '@ecp/service-kit/subgraph-runtime';
 import { Redis } from 'ioredis';
 import { type AdvisoryMetrics, createAdvisoryMetrics } from './advisory-metrics';
 import { type AdvisoryContext, createAdvisoryContext } from './context';
+import { ConsortiumEvidence } from './learning/consortium-evidence';
 import { LedgerEvidence } from './ledger/ledger-evidence';
 import { CLOSE_POLL_JOB } from './modules/polls/poll.jobs';
 import type { PollTimers } from './modules/polls/poll.service';
@@ -20,6 +21,7 @@ export function advisorySubgraph(options: AdvisoryOptions): SubgraphDefinition<A
   let timers: PollTimers | undefined;
   let metrics: AdvisoryMetrics | undefined;
   let evidence: LedgerEvidence | undefined;
+  let consortium: ConsortiumEvidence | undefined;
   return {
     name: 'advisory',
     ...ADVISORY_STORAGE,
@@ -28,6 +30,7 @@ export function advisorySubgraph(options: AdvisoryOptions): SubgraphDefinition<A
     async setup(platform) {
       metrics = createAdvisoryMetrics(platform.metrics.registry);
       evidence = new LedgerEvidence(platform.services);
+      consortium = new ConsortiumEvidence({ services: platform.services });
       const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: 3 });
       redis.on('error', (err) => platform.logger.warn({ err }, 'redis connection error'));
       const producer = new JobProducer(redis, options.queuePrefix);
@@ -46,8 +49,9 @@ export function advisorySubgraph(options: AdvisoryOptions): SubgraphDefinition<A
       };
     },
     createContext: (scope, orm, platform) => {
-      if (!timers || !metrics || !evidence) throw new Error('the advisory subgraph was not set up');
-      return createAdvisoryContext(scope, orm, platform, { timers, metrics, evidence });
+      if (!timers || !metrics || !evidence || !consortium)
+        throw new Error('the advisory subgraph was not set up');
+      return createAdvisoryContext(scope, orm, platform, { timers, metrics, evidence, consortium });
     },
   };
 }

@@ -83,7 +83,7 @@ async function consortiumRankings(
   decisions: readonly (LedgerDecision | null)[],
   context: { services: ServiceDirectory; logger: Logger },
 ): Promise<Map<string, LearningRecommendation | null>> {
-  const consortium = new ConsortiumEvidence(context);
+  const consortium = new ConsortiumEvidence({ services: context.services });
   const asked = new Map<string, Promise<LearningRecommendation | null>>();
   const byDecision = new Map<string, Promise<LearningRecommendation | null>>();
   for (const d of decisions) {
