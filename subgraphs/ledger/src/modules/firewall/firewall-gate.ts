@@ -1,7 +1,7 @@
 import type { DecisionBody } from '@ecp/ledger-format/decision-entry';
 import type { ConfirmedAdvice } from '../ledger/advice-checker';
-import type { FirewallAdvice, FirewallCall, JurisdictionPolicy } from './firewall-advice';
-import { decideGate, type GateInputs, type GateVerdict } from './gate';
+import type { FirewallAdvice, FirewallCall } from './firewall-advice';
+import { decideGate, type GateVerdict } from './gate';
 
 /** The gate's verdict on a draft and what it learned on the way, kept with a held proposal. */
 export interface GateResult {
@@ -11,10 +11,19 @@ export interface GateResult {
   policyVersion: string | null;
 }
 
-/** Why a part could not be obtained, in words for the agent (no internals). */
-function unavailable(what: string, err: unknown): { unavailable: string } {
-  const code = (err as { code?: unknown } | null)?.code;
-  return { unavailable: `${what} did not answer${typeof code === 'string' ? ` (${code})` : ''}` };
+/** A part of the gate's inputs, or why it could not be obtained (in words for the agent, no internals). */
+async function orUnavailable<T>(
+  part: Promise<T>,
+  what: string,
+  call: FirewallCall,
+): Promise<T | { unavailable: string }> {
+  try {
+    return await part;
+  } catch (err) {
+    call.logger.warn({ err }, `firewall: ${what} unavailable`);
+    const code = (err as { code?: unknown } | null)?.code;
+    return { unavailable: `${what} did not answer${typeof code === 'string' ? ` (${code})` : ''}` };
+  }
 }
 
 /**
@@ -34,34 +43,27 @@ export class FirewallGate {
   async evaluate(body: DecisionBody, confirmed: ConfirmedAdvice, call: FirewallCall): Promise<GateResult> {
     const cited = body.advice.frictionAssessmentId;
     const [policy, friction, divergence] = await Promise.all([
-      this.advice.policy(body.jurisdiction, call).then(
-        (p): JurisdictionPolicy | { unavailable: string } => p,
-        (err) => {
-          call.logger.warn({ err }, 'firewall: jurisdiction policy unavailable');
-          return unavailable('the learning consortium (jurisdiction policy)', err);
-        },
+      orUnavailable(
+        this.advice.policy(body.jurisdiction, call),
+        'the learning consortium (jurisdiction policy)',
+        call,
       ),
-      (cited
-        ? confirmed.frictionScore !== undefined
-          ? Promise.resolve({ assessmentId: cited, score: confirmed.frictionScore })
-          : this.advice.frictionScore(cited, call).then((score) => ({ assessmentId: cited, score }))
-        : this.advice.assessFriction(body, call)
-      ).then(
-        (f): GateInputs['friction'] => f,
-        (err) => {
-          call.logger.warn({ err }, 'firewall: friction unavailable');
-          return unavailable('advisory (friction)', err);
-        },
+      orUnavailable(
+        cited
+          ? confirmed.frictionScore !== undefined
+            ? Promise.resolve({ assessmentId: cited, score: confirmed.frictionScore })
+            : this.advice.frictionScore(cited, call).then((score) => ({ assessmentId: cited, score }))
+          : this.advice.assessFriction(body, call),
+        'advisory (friction)',
+        call,
       ),
       body.advice.pollId
-        ? this.advice.divergence(body.advice.pollId, body.chosenOption, call).then(
-            (d): GateInputs['divergence'] => d,
-            (err) => {
-              call.logger.warn({ err }, 'firewall: divergence unavailable');
-              return unavailable('advisory (poll divergence)', err);
-            },
+        ? orUnavailable(
+            this.advice.divergence(body.advice.pollId, body.chosenOption, call),
+            'advisory (poll divergence)',
+            call,
           )
-        : Promise.resolve(undefined),
+        : undefined,
     ]);
     const verdict = decideGate({
       category: body.category,
