@@ -218,16 +218,16 @@ export class DecisionService {
     }
     // A retry is answered with the first record only when it is the same decision; checked after
     // validation, so an invalid body is refused as invalid whatever its key.
-    const earlier = await em.findOne(DecisionEntity, {
-      agentId: principal.id,
-      idempotencyKey: input.idempotencyKey,
-    });
+    // Committed or held, a decision may already answer to this key: both are looked up at once.
+    const [earlier, heldEarlier] = await Promise.all([
+      em.findOne(DecisionEntity, { agentId: principal.id, idempotencyKey: input.idempotencyKey }),
+      this.deps.firewall().heldByKey(principal.id, input.idempotencyKey),
+    ]);
     if (earlier) {
       const view = (await this.viewsOf([earlier]))[0]!;
       assertSameDecision(view, body, signature);
       return { decision: view, replayed: true };
     }
-    const heldEarlier = await this.deps.firewall().heldByKey(principal.id, input.idempotencyKey);
     if (heldEarlier) {
       const view = heldView(heldEarlier);
       assertSameDecision(view, body, signature);
