@@ -26,6 +26,19 @@ export const DEFAULT_RETENTION: Retention = {
   failed: { ageSeconds: 7 * 24 * 3600, count: 100_000 },
 };
 
+/**
+ * Puts a job on a queue of the workers (checked against its schema first; an id makes it idempotent,
+ * a delay makes it a timer). A job enqueued inside a transaction may run before that transaction
+ * commits: its processor must find what it needs or fail to be retried, never act on a guess.
+ */
+export interface JobEnqueuer {
+  enqueue<S extends z.ZodType>(
+    definition: JobDefinition<S>,
+    data: z.input<S>,
+    options?: { delayMs?: number; jobId?: string },
+  ): Promise<unknown>;
+}
+
 /** What a job's processor is given: the owning subgraph's database, outbox and a logger for this job. */
 export interface JobContext {
   /** The owning subgraph's ORM (its schema, its database role): fork an EntityManager per job. */
@@ -34,6 +47,8 @@ export interface JobContext {
   outbox: Outbox | undefined;
   /** Clients of the subgraphs, calling as the owning subgraph's service identity. */
   services: ServiceDirectory;
+  /** The workers' queues, for the jobs and timers this job causes. */
+  jobs: JobEnqueuer;
   logger: Logger;
   job: { id: string; queue: string; attempt: number };
 }
@@ -69,6 +84,8 @@ export interface ConsumerContext {
   outbox: Outbox | undefined;
   /** Clients of the subgraphs, calling as the owning subgraph's service identity. */
   services: ServiceDirectory;
+  /** The workers' queues, for the jobs and timers the effect causes (they may run before it commits). */
+  jobs: JobEnqueuer;
   logger: Logger;
   /**
    * Every event the job applies in this transaction, in order, this one among them (the same array

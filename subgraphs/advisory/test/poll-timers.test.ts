@@ -8,6 +8,7 @@ import {
 } from '@ecp/service-kit/service-directory';
 import { testEnv } from '@ecp/test-kit/env';
 import { TEST_IDENTITY_SECRET } from '@ecp/test-kit/http';
+import { ENQUEUES_NOTHING } from '@ecp/test-kit/jobs';
 import { type SubgraphUnderTest, startSubgraph, testSubgraphConfig } from '@ecp/test-kit/subgraph';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
@@ -53,6 +54,7 @@ const context = () => ({
   orm: sg.built.orm,
   outbox: sg.built.platform.outbox,
   services,
+  jobs: ENQUEUES_NOTHING,
   logger,
   job: { id: 'test', queue: 'test', attempt: 1 },
 });

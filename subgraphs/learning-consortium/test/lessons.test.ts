@@ -3,6 +3,7 @@ import { createLogger } from '@ecp/logging/logger';
 import { committedSubgraphSdl, subgraphSdl } from '@ecp/service-kit/print-sdl';
 import { testEnv } from '@ecp/test-kit/env';
 import { errorCode, graphql } from '@ecp/test-kit/http';
+import { ENQUEUES_NOTHING } from '@ecp/test-kit/jobs';
 import { type SubgraphUnderTest, startSubgraph, testSubgraphConfig } from '@ecp/test-kit/subgraph';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -212,6 +213,7 @@ describe('the lessons', () => {
         em,
         outbox: sg.built.platform.outbox,
         services: sg.built.platform.services,
+        jobs: ENQUEUES_NOTHING,
         logger: createLogger({ service: 'test', level: 'silent' }),
         batch: [event!],
       }),

@@ -2,6 +2,7 @@ import { newId } from '@ecp/db/ids';
 import { type EventEnvelope, streamKey } from '@ecp/events/event';
 import type { Principal } from '@ecp/identity/principal';
 import { createLogger } from '@ecp/logging/logger';
+import { ENQUEUES_NOTHING } from '@ecp/test-kit/jobs';
 import type { SubgraphUnderTest } from '@ecp/test-kit/subgraph';
 import type { Redis } from 'ioredis';
 import type { LearningLedger } from '../src/ledger/learning-ledger';
@@ -119,6 +120,7 @@ export async function consume(sg: SubgraphUnderTest, events: readonly EventEnvel
         em,
         outbox: sg.built.platform.outbox,
         services: sg.built.platform.services,
+        jobs: ENQUEUES_NOTHING,
         logger,
         batch: [event],
       });

@@ -16,6 +16,7 @@ import {
 import { testEnv } from '@ecp/test-kit/env';
 import { decisionInput } from '@ecp/test-kit/fixtures';
 import { errorCode, graphql, TEST_IDENTITY_SECRET } from '@ecp/test-kit/http';
+import { ENQUEUES_NOTHING } from '@ecp/test-kit/jobs';
 import { type SubgraphUnderTest, startSubgraph } from '@ecp/test-kit/subgraph';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -546,6 +547,7 @@ describe('expiry', () => {
     orm: sg.built.orm,
     outbox: sg.built.platform.outbox,
     services,
+    jobs: ENQUEUES_NOTHING,
     logger,
     job: { id: 'test', queue: 'test', attempt: 1 },
   });

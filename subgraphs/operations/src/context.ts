@@ -1,8 +1,12 @@
+import type { Outbox } from '@ecp/events/outbox';
 import type { Principal } from '@ecp/identity/principal';
 import type { Logger } from '@ecp/logging/logger';
+import type { ServiceDirectory } from '@ecp/service-kit/service-directory';
+import type { SubgraphPlatform } from '@ecp/service-kit/subgraph-runtime';
 import type { RequestScope } from '@ecp/service-kit/subgraph-server';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { BreakGlassService } from './modules/break-glass/break-glass.service';
+import type { OperationsRuntime } from './runtime';
 
 /** Per request: the caller, a logger, a forked EntityManager and the operations services built on it. */
 export interface OperationsContext {
@@ -13,7 +17,33 @@ export interface OperationsContext {
   breakGlass: BreakGlassService;
 }
 
-export function createOperationsContext(scope: RequestScope, orm: MikroORM): OperationsContext {
+/** What every operations service is built from, per request. */
+export interface OperationsServiceDeps {
+  em: EntityManager;
+  principal: Principal;
+  requestId: string;
+  logger: Logger;
+  outbox: Outbox;
+  services: ServiceDirectory;
+  runtime: OperationsRuntime;
+}
+
+export function createOperationsContext(
+  scope: RequestScope,
+  orm: MikroORM,
+  platform: SubgraphPlatform,
+  runtime: OperationsRuntime,
+): OperationsContext {
   const em = orm.em.fork();
-  return { ...scope, em, breakGlass: new BreakGlassService({ em, principal: scope.principal }) };
+  if (!platform.outbox) throw new Error('the operations subgraph publishes events: it needs its outbox');
+  const deps: OperationsServiceDeps = {
+    em,
+    principal: scope.principal,
+    requestId: scope.requestId,
+    logger: scope.logger,
+    outbox: platform.outbox,
+    services: platform.services,
+    runtime,
+  };
+  return { ...scope, em, breakGlass: new BreakGlassService(deps) };
 }

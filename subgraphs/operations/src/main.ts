@@ -2,4 +2,8 @@ import { runSubgraph } from '@ecp/service-kit/subgraph-runtime';
 import { loadOperationsConfig } from './env';
 import { operationsSubgraph } from './subgraph';
 
-await runSubgraph(operationsSubgraph(), loadOperationsConfig());
+const config = loadOperationsConfig();
+await runSubgraph(
+  operationsSubgraph({ redisUrl: config.REDIS_URL, queuePrefix: config.QUEUE_PREFIX }),
+  config,
+);

@@ -1,6 +1,7 @@
 import { newId } from '@ecp/db/ids';
 import type { Principal } from '@ecp/identity/principal';
 import { committedSubgraphSdl, subgraphSdl } from '@ecp/service-kit/print-sdl';
+import { testEnv } from '@ecp/test-kit/env';
 import { errorCode, graphql } from '@ecp/test-kit/http';
 import { type SubgraphUnderTest, startSubgraph } from '@ecp/test-kit/subgraph';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,7 +22,9 @@ const SESSIONS = `query ($r: [_Any!]!) { _entities(representations: $r) { ... on
 } } }`;
 
 beforeAll(async () => {
-  sg = await startSubgraph(() => operationsSubgraph());
+  sg = await startSubgraph(() =>
+    operationsSubgraph({ redisUrl: testEnv.redisUrl, queuePrefix: `ecp:test:${newId()}:q` }),
+  );
   const sql = sg.em().getConnection();
   await sql.execute(
     "insert into operations.break_glass_session (id, operator_id, reason, opened_at, expires_at) values (?, ?, 'expired long ago', now() - interval '1 day', now() - interval '1 day' + interval '15 minutes')",

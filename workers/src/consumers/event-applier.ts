@@ -1,6 +1,6 @@
 import type { EventEnvelope } from '@ecp/events/event';
 import type { Outbox } from '@ecp/events/outbox';
-import type { ConsumerDefinition } from '@ecp/jobs/job-definition';
+import type { ConsumerDefinition, JobEnqueuer } from '@ecp/jobs/job-definition';
 import type { Logger } from '@ecp/logging/logger';
 import type { ServiceDirectory } from '@ecp/service-kit/service-directory';
 import { withTraceparent } from '@ecp/telemetry/trace-context';
@@ -16,6 +16,7 @@ export interface EventApplierOptions {
   orm: MikroORM;
   outbox: Outbox | undefined;
   services: ServiceDirectory;
+  jobs: JobEnqueuer;
   logger: Logger;
   metrics: WorkMetrics;
 }
@@ -89,6 +90,7 @@ export function eventApplier(
               em,
               outbox: options.outbox,
               services: options.services,
+              jobs: options.jobs,
               batch: applied,
               logger: options.logger.child({
                 consumer: consumer.name,

@@ -4,6 +4,7 @@ import { Outbox } from '@ecp/events/outbox';
 import { type ConsumerDescriptor, consumerStatus, registerConsumer } from '@ecp/jobs/consumer-registry';
 import { type JobDefinition, type SubgraphWork, workProblems } from '@ecp/jobs/job-definition';
 import { consumerQueueName, jobsOptions } from '@ecp/jobs/job-options';
+import { JobProducer } from '@ecp/jobs/job-producer';
 import type { Logger } from '@ecp/logging/logger';
 import {
   createServiceDirectory,
@@ -64,9 +65,12 @@ export class WorkHost {
   private readonly workers: Worker[] = [];
   private readonly readers: { start(): void; stop(): Promise<void> }[] = [];
   private readonly descriptors: ConsumerDescriptor[] = [];
+  /** What jobs and effects enqueue further jobs with (timers they set, work they cause). */
+  private readonly producer: JobProducer;
 
   constructor(private readonly options: WorkHostOptions) {
     this.metrics = createWorkMetrics(options.registry, () => this.pending());
+    this.producer = new JobProducer(options.redis, options.queuePrefix);
   }
 
   /** Every queue hosted here (for bull-board and tests). */
@@ -119,6 +123,7 @@ export class WorkHost {
     await Promise.all(this.readers.map((r) => r.stop()));
     await Promise.all(this.workers.map((w) => w.close()));
     await Promise.all(this.queues.map((q) => q.close()));
+    await this.producer.close();
     await Promise.all(this.hosted.map((h) => h.services.close()));
     await Promise.all(this.hosted.map((h) => h.orm.close()));
   }
@@ -141,6 +146,7 @@ export class WorkHost {
             orm: hosted.orm,
             outbox: hosted.outbox,
             services: hosted.services,
+            jobs: this.producer,
             logger: logger.child({ jobId: bullJob.id }),
             job: { id: String(bullJob.id), queue: job.queue, attempt: bullJob.attemptsMade + 1 },
           });
@@ -174,6 +180,7 @@ export class WorkHost {
       orm: hosted.orm,
       outbox: hosted.outbox,
       services: hosted.services,
+      jobs: this.producer,
       logger: options.logger,
       metrics: this.metrics,
     });

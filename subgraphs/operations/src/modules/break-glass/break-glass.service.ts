@@ -1,12 +1,12 @@
 import { ForbiddenError } from '@ecp/errors/errors';
-import { hasRole, type Principal } from '@ecp/identity/principal';
+import { hasRole } from '@ecp/identity/principal';
 import { type KeysetPage, timeIdCursor, timeIdKeyset } from '@ecp/service-kit/keyset';
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { OperationsServiceDeps } from '../../context';
 import { type BreakGlassSession, BreakGlassSessionEntity } from './break-glass-session.entity';
 
 /** Break-glass sessions: who opened one, why, and for how long. */
 export class BreakGlassService {
-  constructor(private readonly deps: { em: EntityManager; principal: Principal }) {}
+  constructor(private readonly deps: Pick<OperationsServiceDeps, 'em' | 'principal'>) {}
 
   /** The sessions an operator opened, newest first. Visible to that operator, other operators and admins. */
   async listForOperator(operatorId: string, page: KeysetPage): Promise<BreakGlassSession[]> {
