@@ -19,6 +19,7 @@ import { Migration20261202140000_liability_rules } from '../ledger/Migration2026
 import { Migration20261202140100_agent_organisation } from '../ledger/Migration20261202140100_agent_organisation';
 import { Migration20261127090000_break_glass } from '../operations/Migration20261127090000_break_glass';
 import { Migration20261201150000_events as OperationsEvents } from '../operations/Migration20261201150000_events';
+import { Migration20261204090000_alerts_and_notifications } from '../operations/Migration20261204090000_alerts_and_notifications';
 /**
  * Each subgraph owns one PostgreSQL schema and its own ordered list of migrations.
  * A new migration is a file in the subgraph's folder, appended to its list here.
@@ -79,6 +80,10 @@ export const SUBGRAPH_SCHEMAS: readonly {
     migrations: [
       { name: 'Migration20261127090000_break_glass', class: Migration20261127090000_break_glass },
       { name: 'Migration20261201150000_events', class: OperationsEvents },
+      {
+        name: 'Migration20261204090000_alerts_and_notifications',
+        class: Migration20261204090000_alerts_and_notifications,
+      },
     ],
   },
 ];

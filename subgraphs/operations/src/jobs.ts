@@ -1,13 +1,16 @@
 import type { SubgraphWork } from '@ecp/jobs/job-definition';
+import { DELIVER_JOB } from './modules/delivery/delivery.jobs';
 import { OPERATIONS_STORAGE } from './storage';
+import { OPERATIONS_TOPICS } from './topics';
 
 /**
- * The work this subgraph does outside requests (BullMQ jobs and schedulers, event consumers), for
- * `workers/` to host: the one part of a subgraph the workers may import. None yet.
+ * The work this subgraph does outside requests, for `workers/` to host: the one part of a subgraph
+ * the workers may import. Deliveries of notifications, one job per channel.
  */
 export const work: SubgraphWork = {
   subgraph: 'operations',
   ...OPERATIONS_STORAGE,
-  jobs: [],
+  topics: OPERATIONS_TOPICS,
+  jobs: [DELIVER_JOB],
   consumers: [],
 };
