@@ -18,3 +18,7 @@ export const builder = new SchemaBuilder<{
 });
 
 builder.addScalarType('DateTime', DateTimeResolver);
+builder.queryType({
+  description: 'Operations: environments’ health, alerts, incidents, break glass, reports.',
+});
+builder.mutationType({ description: 'Changes made by the operations subgraph.' });

@@ -1,5 +1,5 @@
 import type { SubgraphWork } from '@ecp/jobs/job-definition';
-import { DELIVER_JOB } from './modules/delivery/delivery.jobs';
+import { DELIVER_JOB, REDELIVER_PENDING_JOB } from './modules/delivery/delivery.jobs';
 import { OPERATIONS_STORAGE } from './storage';
 import { OPERATIONS_TOPICS } from './topics';
 
@@ -11,6 +11,6 @@ export const work: SubgraphWork = {
   subgraph: 'operations',
   ...OPERATIONS_STORAGE,
   topics: OPERATIONS_TOPICS,
-  jobs: [DELIVER_JOB],
+  jobs: [DELIVER_JOB, REDELIVER_PENDING_JOB],
   consumers: [],
 };
