@@ -6,7 +6,7 @@ import { createLogger } from '@ecp/logging/logger';
 import { testEnv } from '@ecp/test-kit/env';
 import { graphql } from '@ecp/test-kit/http';
 import { type SubgraphUnderTest, startSubgraph } from '@ecp/test-kit/subgraph';
-import { UnrecoverableError } from 'bullmq';
+import { type Job, QueueEvents, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { fingerprintOf } from '../src/modules/alerts/alert-sink';
@@ -444,5 +444,47 @@ describe('the delivery queue', () => {
       (await queue.getJobs(['waiting', 'delayed'])).filter((j) => j.id === `deliver-${lost}`),
     ).toHaveLength(1);
     expect(REDELIVER_PENDING_JOB.scheduler).toMatchObject({ everyMs: 60_000 });
+  });
+});
+
+describe('a real worker', () => {
+  it('retries a failing delivery with the configured backoff until its last try, then fails the job for good', async () => {
+    const queue = producer.queue(DELIVER_JOB.queue);
+    await queue.obliterate({ force: true });
+    const name = `slack-down-${newId()}`;
+    await defineChannel(name, 'SLACK', `${http.origin}/down${SLACK_SECRET_PATH}`);
+    http.answer = () => ({ status: 503, body: 'unavailable' });
+    const { deliveryIds } = await send({ subject: 'Worker test', markdown: 'm', channels: [name] });
+    const id = deliveryIds[0]!;
+    const events = new QueueEvents(DELIVER_JOB.queue, {
+      connection: redis.duplicate(),
+      prefix: `${prefix}q`,
+    });
+    await events.waitUntilReady();
+    // As workers/src/host/work-host.ts runs a job: its processor with the attempt BullMQ counts.
+    const worker = new Worker(
+      DELIVER_JOB.queue,
+      (job: Job) =>
+        DELIVER_JOB.process(job.data, {
+          ...jobContext(job.attemptsMade + 1),
+          job: { id: String(job.id), queue: DELIVER_JOB.queue, attempt: job.attemptsMade + 1 },
+        }),
+      { connection: redis.duplicate(), prefix: `${prefix}q`, concurrency: 1 },
+    );
+    try {
+      const job = (await queue.getJob(`deliver-${id}`))!;
+      await expect(job.waitUntilFinished(events, 20_000)).rejects.toThrow(/answered 503/);
+      const finished = (await queue.getJob(`deliver-${id}`))!;
+      expect(await finished.getState()).toBe('failed');
+      expect(finished.attemptsMade).toBe(3);
+      expect(
+        JSON.stringify(finished.data) + finished.failedReason + (finished.stacktrace ?? []).join(''),
+      ).not.toContain(SLACK_SECRET_PATH);
+    } finally {
+      await worker.close();
+      await events.close();
+    }
+    expect(await deliveryRow(id)).toMatchObject({ status: 'FAILED', attempts: 3 });
+    expect((await attemptRows(id)).map((a) => a.status_code)).toEqual([503, 503, 503]);
   });
 });
