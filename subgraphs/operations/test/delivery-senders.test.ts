@@ -402,6 +402,24 @@ describe('GITHUB', () => {
   });
 });
 
+describe('a channel switched off', () => {
+  it('ends its pending deliveries without sending, alerting or telling anyone', async () => {
+    const name = `mail-off-${newId()}`;
+    const channelId = await defineChannel(name, 'EMAIL', 'oncall@ecp.test');
+    const { deliveryIds } = await send({ subject: 'Queued before the switch', markdown: 'm' });
+    await sql('update operations.channel set enabled = false where id = ?', [channelId]);
+    const before = smtp.received.length;
+    await expect(deliver(deliveryIds[0]!)).rejects.toBeInstanceOf(UnrecoverableError);
+    expect(smtp.received).toHaveLength(before);
+    expect(await deliveryRow(deliveryIds[0]!)).toMatchObject({
+      status: 'FAILED',
+      last_error: 'the channel is disabled',
+    });
+    expect(await alertOf(name)).toBeUndefined();
+    expect(await failureNotices(deliveryIds[0]!)).toEqual([]);
+  });
+});
+
 describe('the delivery queue', () => {
   it('enqueues each delivery with its id only, under the configured retry policy', async () => {
     await defineChannel(`slack-${newId()}`, 'SLACK', `${http.origin}${SLACK_SECRET_PATH}`);

@@ -49,7 +49,8 @@ export interface DeliveryOutcome {
  * it DELIVERED and resolves the channel's `delivery-failed` alert; a failure is thrown to be tried
  * again, unless it is permanent or `jobAttempt` is the last: then the delivery is FAILED, the
  * `delivery-failed` alert fires and every other channel is told (a failure notice that fails is only
- * recorded, so failures never cascade). Deliveries that ended already are left alone.
+ * recorded, so failures never cascade). A delivery to a channel switched off since is FAILED quietly;
+ * deliveries that ended already are left alone.
  */
 export async function runDelivery(
   work: DeliveryWork,
@@ -79,6 +80,8 @@ export async function runDelivery(
     const durationMs = Math.round(performance.now() - started);
     const final = failure.permanent || jobAttempt >= runtime.settings.DELIVERY_ATTEMPTS;
     const recorded = await recordFailure(work, delivery.id, {
+      // An admin switched the channel off: its pending deliveries end quietly.
+      quiet: !channel.enabled,
       startedAt,
       durationMs,
       statusCode: failure.statusCode,
@@ -229,6 +232,8 @@ async function recordFailure(
     statusCode: number | null;
     message: string;
     final: boolean;
+    /** Record the failure only: no alert, no notice to the other channels. */
+    quiet?: boolean;
     channel: Channel;
     notification: Notification;
   },
@@ -247,7 +252,7 @@ async function recordFailure(
     delivery.status = 'FAILED';
     await tx.flush();
     const { channel, notification } = tried;
-    if (notification.kind === 'DELIVERY_FAILURE') return 'FAILED';
+    if (tried.quiet || notification.kind === 'DELIVERY_FAILURE') return 'FAILED';
     await fireAlert(
       { tx, outbox, runtime },
       {
