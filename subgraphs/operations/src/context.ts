@@ -6,6 +6,8 @@ import type { SubgraphPlatform } from '@ecp/service-kit/subgraph-runtime';
 import type { RequestScope } from '@ecp/service-kit/subgraph-server';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { BreakGlassService } from './modules/break-glass/break-glass.service';
+import { EscalationPolicyService } from './modules/incidents/escalation-policy.service';
+import { IncidentService } from './modules/incidents/incident.service';
 import type { OperationsRuntime } from './runtime';
 
 /** Per request: the caller, a logger, a forked EntityManager and the operations services built on it. */
@@ -15,6 +17,8 @@ export interface OperationsContext {
   logger: Logger;
   em: EntityManager;
   breakGlass: BreakGlassService;
+  incidents: IncidentService;
+  escalationPolicies: EscalationPolicyService;
 }
 
 /** What every operations service is built from, per request. */
@@ -45,5 +49,11 @@ export function createOperationsContext(
     services: platform.services,
     runtime,
   };
-  return { ...scope, em, breakGlass: new BreakGlassService(deps) };
+  return {
+    ...scope,
+    em,
+    breakGlass: new BreakGlassService(deps),
+    incidents: new IncidentService(deps),
+    escalationPolicies: new EscalationPolicyService(deps),
+  };
 }

@@ -8,7 +8,10 @@ import { z } from 'zod';
  *
  * Each part of operations adds its own variables to this one shape.
  */
-export const operationsSettingsSchema = z.object({});
+export const operationsSettingsSchema = z.object({
+  /** The escalation policy (name) of incidents opened without one, and of those critical alerts open. */
+  ESCALATION_DEFAULT_POLICY: z.string().trim().optional(),
+});
 
 export type OperationsSettings = z.output<typeof operationsSettingsSchema>;
 
