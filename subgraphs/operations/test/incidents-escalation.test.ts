@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ESCALATE_INCIDENT_JOB,
   type EscalationJobData,
+  escalateDueIncidents,
   escalateIncident,
   escalationJobId,
 } from '../src/modules/incidents/escalation';
@@ -326,6 +327,30 @@ describe('escalation', () => {
     const byDefault = await open();
     expect(byDefault.escalation).toMatchObject({ policy: defaultPolicyName, level: 0 });
     expect(await notices(t, byDefault.id)).toEqual([`OPEN ${slack}`]);
+  });
+
+  it('sweeps: an open incident whose timer was lost is escalated when past due, once', async () => {
+    t.clock.now = new Date('2026-12-08T10:00:00Z');
+    const incident = await open(policy);
+    const lost = await t.producer
+      .queue(ESCALATE_INCIDENT_JOB.queue)
+      .getJob(escalationJobId(incident.id, { level: 1, round: 0 }));
+    await lost!.remove();
+    const sweep = () => escalateDueIncidents(t.sg.built.orm.em, t.sg.built.platform.outbox!, t.runtime);
+    advance(t, 9);
+    expect(await sweep()).toEqual({ escalated: 0 });
+    advance(t, 3);
+    expect(await sweep()).toEqual({ escalated: 1 });
+    expect(await notices(t, incident.id)).toEqual([`OPEN ${mail}`, `OPEN ${slack}`]);
+    expect(await escalationOf(incident.id)).toMatchObject({ level: 1, round: 0 });
+    expect(await timer(escalationJobId(incident.id, { level: 2, round: 0 }))).toEqual({
+      data: { incidentId: incident.id, level: 2, round: 0 },
+      delayMs: 13 * MIN,
+    });
+    expect(await sweep()).toEqual({ escalated: 0 });
+    // Had the lost timer come after all, it finds its step taken.
+    expect(await runTimer({ incidentId: incident.id, level: 1, round: 0 })).toBe('stale');
+    expect(await notices(t, incident.id)).toHaveLength(2);
   });
 
   it('runs as the workers run it: an unknown incident ends the job; one not due is queued again for the time left', async () => {

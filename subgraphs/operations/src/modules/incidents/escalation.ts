@@ -1,6 +1,8 @@
+import type { Outbox } from '@ecp/events/outbox';
 import { defineJob } from '@ecp/jobs/job-definition';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
-import { runtimeOf } from '../../runtime';
+import { type OperationsRuntime, runtimeOf } from '../../runtime';
 import {
   channelsNotifiedBy,
   type EscalationPlan,
@@ -11,7 +13,7 @@ import {
   stepAfter,
   stepDueAt,
 } from './escalation-plan';
-import { type Incident, SYSTEM_ACTOR } from './incident.entities';
+import { type Incident, IncidentEntity, SYSTEM_ACTOR } from './incident.entities';
 import {
   type IncidentWrite,
   incidentPlan,
@@ -156,4 +158,56 @@ export const ESCALATE_INCIDENT_JOB = defineJob({
     return outcome;
   },
   retry: { attempts: 10, backoff: { type: 'exponential', delayMs: 1_000 } },
+});
+
+/** How often the sweep looks for open incidents whose next step is past due (a timer lost with its Redis, say). */
+export const ESCALATE_DUE_INCIDENTS_EVERY_MS = 60_000;
+
+/**
+ * The safety net behind the escalation timers: takes the next step of every OPEN incident whose
+ * `nextEscalationAt` has passed by the runtime's clock (the timer of that step, if it still comes,
+ * then finds it taken and does nothing). Each incident in its own transaction.
+ */
+export async function escalateDueIncidents(
+  em: EntityManager,
+  outbox: Outbox,
+  runtime: OperationsRuntime,
+): Promise<{ escalated: number }> {
+  const due = await em
+    .fork()
+    .find(
+      IncidentEntity,
+      { status: 'OPEN', nextEscalationAt: { $lte: runtime.now() } },
+      { fields: ['id'], limit: 500, orderBy: { nextEscalationAt: 'asc' } },
+    );
+  let escalated = 0;
+  for (const { id } of due) {
+    const outcome = await em.fork().transactional(async (tx) => {
+      const w = { tx, outbox, runtime };
+      const incident = await lockIncident(tx, id);
+      if (incident?.status !== 'OPEN') return 'stopped';
+      const plan = await incidentPlan(tx, incident);
+      const step = plan && nextStep(plan, takenStep(incident));
+      if (!plan || !step) return 'stopped';
+      const taken = await takeEscalationStep(w, incident, plan, step, 'first');
+      if (taken === 'escalated') await publishIncidentChange(w, incident, 'ESCALATED');
+      return taken;
+    });
+    if (outcome === 'escalated') escalated++;
+  }
+  return { escalated };
+}
+
+/** Runs the sweep every minute (`operations.escalate-due-incidents`). */
+export const ESCALATE_DUE_INCIDENTS_JOB = defineJob({
+  queue: 'operations.escalate-due-incidents',
+  data: z.object({}),
+  async process(_data, context) {
+    const { outbox, logger } = context;
+    if (!outbox) throw new Error('incident escalation publishes incidentUpdated: its outbox is missing');
+    const result = await escalateDueIncidents(context.orm.em, outbox, runtimeOf(context));
+    if (result.escalated > 0) logger.warn(result, 'escalated incidents whose timers had not fired');
+    return result;
+  },
+  scheduler: { id: 'operations.escalate-due-incidents', everyMs: ESCALATE_DUE_INCIDENTS_EVERY_MS, data: {} },
 });
