@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { OperationsServiceDeps } from '../../context';
 import { ChannelEntity } from '../delivery/channel.entity';
 import { type EscalationPolicy, EscalationPolicyEntity } from './incident.entities';
-import { parseOrRefuse } from './incident.service';
+import { parseOrRefuse } from './input-problems';
 
 export interface DefineEscalationPolicyInput {
   name: string;

@@ -27,6 +27,7 @@ import {
   publishIncidentChange,
   recordIncidentEvent,
 } from './incident-writes';
+import { parseOrRefuse } from './input-problems';
 
 export interface OpenIncidentInput {
   title: string;
@@ -64,25 +65,6 @@ const openIncidentSchema = z.object({
     .nullish(),
   escalationPolicy: text(100).nullish(),
 });
-
-/** Parses with zod, or refuses with every problem's path under `input` (nothing is changed). */
-export function parseOrRefuse<S extends z.ZodType>(
-  what: string,
-  schema: S,
-  value: unknown,
-  root: string,
-): z.output<S> {
-  const parsed = schema.safeParse(value);
-  if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((i) => ({
-    path: [root, ...i.path.map(String)].filter(Boolean).join('.'),
-    reason: i.message,
-  }));
-  throw new BadUserInputError(
-    `${what}: ${problems.map((p) => `${p.path} ${p.reason}`).join('; ')}.`,
-    problems,
-  );
-}
 
 /**
  * Incidents: operators and admins open, acknowledge, resolve and annotate them; analysts read them;
