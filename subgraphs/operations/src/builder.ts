@@ -18,7 +18,6 @@ export const builder = new SchemaBuilder<{
 });
 
 builder.addScalarType('DateTime', DateTimeResolver);
-builder.queryType({
-  description: 'Operations: environments’ health, alerts, incidents, break glass, reports.',
-});
+builder.queryType({ description: 'Operations: environments, alerts, incidents, deliveries and reports.' });
 builder.mutationType({ description: 'Changes made by the operations subgraph.' });
+builder.subscriptionType({ description: 'Live operations events over graphql-ws at the gateway.' });

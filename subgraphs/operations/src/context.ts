@@ -8,6 +8,8 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { BreakGlassService } from './modules/break-glass/break-glass.service';
 import { ChannelService } from './modules/delivery/channel.service';
 import { DeliveryService } from './modules/delivery/delivery.service';
+import { EscalationPolicyService } from './modules/incidents/escalation-policy.service';
+import { IncidentService } from './modules/incidents/incident.service';
 import type { OperationsRuntime } from './runtime';
 
 /** Per request: the caller, a logger, a forked EntityManager and the operations services built on it. */
@@ -19,6 +21,8 @@ export interface OperationsContext {
   breakGlass: BreakGlassService;
   channels: ChannelService;
   deliveries: DeliveryService;
+  incidents: IncidentService;
+  escalationPolicies: EscalationPolicyService;
 }
 
 /** What every operations service is built from, per request. */
@@ -55,5 +59,7 @@ export function createOperationsContext(
     breakGlass: new BreakGlassService(deps),
     channels: new ChannelService(deps),
     deliveries: new DeliveryService(deps),
+    incidents: new IncidentService(deps),
+    escalationPolicies: new EscalationPolicyService(deps),
   };
 }

@@ -1,5 +1,6 @@
 import type { SubgraphWork } from '@ecp/jobs/job-definition';
 import { DELIVER_JOB, REDELIVER_PENDING_JOB } from './modules/delivery/delivery.jobs';
+import { ESCALATE_DUE_INCIDENTS_JOB, ESCALATE_INCIDENT_JOB } from './modules/incidents/escalation';
 import { OPERATIONS_STORAGE } from './storage';
 import { OPERATIONS_TOPICS } from './topics';
 
@@ -11,6 +12,6 @@ export const work: SubgraphWork = {
   subgraph: 'operations',
   ...OPERATIONS_STORAGE,
   topics: OPERATIONS_TOPICS,
-  jobs: [DELIVER_JOB, REDELIVER_PENDING_JOB],
+  jobs: [DELIVER_JOB, REDELIVER_PENDING_JOB, ESCALATE_INCIDENT_JOB, ESCALATE_DUE_INCIDENTS_JOB],
   consumers: [],
 };

@@ -11,6 +11,8 @@ import { deliverySettingsShape } from './modules/delivery/delivery-settings';
  */
 export const operationsSettingsSchema = z.object({
   ...deliverySettingsShape,
+  /** The escalation policy (name) of incidents opened without one, and of those critical alerts open. */
+  ESCALATION_DEFAULT_POLICY: z.string().trim().optional(),
 });
 
 export type OperationsSettings = z.output<typeof operationsSettingsSchema>;

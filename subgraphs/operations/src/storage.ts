@@ -5,6 +5,12 @@ import { DeliveryEntity } from './modules/delivery/delivery.entity';
 import { DeliveryAttemptEntity } from './modules/delivery/delivery-attempt.entity';
 import { GithubThreadEntity } from './modules/delivery/github-thread.entity';
 import { NotificationEntity } from './modules/delivery/notification.entity';
+import {
+  EscalationPolicyEntity,
+  IncidentAlertEntity,
+  IncidentEntity,
+  IncidentEventEntity,
+} from './modules/incidents/incident.entities';
 
 /** What this subgraph keeps and where, as its GraphQL assembly and its jobs both open it. */
 export const OPERATIONS_STORAGE = {
@@ -17,5 +23,9 @@ export const OPERATIONS_STORAGE = {
     DeliveryEntity,
     DeliveryAttemptEntity,
     GithubThreadEntity,
+    IncidentEntity,
+    IncidentEventEntity,
+    IncidentAlertEntity,
+    EscalationPolicyEntity,
   ],
 };
