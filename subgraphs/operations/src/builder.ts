@@ -18,3 +18,5 @@ export const builder = new SchemaBuilder<{
 });
 
 builder.addScalarType('DateTime', DateTimeResolver);
+builder.queryType({ description: 'Operations: environments, alerts, silences, incidents, reports.' });
+builder.mutationType({ description: 'Changes made by the operations subgraph.' });

@@ -1,6 +1,8 @@
 import { federationLink } from '@ecp/service-kit/pothos-options';
 import { builder } from './builder';
+import './modules/alerts/alert.schema';
 import './modules/break-glass/break-glass.schema';
+import './modules/silences/silence.schema';
 
 /** The operations subgraph's schema (Federation 2). */
 export const operationsSchema = builder.toSubGraphSchema(federationLink);

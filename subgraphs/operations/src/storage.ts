@@ -1,11 +1,21 @@
 import { AlertEntity } from './modules/alerts/alert.entity';
+import { AlertGroupEntity } from './modules/alerts/alert-group.entity';
 import { BreakGlassSessionEntity } from './modules/break-glass/break-glass-session.entity';
 import { ChannelEntity } from './modules/delivery/channel.entity';
 import { DeliveryEntity } from './modules/delivery/delivery.entity';
 import { NotificationEntity } from './modules/delivery/notification.entity';
+import { SilenceEntity } from './modules/silences/silence.entity';
 
 /** What this subgraph keeps and where, as its GraphQL assembly and its jobs both open it. */
 export const OPERATIONS_STORAGE = {
   dbSchema: 'operations',
-  entities: [BreakGlassSessionEntity, AlertEntity, ChannelEntity, NotificationEntity, DeliveryEntity],
+  entities: [
+    BreakGlassSessionEntity,
+    AlertEntity,
+    ChannelEntity,
+    NotificationEntity,
+    DeliveryEntity,
+    AlertGroupEntity,
+    SilenceEntity,
+  ],
 };

@@ -1,4 +1,5 @@
 import type { Alert } from './alert.entity';
+import { groupAlertChange } from './alert-groups';
 import type { AlertWrite } from './alert-sink';
 
 /** How an alert changed: raised, seen again while firing, or resolved. */
@@ -8,4 +9,7 @@ export type AlertChange = 'FIRED' | 'REFIRED' | 'RESOLVED';
  * What follows each change of an alert, in the transaction that changed it: the one place where
  * alerting (grouped notifications) and incidents (opened by, and resolved with, their alerts) hook in.
  */
-export async function afterAlertChange(_w: AlertWrite, _alert: Alert, _change: AlertChange): Promise<void> {}
+export async function afterAlertChange(w: AlertWrite, alert: Alert, change: AlertChange): Promise<void> {
+  // Alerting: the group's notification timers (group-wait, group-interval, inhibited groups).
+  await groupAlertChange(w, alert, change);
+}
