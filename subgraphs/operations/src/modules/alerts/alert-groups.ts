@@ -49,6 +49,9 @@ async function lockGroup(tx: EntityManager, where: { id: string } | { groupKey: 
 /** The group of an alert, created when it is the first of its group, locked for this transaction. */
 export async function lockGroupOf(w: GroupWrite, alert: Pick<Alert, 'rule' | 'labels'>): Promise<AlertGroup> {
   const groupKey = groupKeyOf(alert.rule, alert.labels);
+  // Nearly always there: one statement. The first alert of a group inserts it (once, whoever races).
+  const existing = await lockGroup(w.tx, { groupKey });
+  if (existing) return existing;
   await w.tx.getConnection().execute(
     `insert into operations.alert_group (id, group_key, rule, group_labels, created_at)
          values (?, ?, ?, ?::jsonb, ?) on conflict (group_key) do nothing`,
