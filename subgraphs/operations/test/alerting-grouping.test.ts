@@ -1,5 +1,13 @@
 import { newId } from '@ecp/db/ids';
+import { workProblems } from '@ecp/jobs/job-definition';
+import { createLogger } from '@ecp/logging/logger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { work } from '../src/jobs';
+import {
+  FLUSH_ALERT_GROUP_JOB,
+  FLUSH_DUE_ALERT_GROUPS_JOB,
+  RESOLVE_STALE_ALERT_JOB,
+} from '../src/modules/alerts/alert.jobs';
 import { AlertingHarness } from './alerting-support';
 
 /**
@@ -194,5 +202,48 @@ describe('inhibition', () => {
     const [, update] = await h.notifications('environment-slow', { environment: env });
     expect(update!.subject).toContain('[FIRING:0]');
     expect(update!.markdown).toContain('1 more firing alert(s) of this group are silenced or inhibited');
+  });
+});
+
+describe('the jobs as the workers run them', () => {
+  const context = () => ({
+    orm: h.sg.built.orm,
+    outbox: h.sg.built.platform.outbox,
+    services: h.sg.built.platform.services,
+    jobs: h.producer,
+    logger: createLogger({ service: 'test', level: 'silent' }),
+    job: { id: 'test', queue: 'test', attempt: 1 },
+  });
+
+  it('are declared to the workers', () => {
+    expect(workProblems([work])).toEqual([]);
+    expect(work.jobs.map((j) => j.queue)).toEqual(
+      expect.arrayContaining([
+        'operations.flush-alert-group',
+        'operations.flush-due-alert-groups',
+        'operations.resolve-stale-alert',
+      ]),
+    );
+    expect(work.consumers.map((c) => c.name)).toContain('operations.alert-sources');
+  });
+
+  it('read the workers’ clock: a group due later than now is left for its timer, enqueued again', async () => {
+    const queue = `q-${newId()}`;
+    // The harness's clock is ahead of the machine's: to the workers' clock this group is not due.
+    await h.fire('queue-backing-up', { queue });
+    const group = await h.group('queue-backing-up', { queue });
+    await h.producer
+      .queue(FLUSH_ALERT_GROUP_JOB.queue)
+      .remove(`flush-${group.id}-${group.nextFlushAt!.getTime()}`);
+    expect(await FLUSH_ALERT_GROUP_JOB.process({ groupId: group.id }, context())).toEqual({
+      status: 'not-due',
+    });
+    expect(await h.flushJob(group.id, group.nextFlushAt!)).toBeTruthy();
+    expect(await FLUSH_ALERT_GROUP_JOB.process({ groupId: newId() }, context())).toEqual({
+      status: 'unknown',
+    });
+    expect(await RESOLVE_STALE_ALERT_JOB.process({ alertId: newId() }, context())).toBe('not-firing');
+    expect(await FLUSH_DUE_ALERT_GROUPS_JOB.process({}, context())).toEqual({ due: 0, notified: 0 });
+    expect(await h.notifications('queue-backing-up', { queue })).toHaveLength(0);
   });
 });

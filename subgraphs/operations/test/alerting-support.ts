@@ -22,7 +22,8 @@ export class AlertingHarness {
   producer!: JobProducer;
   readonly prefix = `ecp:test:${newId()}:`;
   readonly settings = operationsSettings({});
-  clock = new Date('2026-12-04T10:00:00Z');
+  /** Ahead of the machine's clock (1 January next year), as the workers' jobs read the machine's. */
+  clock = new Date(Date.UTC(new Date().getUTCFullYear() + 1, 0, 1, 10));
   runtime!: OperationsRuntime;
   readonly channels = [`mail-${newId()}`, `slack-${newId()}`];
 
