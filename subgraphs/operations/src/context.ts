@@ -5,11 +5,13 @@ import type { ServiceDirectory } from '@ecp/service-kit/service-directory';
 import type { SubgraphPlatform } from '@ecp/service-kit/subgraph-runtime';
 import type { RequestScope } from '@ecp/service-kit/subgraph-server';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { AlertService } from './modules/alerts/alert.service';
 import { BreakGlassService } from './modules/break-glass/break-glass.service';
 import { ChannelService } from './modules/delivery/channel.service';
 import { DeliveryService } from './modules/delivery/delivery.service';
 import { EscalationPolicyService } from './modules/incidents/escalation-policy.service';
 import { IncidentService } from './modules/incidents/incident.service';
+import { SilenceService } from './modules/silences/silence.service';
 import type { OperationsRuntime } from './runtime';
 
 /** Per request: the caller, a logger, a forked EntityManager and the operations services built on it. */
@@ -23,6 +25,8 @@ export interface OperationsContext {
   deliveries: DeliveryService;
   incidents: IncidentService;
   escalationPolicies: EscalationPolicyService;
+  alerts: AlertService;
+  silences: SilenceService;
 }
 
 /** What every operations service is built from, per request. */
@@ -61,5 +65,7 @@ export function createOperationsContext(
     deliveries: new DeliveryService(deps),
     incidents: new IncidentService(deps),
     escalationPolicies: new EscalationPolicyService(deps),
+    alerts: new AlertService(deps),
+    silences: new SilenceService(deps),
   };
 }

@@ -1,4 +1,10 @@
 import type { SubgraphWork } from '@ecp/jobs/job-definition';
+import {
+  ALERT_SOURCES_CONSUMER,
+  FLUSH_ALERT_GROUP_JOB,
+  FLUSH_DUE_ALERT_GROUPS_JOB,
+  RESOLVE_STALE_ALERT_JOB,
+} from './modules/alerts/alert.jobs';
 import { DELIVER_JOB, REDELIVER_PENDING_JOB } from './modules/delivery/delivery.jobs';
 import { ESCALATE_DUE_INCIDENTS_JOB, ESCALATE_INCIDENT_JOB } from './modules/incidents/escalation';
 import { OPERATIONS_STORAGE } from './storage';
@@ -12,6 +18,14 @@ export const work: SubgraphWork = {
   subgraph: 'operations',
   ...OPERATIONS_STORAGE,
   topics: OPERATIONS_TOPICS,
-  jobs: [DELIVER_JOB, REDELIVER_PENDING_JOB, ESCALATE_INCIDENT_JOB, ESCALATE_DUE_INCIDENTS_JOB],
-  consumers: [],
+  jobs: [
+    DELIVER_JOB,
+    REDELIVER_PENDING_JOB,
+    ESCALATE_INCIDENT_JOB,
+    ESCALATE_DUE_INCIDENTS_JOB,
+    FLUSH_ALERT_GROUP_JOB,
+    FLUSH_DUE_ALERT_GROUPS_JOB,
+    RESOLVE_STALE_ALERT_JOB,
+  ],
+  consumers: [ALERT_SOURCES_CONSUMER],
 };

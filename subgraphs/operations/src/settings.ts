@@ -13,6 +13,17 @@ export const operationsSettingsSchema = z.object({
   ...deliverySettingsShape,
   /** The escalation policy (name) of incidents opened without one, and of those critical alerts open. */
   ESCALATION_DEFAULT_POLICY: z.string().trim().optional(),
+  // Alerting (Alertmanager's timers): wait before a new group's first notification, least time
+  // between two notifications of a group that changed, and between reminders of one that did not.
+  ALERT_GROUP_WAIT_MS: z.coerce.number().int().min(0).default(30_000),
+  ALERT_GROUP_INTERVAL_MS: z.coerce.number().int().positive().default(300_000),
+  ALERT_REPEAT_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(4 * 3600_000),
+  // A divergence alert resolves once no exceedance came for this long.
+  DIVERGENCE_ALERT_RESOLVE_MS: z.coerce.number().int().positive().default(3600_000),
 });
 
 export type OperationsSettings = z.output<typeof operationsSettingsSchema>;

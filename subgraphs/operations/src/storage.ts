@@ -1,4 +1,5 @@
 import { AlertEntity } from './modules/alerts/alert.entity';
+import { AlertGroupEntity } from './modules/alerts/alert-group.entity';
 import { BreakGlassSessionEntity } from './modules/break-glass/break-glass-session.entity';
 import { ChannelEntity } from './modules/delivery/channel.entity';
 import { DeliveryEntity } from './modules/delivery/delivery.entity';
@@ -11,6 +12,7 @@ import {
   IncidentEntity,
   IncidentEventEntity,
 } from './modules/incidents/incident.entities';
+import { SilenceEntity } from './modules/silences/silence.entity';
 
 /** What this subgraph keeps and where, as its GraphQL assembly and its jobs both open it. */
 export const OPERATIONS_STORAGE = {
@@ -27,5 +29,7 @@ export const OPERATIONS_STORAGE = {
     IncidentEventEntity,
     IncidentAlertEntity,
     EscalationPolicyEntity,
+    AlertGroupEntity,
+    SilenceEntity,
   ],
 };

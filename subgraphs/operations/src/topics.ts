@@ -1,4 +1,11 @@
 import { defineTopic, type Topic } from '@ecp/events/topic';
+import decisionHeld from '@ecp/schema/events/decisionHeld.v1.schema.json' with { type: 'json' };
+import decisionStatusChanged from '@ecp/schema/events/decisionStatusChanged.v1.schema.json' with {
+  type: 'json',
+};
+import divergenceThresholdExceeded from '@ecp/schema/events/divergenceThresholdExceeded.v1.schema.json' with {
+  type: 'json',
+};
 import incidentUpdated from '@ecp/schema/events/incidentUpdated.v1.schema.json' with { type: 'json' };
 
 /** An incident changed (opened, linked, acknowledged, escalated, resolved, annotated). */
@@ -6,3 +13,11 @@ export const INCIDENT_UPDATED = defineTopic(incidentUpdated);
 
 /** Every topic the operations subgraph publishes (its outbox may write only these). */
 export const OPERATIONS_TOPICS: readonly Topic[] = [INCIDENT_UPDATED];
+
+// Consumed (the alert sources): their contracts are the publishers' schemas.
+/** Advisory: a decision's divergence is above its jurisdiction's threshold. */
+export const DIVERGENCE_THRESHOLD_EXCEEDED = defineTopic(divergenceThresholdExceeded);
+/** Ledger: the Liability Firewall held a decision for a person's review. */
+export const DECISION_HELD = defineTopic(decisionHeld);
+/** Ledger: a held decision was approved, committed, rejected or expired. */
+export const DECISION_STATUS_CHANGED = defineTopic(decisionStatusChanged);

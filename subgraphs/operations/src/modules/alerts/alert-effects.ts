@@ -1,5 +1,6 @@
 import { alertResolved, openIncidentForAlert } from '../incidents/incident-alerts';
 import type { Alert } from './alert.entity';
+import { groupAlertChange } from './alert-groups';
 import type { AlertWrite } from './alert-sink';
 
 /** How an alert changed: raised, seen again while firing, or resolved. */
@@ -10,6 +11,8 @@ export type AlertChange = 'FIRED' | 'REFIRED' | 'RESOLVED';
  * alerting (grouped notifications) and incidents (opened by, and resolved with, their alerts) hook in.
  */
 export async function afterAlertChange(w: AlertWrite, alert: Alert, change: AlertChange): Promise<void> {
+  // Alerting: the group's notification timers (group-wait, group-interval, inhibited groups).
+  await groupAlertChange(w, alert, change);
   await incidentsFollow(w, alert, change);
 }
 
