@@ -101,19 +101,20 @@ export async function recordCheck(
         'environment health changed',
       );
     }
-    await raiseAlerts({ tx, outbox, runtime }, environment, run, verdict.certificateExpiring);
+    await raiseAlerts({ tx, outbox, runtime }, environment, previousStatus, run, verdict.certificateExpiring);
     return run;
   });
 }
 
 /**
- * The alerts a check raises or resolves: `environment-down` while UNHEALTHY (resolved once HEALTHY),
+ * The alerts a check raises or resolves: `environment-down` while UNHEALTHY (resolved when it turns HEALTHY),
  * `environment-slow` while answering later than its objective, `certificate-expiring` while the
  * certificate is within its warning window. Firing again refreshes the same alert (its fingerprint).
  */
 async function raiseAlerts(
   w: { tx: EntityManager; outbox: Outbox; runtime: OperationsRuntime },
   environment: Environment,
+  previousStatus: Environment['status'],
   run: HealthRun,
   certificateExpiring: boolean,
 ): Promise<void> {
@@ -125,7 +126,8 @@ async function raiseAlerts(
       summary: `${environment.name} is down: ${run.failures.join('; ')}`,
       value: environment.consecutiveFailures,
     });
-  } else if (environment.status === 'HEALTHY') {
+  } else if (environment.status === 'HEALTHY' && previousStatus !== 'HEALTHY') {
+    // Raised and resolved only in these transactions: a HEALTHY environment has none firing.
     await resolveAlert(w, 'environment-down', labels);
   }
   if (run.statusCode !== null && environment.latencyObjectiveMs != null) {
