@@ -4,7 +4,7 @@
  * in one run by the scheduled job's processor (`operations.check-environments`) with its defaults
  * (HEALTH_CHECK_CONCURRENCY 50, HEALTH_CHECK_TIMEOUT_MS 10 s), against the operations subgraph's
  * migrated database. Several runs one after the other: each one's time, and RSS and heap before,
- * after and at their peak (sampled every 20 ms), so that memory is seen to stay flat from run to run.
+ * after and at their peak (sampled every 100 ms), so that memory is seen to stay flat from run to run.
  *
  * Results are printed and appended to BENCHMARKS.md with the machine and date.
  */
@@ -133,7 +133,7 @@ async function main(): Promise<void> {
     for (let run = 1; run <= RUNS; run++) {
       global.gc?.();
       const before = process.memoryUsage();
-      const memory = sampleMemory(20);
+      const memory = sampleMemory(100);
       const started = performance.now();
       const summary = (await job.process(
         {},
