@@ -47,7 +47,7 @@ const operator: Principal = {
 
 const runtime = (env: Record<string, string> = {}): OperationsRuntime => ({
   jobs: producer,
-  settings: operationsSettings({ HEALTH_CHECK_TIMEOUT_MS: '2000', HEALTH_TLS_CA_FILE: caFile, ...env }),
+  settings: operationsSettings({ HEALTH_CHECK_TIMEOUT_MS: '5000', HEALTH_TLS_CA_FILE: caFile, ...env }),
   now: () => clock,
 });
 const context = () => ({ orm: sg.built.orm, outbox: sg.built.platform.outbox, logger });

@@ -177,6 +177,8 @@ describe('registerEnvironment', () => {
       { name: 'bad', url: 'https://user:secret@example.com/' },
       { name: 'bad', url: envs.add('bad'), failThreshold: 0 },
       { name: 'bad', url: envs.add('bad'), method: 'TRACE' },
+      { name: 'bad', url: envs.add('bad'), method: 'HEAD', conditions: ['$.status == "ok"'] },
+      { name: 'bad', url: envs.add('bad'), latencyObjectiveMs: 0 },
       { name: 'bad', url: envs.add('bad'), expectedStatus: 700 },
       { name: '', url: envs.add('bad') },
     ]) {

@@ -191,7 +191,7 @@ builder.mutationFields((t) => ({
   checkEnvironmentsNow: t.field({
     type: [HealthRunRef],
     description:
-      'Checks every environment now, as the schedule does (OPERATOR or ADMIN): this run’s results, by environment name.',
+      'Checks every environment now, as the schedule does (OPERATOR or ADMIN): this run’s results, by environment name. It answers when the last check has (at most HEALTH_CHECK_TIMEOUT_MS per wave of HEALTH_CHECK_CONCURRENCY environments): with many slow environments, allow for it in the gateway’s SUBGRAPH_TIMEOUT_MS.',
     resolve: (_root, _args, ctx) => ctx.health.checkNow(),
   }),
 }));

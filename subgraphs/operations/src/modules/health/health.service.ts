@@ -99,6 +99,12 @@ export class HealthService {
         problems.push({ path: `input.conditions.${i}`, reason: err.message });
       }
     });
+    if (method === 'HEAD' && conditions.length > 0) {
+      problems.push({
+        path: 'input.conditions',
+        reason: 'are on the body, which a HEAD request has none of',
+      });
+    }
     const failThreshold = input.failThreshold ?? 3;
     const successThreshold = input.successThreshold ?? 1;
     for (const [path, value] of [
