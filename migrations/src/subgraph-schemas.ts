@@ -21,6 +21,7 @@ import { Migration20261127090000_break_glass } from '../operations/Migration2026
 import { Migration20261201150000_events as OperationsEvents } from '../operations/Migration20261201150000_events';
 import { Migration20261204090000_alerts_and_notifications } from '../operations/Migration20261204090000_alerts_and_notifications';
 import { Migration20261204100000_health } from '../operations/Migration20261204100000_health';
+import { Migration20261204120000_delivery } from '../operations/Migration20261204120000_delivery';
 /**
  * Each subgraph owns one PostgreSQL schema and its own ordered list of migrations.
  * A new migration is a file in the subgraph's folder, appended to its list here.
@@ -86,6 +87,7 @@ export const SUBGRAPH_SCHEMAS: readonly {
         class: Migration20261204090000_alerts_and_notifications,
       },
       { name: 'Migration20261204100000_health', class: Migration20261204100000_health },
+      { name: 'Migration20261204120000_delivery', class: Migration20261204120000_delivery },
     ],
   },
 ];

@@ -6,6 +6,8 @@ import type { SubgraphPlatform } from '@ecp/service-kit/subgraph-runtime';
 import type { RequestScope } from '@ecp/service-kit/subgraph-server';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { BreakGlassService } from './modules/break-glass/break-glass.service';
+import { ChannelService } from './modules/delivery/channel.service';
+import { DeliveryService } from './modules/delivery/delivery.service';
 import { HealthService } from './modules/health/health.service';
 import type { OperationsRuntime } from './runtime';
 
@@ -17,6 +19,8 @@ export interface OperationsContext {
   em: EntityManager;
   breakGlass: BreakGlassService;
   health: HealthService;
+  channels: ChannelService;
+  deliveries: DeliveryService;
 }
 
 /** What every operations service is built from, per request. */
@@ -47,5 +51,12 @@ export function createOperationsContext(
     services: platform.services,
     runtime,
   };
-  return { ...scope, em, breakGlass: new BreakGlassService(deps), health: new HealthService(deps) };
+  return {
+    ...scope,
+    em,
+    breakGlass: new BreakGlassService(deps),
+    channels: new ChannelService(deps),
+    deliveries: new DeliveryService(deps),
+    health: new HealthService(deps),
+  };
 }

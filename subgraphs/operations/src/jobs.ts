@@ -1,5 +1,5 @@
 import type { SubgraphWork } from '@ecp/jobs/job-definition';
-import { DELIVER_JOB } from './modules/delivery/delivery.jobs';
+import { DELIVER_JOB, REDELIVER_PENDING_JOB } from './modules/delivery/delivery.jobs';
 import { CHECK_ENVIRONMENTS_JOB } from './modules/health/health.jobs';
 import { OPERATIONS_STORAGE } from './storage';
 import { OPERATIONS_TOPICS } from './topics';
@@ -13,6 +13,6 @@ export const work: SubgraphWork = {
   subgraph: 'operations',
   ...OPERATIONS_STORAGE,
   topics: OPERATIONS_TOPICS,
-  jobs: [DELIVER_JOB, CHECK_ENVIRONMENTS_JOB],
+  jobs: [DELIVER_JOB, REDELIVER_PENDING_JOB, CHECK_ENVIRONMENTS_JOB],
   consumers: [],
 };

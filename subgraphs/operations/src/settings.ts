@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { deliverySettingsShape } from './modules/delivery/delivery-settings';
 
 /**
  * The operations subgraph's settings, read from the environment of whichever process runs its code:
@@ -9,6 +10,7 @@ import { z } from 'zod';
  * Each part of operations adds its own variables to this one shape.
  */
 export const operationsSettingsSchema = z.object({
+  ...deliverySettingsShape,
   /** Health checks: how often every environment is checked, and how many at once. */
   HEALTH_CHECK_INTERVAL_MS: z.coerce.number().int().min(10_000).default(900_000),
   HEALTH_CHECK_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),

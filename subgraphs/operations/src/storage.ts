@@ -2,6 +2,8 @@ import { AlertEntity } from './modules/alerts/alert.entity';
 import { BreakGlassSessionEntity } from './modules/break-glass/break-glass-session.entity';
 import { ChannelEntity } from './modules/delivery/channel.entity';
 import { DeliveryEntity } from './modules/delivery/delivery.entity';
+import { DeliveryAttemptEntity } from './modules/delivery/delivery-attempt.entity';
+import { GithubThreadEntity } from './modules/delivery/github-thread.entity';
 import { NotificationEntity } from './modules/delivery/notification.entity';
 import { EnvironmentEntity, HealthRunEntity } from './modules/health/health.entities';
 
@@ -16,5 +18,7 @@ export const OPERATIONS_STORAGE = {
     DeliveryEntity,
     EnvironmentEntity,
     HealthRunEntity,
+    DeliveryAttemptEntity,
+    GithubThreadEntity,
   ],
 };
