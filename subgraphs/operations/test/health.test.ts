@@ -327,9 +327,14 @@ describe('checks', () => {
     expect(errorCode(await graphql(sg.url, subscribe, {}, { as: agent }))).toBe('FORBIDDEN');
   });
 
-  it('stop for an environment removed, with its history', async () => {
-    const env = await register({ name: 'removed', url: envs.add('removed') });
+  it('stop for an environment removed, with its history, and its firing alerts resolve', async () => {
+    const env = await register({
+      name: 'removed',
+      url: envs.add('removed', { status: 500 }),
+      failThreshold: 1,
+    });
     await check('removed');
+    expect(await alertStatus(sg, 'environment-down', 'removed')).toMatchObject({ status: 'FIRING' });
     const remove = 'mutation ($id: ID!) { removeEnvironment(id: $id) }';
     expect(errorCode(await graphql(sg.url, remove, { id: env.id }, { as: analyst }))).toBe('FORBIDDEN');
     const res = await graphql<{ removeEnvironment: string }>(
@@ -339,6 +344,7 @@ describe('checks', () => {
       { as: operator },
     );
     expect(res.body.data!.removeEnvironment).toBe(env.id);
+    expect(await alertStatus(sg, 'environment-down', 'removed')).toMatchObject({ status: 'RESOLVED' });
     const [row] = await sg
       .em()
       .getConnection()

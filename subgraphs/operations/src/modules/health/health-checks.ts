@@ -106,6 +106,9 @@ export async function recordCheck(
   });
 }
 
+/** The alert rules health checks raise, each labelled `{ environment: <name> }`. */
+export const HEALTH_ALERT_RULES = ['environment-down', 'environment-slow', 'certificate-expiring'] as const;
+
 /**
  * The alerts a check raises or resolves: `environment-down` while UNHEALTHY (resolved when it turns HEALTHY),
  * `environment-slow` while answering later than its objective, `certificate-expiring` while the

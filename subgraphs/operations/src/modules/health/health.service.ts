@@ -10,8 +10,9 @@ import { hasRole } from '@ecp/identity/principal';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import DataLoader from 'dataloader';
 import type { OperationsServiceDeps } from '../../context';
+import { resolveAlert } from '../alerts/alert-sink';
 import { type Environment, EnvironmentEntity, type HealthRun, HealthRunEntity } from './health.entities';
-import { checkAllEnvironments } from './health-checks';
+import { checkAllEnvironments, HEALTH_ALERT_RULES } from './health-checks';
 import { ConditionSyntaxError, parseCondition } from './health-condition';
 
 export interface RegisterEnvironmentInput {
@@ -152,11 +153,19 @@ export class HealthService {
     return environment;
   }
 
-  /** Stops checking an environment; its history goes with it. NOT_FOUND when there is none. */
+  /**
+   * Stops checking an environment; its history goes with it, and its alerts still firing are resolved
+   * (nothing would resolve them later). NOT_FOUND when there is none.
+   */
   async remove(id: string): Promise<string> {
     this.mayOperate('Removing an environment');
     const environment = await this.get(id);
-    await this.deps.em.nativeDelete(EnvironmentEntity, { id: environment.id });
+    const { em, outbox, runtime } = this.deps;
+    await em.transactional(async (tx) => {
+      await tx.nativeDelete(EnvironmentEntity, { id: environment.id });
+      const labels = { environment: environment.name };
+      for (const rule of HEALTH_ALERT_RULES) await resolveAlert({ tx, outbox, runtime }, rule, labels);
+    });
     this.deps.logger.info({ environment: environment.name }, 'environment removed');
     return environment.id;
   }
