@@ -20,6 +20,7 @@ import { Migration20261202140100_agent_organisation } from '../ledger/Migration2
 import { Migration20261127090000_break_glass } from '../operations/Migration20261127090000_break_glass';
 import { Migration20261201150000_events as OperationsEvents } from '../operations/Migration20261201150000_events';
 import { Migration20261204090000_alerts_and_notifications } from '../operations/Migration20261204090000_alerts_and_notifications';
+import { Migration20261204100000_health } from '../operations/Migration20261204100000_health';
 import { Migration20261204110000_alerting } from '../operations/Migration20261204110000_alerting';
 import { Migration20261204120000_delivery } from '../operations/Migration20261204120000_delivery';
 import { Migration20261204130000_incidents } from '../operations/Migration20261204130000_incidents';
@@ -87,9 +88,10 @@ export const SUBGRAPH_SCHEMAS: readonly {
         name: 'Migration20261204090000_alerts_and_notifications',
         class: Migration20261204090000_alerts_and_notifications,
       },
+      { name: 'Migration20261204100000_health', class: Migration20261204100000_health },
+      { name: 'Migration20261204110000_alerting', class: Migration20261204110000_alerting },
       { name: 'Migration20261204120000_delivery', class: Migration20261204120000_delivery },
       { name: 'Migration20261204130000_incidents', class: Migration20261204130000_incidents },
-      { name: 'Migration20261204110000_alerting', class: Migration20261204110000_alerting },
     ],
   },
 ];

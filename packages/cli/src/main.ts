@@ -2,6 +2,7 @@ import { ConfigError } from '@ecp/config/env';
 import { Command } from 'commander';
 import { bootstrapAdminCommand } from './commands/bootstrap-admin';
 import { listEvents, replayEvents, retryEvents } from './commands/events';
+import { HEALTH_CHECK_EXIT, healthCheck } from './commands/health-check';
 import { exportLedger, printBundle, printCheckpoint } from './commands/ledger';
 import { explainLiability } from './commands/liability';
 import { migrate } from './commands/migrate';
@@ -86,6 +87,20 @@ program
   .option('--gateway <url>', 'gateway URL')
   .option('--api-key <key>', 'API key')
   .action((options) => explainLiability(loadCliConfig(), options));
+
+program
+  .command('health-check')
+  .description(
+    'check every environment now through the gateway (an operator’s key) and print a table; exit 1 when any is unhealthy, 2 when it could not ask',
+  )
+  .option('--json <file>', 'also write the report as JSON')
+  .option('--gateway <url>', 'gateway URL')
+  .option('--api-key <key>', 'API key')
+  // Usage errors end with 2, apart from the 1 an unhealthy environment means.
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : HEALTH_CHECK_EXIT.error))
+  .action(async (options) => {
+    process.exitCode = await healthCheck(loadCliConfig, options);
+  });
 
 const withRedisOptions = (command: Command) =>
   command

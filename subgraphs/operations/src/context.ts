@@ -9,6 +9,7 @@ import { AlertService } from './modules/alerts/alert.service';
 import { BreakGlassService } from './modules/break-glass/break-glass.service';
 import { ChannelService } from './modules/delivery/channel.service';
 import { DeliveryService } from './modules/delivery/delivery.service';
+import { HealthService } from './modules/health/health.service';
 import { EscalationPolicyService } from './modules/incidents/escalation-policy.service';
 import { IncidentService } from './modules/incidents/incident.service';
 import { SilenceService } from './modules/silences/silence.service';
@@ -21,6 +22,7 @@ export interface OperationsContext {
   logger: Logger;
   em: EntityManager;
   breakGlass: BreakGlassService;
+  health: HealthService;
   channels: ChannelService;
   deliveries: DeliveryService;
   incidents: IncidentService;
@@ -67,5 +69,6 @@ export function createOperationsContext(
     escalationPolicies: new EscalationPolicyService(deps),
     alerts: new AlertService(deps),
     silences: new SilenceService(deps),
+    health: new HealthService(deps),
   };
 }

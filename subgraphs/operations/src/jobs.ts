@@ -6,13 +6,15 @@ import {
   RESOLVE_STALE_ALERT_JOB,
 } from './modules/alerts/alert.jobs';
 import { DELIVER_JOB, REDELIVER_PENDING_JOB } from './modules/delivery/delivery.jobs';
+import { CHECK_ENVIRONMENTS_JOB } from './modules/health/health.jobs';
 import { ESCALATE_DUE_INCIDENTS_JOB, ESCALATE_INCIDENT_JOB } from './modules/incidents/escalation';
 import { OPERATIONS_STORAGE } from './storage';
 import { OPERATIONS_TOPICS } from './topics';
 
 /**
  * The work this subgraph does outside requests, for `workers/` to host: the one part of a subgraph
- * the workers may import. Deliveries of notifications, one job per channel.
+ * the workers may import. Deliveries of notifications, one job per channel; environments' health
+ * checks on a schedule.
  */
 export const work: SubgraphWork = {
   subgraph: 'operations',
@@ -26,6 +28,7 @@ export const work: SubgraphWork = {
     FLUSH_ALERT_GROUP_JOB,
     FLUSH_DUE_ALERT_GROUPS_JOB,
     RESOLVE_STALE_ALERT_JOB,
+    CHECK_ENVIRONMENTS_JOB,
   ],
   consumers: [ALERT_SOURCES_CONSUMER],
 };

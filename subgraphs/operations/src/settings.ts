@@ -24,6 +24,19 @@ export const operationsSettingsSchema = z.object({
     .default(4 * 3600_000),
   // A divergence alert resolves once no exceedance came for this long.
   DIVERGENCE_ALERT_RESOLVE_MS: z.coerce.number().int().positive().default(3600_000),
+  /** Health checks: how often every environment is checked, and how many at once. */
+  HEALTH_CHECK_INTERVAL_MS: z.coerce.number().int().min(10_000).default(900_000),
+  HEALTH_CHECK_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
+  /** How long one check may take (connection, response and body), and the most of a body read. */
+  HEALTH_CHECK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  HEALTH_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
+  /** An https environment's certificate expiring within this many days raises certificate-expiring. */
+  HEALTH_CERT_WARNING_DAYS: z.coerce.number().int().min(0).default(14),
+  /** Health history kept: runs younger than this many days, at most this many per environment. */
+  HEALTH_HISTORY_DAYS: z.coerce.number().int().min(8).default(8),
+  HEALTH_HISTORY_MAX_RUNS: z.coerce.number().int().min(100).default(1000),
+  /** A PEM file of certificate authorities trusted beside the system's (an internal CA's environments). */
+  HEALTH_TLS_CA_FILE: z.string().min(1).optional(),
 });
 
 export type OperationsSettings = z.output<typeof operationsSettingsSchema>;

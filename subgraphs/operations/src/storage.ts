@@ -6,6 +6,7 @@ import { DeliveryEntity } from './modules/delivery/delivery.entity';
 import { DeliveryAttemptEntity } from './modules/delivery/delivery-attempt.entity';
 import { GithubThreadEntity } from './modules/delivery/github-thread.entity';
 import { NotificationEntity } from './modules/delivery/notification.entity';
+import { EnvironmentEntity, HealthRunEntity } from './modules/health/health.entities';
 import {
   EscalationPolicyEntity,
   IncidentAlertEntity,
@@ -23,6 +24,8 @@ export const OPERATIONS_STORAGE = {
     ChannelEntity,
     NotificationEntity,
     DeliveryEntity,
+    EnvironmentEntity,
+    HealthRunEntity,
     DeliveryAttemptEntity,
     GithubThreadEntity,
     IncidentEntity,

@@ -6,13 +6,17 @@ import decisionStatusChanged from '@ecp/schema/events/decisionStatusChanged.v1.s
 import divergenceThresholdExceeded from '@ecp/schema/events/divergenceThresholdExceeded.v1.schema.json' with {
   type: 'json',
 };
+import healthChanged from '@ecp/schema/events/healthChanged.v1.schema.json' with { type: 'json' };
 import incidentUpdated from '@ecp/schema/events/incidentUpdated.v1.schema.json' with { type: 'json' };
+
+/** An environment's health status changed. */
+export const HEALTH_CHANGED = defineTopic(healthChanged);
 
 /** An incident changed (opened, linked, acknowledged, escalated, resolved, annotated). */
 export const INCIDENT_UPDATED = defineTopic(incidentUpdated);
 
 /** Every topic the operations subgraph publishes (its outbox may write only these). */
-export const OPERATIONS_TOPICS: readonly Topic[] = [INCIDENT_UPDATED];
+export const OPERATIONS_TOPICS: readonly Topic[] = [HEALTH_CHANGED, INCIDENT_UPDATED];
 
 // Consumed (the alert sources): their contracts are the publishers' schemas.
 /** Advisory: a decision's divergence is above its jurisdiction's threshold. */
