@@ -18,3 +18,6 @@ export const builder = new SchemaBuilder<{
 });
 
 builder.addScalarType('DateTime', DateTimeResolver);
+builder.queryType({ description: 'Operations: health, alerts, incidents, break glass and reports.' });
+builder.mutationType({ description: 'Changes made by operations.' });
+builder.subscriptionType({ description: 'Live operations events over graphql-ws at the gateway.' });

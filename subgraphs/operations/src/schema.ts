@@ -1,6 +1,6 @@
-import { federationLink } from '@ecp/service-kit/pothos-options';
+import { federationLink, subscriptionTopics } from '@ecp/service-kit/pothos-options';
 import { builder } from './builder';
 import './modules/break-glass/break-glass.schema';
 
-/** The operations subgraph's schema (Federation 2). */
-export const operationsSchema = builder.toSubGraphSchema(federationLink);
+/** The operations subgraph's schema (Federation 2), with the @topic directive composed into the supergraph. */
+export const operationsSchema = builder.toSubGraphSchema({ ...federationLink, ...subscriptionTopics });

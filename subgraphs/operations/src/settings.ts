@@ -8,7 +8,12 @@ import { z } from 'zod';
  *
  * Each part of operations adds its own variables to this one shape.
  */
-export const operationsSettingsSchema = z.object({});
+export const operationsSettingsSchema = z.object({
+  /** Break-glass sessions one person may open per UTC day. */
+  BREAK_GLASS_DAILY_CAP: z.coerce.number().int().min(1).max(100).default(3),
+  /** The longest a break-glass session may last, in minutes: 15 at most, whatever is configured. */
+  BREAK_GLASS_MAX_MINUTES: z.coerce.number().int().min(1).max(15).default(15),
+});
 
 export type OperationsSettings = z.output<typeof operationsSettingsSchema>;
 
