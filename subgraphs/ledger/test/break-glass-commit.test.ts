@@ -181,6 +181,28 @@ describe('breakGlassCommit', () => {
     expect(await ledgerSize(sg)).toBe(size);
   });
 
+  it('keeps the approvals given before the glass was broken, their approvers sharing with the operator', async () => {
+    const bob = operator();
+    const carol = operator();
+    const d = await held();
+    const approved = await graphql(
+      sg.url,
+      'mutation ($id: ID!) { approveDecision(id: $id, reason: "Checked the amount.") { status } }',
+      { id: d.id },
+      { as: bob },
+    );
+    expect(approved.body.data).toEqual({ approveDecision: { status: 'PENDING_APPROVAL' } });
+    const res = await commit(d.id, openSession(carol).id, carol);
+    expect(res.body.errors).toBeUndefined();
+    const committed = res.body.data!.breakGlassCommit;
+    expect(committed.approvals).toEqual([{ verdict: 'APPROVAL' }]);
+    expect(committed.liability!.shares.map((s) => [s.party, s.partyId])).toEqual([
+      ['agent', agent.id],
+      ['approver', bob.id],
+      ['breakGlass', carol.id],
+    ]);
+  });
+
   it('refuses a closed or expired session, another person’s, and an unknown one, appending nothing', async () => {
     const bob = operator();
     const d = await held();

@@ -505,6 +505,43 @@ describe('expiry', () => {
   });
 });
 
+describe('a ledger that could not take a close', () => {
+  it('never keeps the session open: the sweep appends its closed entry later, once', async () => {
+    const pat = person(['OPERATOR']);
+    const s = await opened(pat);
+    // Closed while the ledger was down: the row is closed, its entry missing.
+    await sg
+      .em()
+      .getConnection()
+      .execute(
+        "update operations.break_glass_session set closed_at = opened_at + interval '2 minutes', close_reason = 'CLOSED', closed_by = operator_id where id = ?",
+        [s.id],
+      );
+    const sweep = expireDueBreakGlassJob(runtimeAt(later(0)));
+    expect(await sweep.process({}, jobContext())).toMatchObject({ recorded: 1 });
+    expect(await sweep.process({}, jobContext())).toMatchObject({ recorded: 0 });
+    const [row] = await sg
+      .em()
+      .getConnection()
+      .execute<{ closed_entry_index: string }[]>(
+        'select closed_entry_index from operations.break_glass_session where id = ?',
+        [s.id],
+      );
+    expect(await ledgerEntry(row!.closed_entry_index)).toMatchObject({
+      kind: 'ecp.break-glass-closed/v1',
+      payload: {
+        body: {
+          sessionId: s.id,
+          closeReason: 'CLOSED',
+          closedBy: pat.id,
+          closedAt: new Date(new Date(s.openedAt).getTime() + 120_000).toISOString(),
+        },
+      },
+    });
+    expect(await ledgerEntriesOfKind('ecp.break-glass-closed/v1', s.id)).toBe(1);
+  });
+});
+
 describe('reviewBreakGlass', () => {
   it('stays open until another operator reviews it; the session’s own operator may not', async () => {
     const kim = person(['OPERATOR']);

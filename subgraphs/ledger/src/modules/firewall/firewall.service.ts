@@ -254,7 +254,7 @@ export class FirewallService {
    * `sessionId` open, as operations says. Appends an `ecp.break-glass-use/v1` entry naming the session,
    * the operator and the proposal's hash, then the decision's entry, which gives the operator the
    * `breakGlass` liability share. A session that is closed, expired, unknown or someone else's is
-   * refused before anything is appended.
+   * refused before anything is appended. Approvals the decision already had are kept in its entry.
    */
   async breakGlassCommit(id: string, sessionId: string, reason: string): Promise<DecisionView> {
     const operator = this.requireReviewer(id, reason);
@@ -322,11 +322,20 @@ export class FirewallService {
         projection: undefined,
       });
       if (used.replayed) throw notPending(id, 'COMMITTED');
-      const view = await this.deps.decisions.commitHeld(held, [], operator.id);
+      // Approvals of this very proposal given before the glass was broken still count: their
+      // approvers keep their share, beside the operator's.
+      const approvals = (
+        await tx.find(
+          DecisionReviewEntity,
+          { decisionId: id, verdict: 'APPROVAL', proposalSha256: hash },
+          { orderBy: { entryIndex: 'asc' } },
+        )
+      ).map((r) => ({ entryIndex: String(r.entryIndex), reviewerId: r.reviewerId }));
+      const view = await this.deps.decisions.commitHeld(held, approvals, operator.id);
       held.status = 'COMMITTED';
       held.ledgerIndex = view.index!.toString();
       held.decidedAt = now;
-      await outbox.write(tx, [statusEvent(held, 'COMMITTED', 0)]);
+      await outbox.write(tx, [statusEvent(held, 'COMMITTED', approvals.length)]);
       logger.warn(
         { decisionId: id, sessionId, useIndex: used.index.toString() },
         'held decision committed with the glass broken',

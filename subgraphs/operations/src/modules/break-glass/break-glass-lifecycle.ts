@@ -137,7 +137,6 @@ function closedNotice(session: BreakGlassSession) {
       '',
       `> ${session.reason}`,
       '',
-      `- Ledger entry: ${session.closedEntryIndex ?? 'pending'}`,
       '- A review by another operator is now open (`reviewBreakGlass`).',
     ].join('\n'),
     threadKey: sessionThread(session.id),
@@ -154,8 +153,9 @@ export async function lockSession(tx: EntityManager, id: string): Promise<BreakG
 
 /**
  * Ends a locked, unclosed session in the caller's transaction: closed by a person (`CLOSED`), or by
- * itself (`EXPIRED`, at its expiry time). Appends the `ecp.break-glass-closed/v1` entry and records
- * its index, opens the review, notifies every channel and announces the change.
+ * itself (`EXPIRED`, at its expiry time). Opens the review, notifies every channel and announces the
+ * change. Its ledger entry is appended once this commits (`recordClosedEntry`), from the stored row:
+ * a retry appends the very same entry once, and a ledger that is down never keeps a session open.
  */
 export async function endLockedSession(
   tx: EntityManager,
@@ -168,15 +168,6 @@ export async function endLockedSession(
   session.closedAt = reason === 'EXPIRED' ? session.expiresAt : now;
   session.closeReason = reason;
   session.closedBy = end.reason === 'CLOSED' ? end.by : null;
-  await tx.flush();
-  session.closedEntryIndex = await appendSessionEntry({ ...w, em: tx }, BREAK_GLASS_CLOSED_KIND, session, {
-    sessionId: session.id,
-    operatorId: session.operatorId,
-    closeReason: reason,
-    closedBy: session.closedBy ?? null,
-    openedAt: session.openedAt.toISOString(),
-    closedAt: session.closedAt.toISOString(),
-  });
   tx.create(BreakGlassReviewEntity, {
     sessionId: session.id,
     status: 'OPEN',
@@ -188,29 +179,61 @@ export async function endLockedSession(
   await tx.flush();
   await notify({ tx, runtime: w.runtime }, closedNotice(session));
   await announce(tx, w.outbox, session, reason);
-  w.logger.info(
-    { sessionId: session.id, closeReason: reason, ledgerIndex: session.closedEntryIndex },
-    'break-glass session ended',
-  );
+  w.logger.info({ sessionId: session.id, closeReason: reason }, 'break-glass session ended');
   return session;
 }
 
 /**
- * Expires a session whose time has come (its delayed job, the sweep, a new open by its operator).
- * Answers what it did: a session already closed, or not due yet by the runtime's clock, is left as it is.
+ * Appends the `ecp.break-glass-closed/v1` entry of a closed session that has none yet and records its
+ * index; the session as it is then (unchanged when it is open or already recorded). Idempotent: the
+ * body is the stored row's and the key the session's, so any number of tries append one entry.
+ */
+export async function recordClosedEntry(w: BreakGlassWork, id: string): Promise<BreakGlassSession | null> {
+  const em = w.em.fork();
+  const session = await em.findOne(BreakGlassSessionEntity, { id });
+  if (!session?.closedAt || session.closedEntryIndex) return session;
+  const index = await appendSessionEntry(w, BREAK_GLASS_CLOSED_KIND, session, {
+    sessionId: session.id,
+    operatorId: session.operatorId,
+    closeReason: session.closeReason,
+    closedBy: session.closedBy ?? null,
+    openedAt: session.openedAt.toISOString(),
+    closedAt: session.closedAt.toISOString(),
+  });
+  await em.nativeUpdate(BreakGlassSessionEntity, { id, closedEntryIndex: null }, { closedEntryIndex: index });
+  session.closedEntryIndex = index;
+  return session;
+}
+
+/**
+ * Expires a session whose time has come (its delayed job, the sweep, a new open by its operator), and
+ * records its closed entry if that is still missing. Answers what it did: a session already closed, or
+ * not due yet by the runtime's clock, is left as it is.
  */
 export async function expireIfDue(
   w: BreakGlassWork,
   id: string,
 ): Promise<'expired' | 'already-closed' | 'not-due' | 'unknown'> {
-  return w.em.transactional(async (tx) => {
+  const outcome = await w.em.transactional(async (tx) => {
     const session = await lockSession(tx, id);
-    if (!session) return 'unknown';
-    if (session.closedAt) return 'already-closed';
-    if (session.expiresAt.getTime() > w.runtime.now().getTime()) return 'not-due';
+    if (!session) return 'unknown' as const;
+    if (session.closedAt) return 'already-closed' as const;
+    if (session.expiresAt.getTime() > w.runtime.now().getTime()) return 'not-due' as const;
     await endLockedSession(tx, w, session, { reason: 'EXPIRED' });
-    return 'expired';
+    return 'expired' as const;
   });
+  if (outcome === 'expired' || outcome === 'already-closed') await recordClosedEntry(w, id);
+  return outcome;
+}
+
+/** Closed sessions whose ledger entry is still missing (a ledger that was down), oldest first. */
+export async function unrecordedSessionIds(em: EntityManager, limit = 500): Promise<string[]> {
+  const rows = await em.find(
+    BreakGlassSessionEntity,
+    { closedAt: { $ne: null }, closedEntryIndex: null },
+    { fields: ['id'], orderBy: { closedAt: 'asc' }, limit },
+  );
+  return rows.map((s) => s.id);
 }
 
 /** Unclosed sessions past their expiry, oldest first: what the sweep ends. */

@@ -2,7 +2,13 @@ import type { Outbox } from '@ecp/events/outbox';
 import { defineJob, type JobContext } from '@ecp/jobs/job-definition';
 import { z } from 'zod';
 import { type OperationsRuntime, runtimeOf } from '../../runtime';
-import { type BreakGlassWork, dueSessionIds, expireIfDue } from './break-glass-lifecycle';
+import {
+  type BreakGlassWork,
+  dueSessionIds,
+  expireIfDue,
+  recordClosedEntry,
+  unrecordedSessionIds,
+} from './break-glass-lifecycle';
 
 class SessionNotDueError extends Error {}
 
@@ -41,7 +47,10 @@ export function expireBreakGlassJob(runtimeFor: (context: JobContext) => Operati
 
 export const EXPIRE_BREAK_GLASS_JOB = expireBreakGlassJob();
 
-/** The safety net behind the timers: ends every unclosed session past its expiry. */
+/**
+ * The safety net behind the timers: ends every unclosed session past its expiry, and appends the
+ * closed entries a down ledger kept from being appended.
+ */
 export function expireDueBreakGlassJob(runtimeFor: (context: JobContext) => OperationsRuntime = runtimeOf) {
   return defineJob({
     queue: 'operations.expire-due-break-glass',
@@ -55,7 +64,13 @@ export function expireDueBreakGlassJob(runtimeFor: (context: JobContext) => Oper
       }
       if (expired > 0)
         context.logger.warn({ expired }, 'expired break-glass sessions whose timers had not fired');
-      return { expired };
+      // Closes whose ledger entry could not be appended then (the ledger was down): appended now.
+      let recorded = 0;
+      for (const id of await unrecordedSessionIds(context.orm.em.fork())) {
+        if ((await recordClosedEntry(workOf(context, runtime), id))?.closedEntryIndex) recorded++;
+      }
+      if (recorded > 0) context.logger.warn({ recorded }, 'recorded break-glass closes in the ledger late');
+      return { expired, recorded };
     },
     scheduler: {
       id: 'operations.expire-due-break-glass',

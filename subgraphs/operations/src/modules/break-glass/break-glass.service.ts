@@ -17,6 +17,7 @@ import {
   isSessionActive,
   lockSession,
   openedNotice,
+  recordClosedEntry,
 } from './break-glass-lifecycle';
 import {
   type BreakGlassReview,
@@ -187,7 +188,8 @@ export class BreakGlassService {
 
   /**
    * Closes an open session by hand: its operator, or an admin. A session already past its expiry is
-   * ended as EXPIRED. CONFLICT when it was closed already.
+   * ended as EXPIRED. CONFLICT when it was closed already. Its closed entry is appended once the close
+   * commits; if the ledger cannot take it then, the sweep appends it later.
    */
   async close(id: string): Promise<BreakGlassSession> {
     const person = this.requireOperator('Closing a break-glass session');
@@ -196,7 +198,7 @@ export class BreakGlassService {
         { path: 'id', reason: 'must be a UUID' },
       ]);
     }
-    return this.deps.em.transactional(async (tx) => {
+    const closed = await this.deps.em.transactional(async (tx) => {
       const session = await lockSession(tx, id);
       if (!session) throw new NotFoundError(`No break-glass session has id ${id}.`);
       if (session.operatorId !== person.id && !hasRole(person, 'ADMIN')) {
@@ -218,6 +220,13 @@ export class BreakGlassService {
         expired ? { reason: 'EXPIRED' } : { reason: 'CLOSED', by: person.id },
       );
     });
+    try {
+      return (await recordClosedEntry(this.work(), id)) ?? closed;
+    } catch (err) {
+      // Closed either way (a ledger that is down never keeps a session open); the sweep appends it.
+      this.deps.logger.warn({ err, sessionId: id }, 'could not record a break-glass close in the ledger yet');
+      return closed;
+    }
   }
 
   /**
