@@ -18,6 +18,8 @@ export const builder = new SchemaBuilder<{
 });
 
 builder.addScalarType('DateTime', DateTimeResolver);
-builder.queryType({ description: 'Operations: health, alerts, incidents, break glass and reports.' });
-builder.mutationType({ description: 'Changes made by operations.' });
+builder.queryType({
+  description: 'Operations: environments’ health, alerts, incidents, break glass, reports.',
+});
+builder.mutationType({ description: 'Changes made by the operations subgraph.' });
 builder.subscriptionType({ description: 'Live operations events over graphql-ws at the gateway.' });

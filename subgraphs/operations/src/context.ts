@@ -6,6 +6,8 @@ import type { SubgraphPlatform } from '@ecp/service-kit/subgraph-runtime';
 import type { RequestScope } from '@ecp/service-kit/subgraph-server';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { BreakGlassService } from './modules/break-glass/break-glass.service';
+import { ChannelService } from './modules/delivery/channel.service';
+import { DeliveryService } from './modules/delivery/delivery.service';
 import type { OperationsRuntime } from './runtime';
 
 /** Per request: the caller, a logger, a forked EntityManager and the operations services built on it. */
@@ -15,6 +17,8 @@ export interface OperationsContext {
   logger: Logger;
   em: EntityManager;
   breakGlass: BreakGlassService;
+  channels: ChannelService;
+  deliveries: DeliveryService;
 }
 
 /** What every operations service is built from, per request. */
@@ -45,5 +49,11 @@ export function createOperationsContext(
     services: platform.services,
     runtime,
   };
-  return { ...scope, em, breakGlass: new BreakGlassService(deps) };
+  return {
+    ...scope,
+    em,
+    breakGlass: new BreakGlassService(deps),
+    channels: new ChannelService(deps),
+    deliveries: new DeliveryService(deps),
+  };
 }

@@ -1,6 +1,6 @@
 import type { SubgraphWork } from '@ecp/jobs/job-definition';
 import { EXPIRE_BREAK_GLASS_JOB, EXPIRE_DUE_BREAK_GLASS_JOB } from './modules/break-glass/break-glass.jobs';
-import { DELIVER_JOB } from './modules/delivery/delivery.jobs';
+import { DELIVER_JOB, REDELIVER_PENDING_JOB } from './modules/delivery/delivery.jobs';
 import { OPERATIONS_STORAGE } from './storage';
 import { OPERATIONS_TOPICS } from './topics';
 
@@ -13,6 +13,6 @@ export const work: SubgraphWork = {
   subgraph: 'operations',
   ...OPERATIONS_STORAGE,
   topics: OPERATIONS_TOPICS,
-  jobs: [DELIVER_JOB, EXPIRE_BREAK_GLASS_JOB, EXPIRE_DUE_BREAK_GLASS_JOB],
+  jobs: [DELIVER_JOB, REDELIVER_PENDING_JOB, EXPIRE_BREAK_GLASS_JOB, EXPIRE_DUE_BREAK_GLASS_JOB],
   consumers: [],
 };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { deliverySettingsShape } from './modules/delivery/delivery-settings';
 
 /**
  * The operations subgraph's settings, read from the environment of whichever process runs its code:
@@ -9,6 +10,7 @@ import { z } from 'zod';
  * Each part of operations adds its own variables to this one shape.
  */
 export const operationsSettingsSchema = z.object({
+  ...deliverySettingsShape,
   /** Break-glass sessions one person may open per UTC day. */
   BREAK_GLASS_DAILY_CAP: z.coerce.number().int().min(1).max(100).default(3),
   /** The longest a break-glass session may last, in minutes: 15 at most, whatever is configured. */

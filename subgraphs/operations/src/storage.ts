@@ -5,6 +5,8 @@ import {
 } from './modules/break-glass/break-glass-session.entity';
 import { ChannelEntity } from './modules/delivery/channel.entity';
 import { DeliveryEntity } from './modules/delivery/delivery.entity';
+import { DeliveryAttemptEntity } from './modules/delivery/delivery-attempt.entity';
+import { GithubThreadEntity } from './modules/delivery/github-thread.entity';
 import { NotificationEntity } from './modules/delivery/notification.entity';
 
 /** What this subgraph keeps and where, as its GraphQL assembly and its jobs both open it. */
@@ -17,5 +19,7 @@ export const OPERATIONS_STORAGE = {
     ChannelEntity,
     NotificationEntity,
     DeliveryEntity,
+    DeliveryAttemptEntity,
+    GithubThreadEntity,
   ],
 };
