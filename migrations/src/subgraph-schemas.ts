@@ -24,6 +24,7 @@ import { Migration20261204100000_health } from '../operations/Migration202612041
 import { Migration20261204110000_alerting } from '../operations/Migration20261204110000_alerting';
 import { Migration20261204120000_delivery } from '../operations/Migration20261204120000_delivery';
 import { Migration20261204130000_incidents } from '../operations/Migration20261204130000_incidents';
+import { Migration20261204140000_break_glass_lifecycle } from '../operations/Migration20261204140000_break_glass_lifecycle';
 /**
  * Each subgraph owns one PostgreSQL schema and its own ordered list of migrations.
  * A new migration is a file in the subgraph's folder, appended to its list here.
@@ -92,6 +93,10 @@ export const SUBGRAPH_SCHEMAS: readonly {
       { name: 'Migration20261204110000_alerting', class: Migration20261204110000_alerting },
       { name: 'Migration20261204120000_delivery', class: Migration20261204120000_delivery },
       { name: 'Migration20261204130000_incidents', class: Migration20261204130000_incidents },
+      {
+        name: 'Migration20261204140000_break_glass_lifecycle',
+        class: Migration20261204140000_break_glass_lifecycle,
+      },
     ],
   },
 ];

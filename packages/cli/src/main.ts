@@ -1,6 +1,7 @@
 import { ConfigError } from '@ecp/config/env';
 import { Command } from 'commander';
 import { bootstrapAdminCommand } from './commands/bootstrap-admin';
+import { closeBreakGlass, openBreakGlass } from './commands/break-glass';
 import { listEvents, replayEvents, retryEvents } from './commands/events';
 import { HEALTH_CHECK_EXIT, healthCheck } from './commands/health-check';
 import { exportLedger, printBundle, printCheckpoint } from './commands/ledger';
@@ -101,6 +102,26 @@ program
   .action(async (options) => {
     process.exitCode = await healthCheck(loadCliConfig, options);
   });
+const breakGlass = program
+  .command('break-glass')
+  .description('emergency sessions past the Liability Firewall (15 minutes at most), through the gateway');
+breakGlass
+  .command('open')
+  .description('open a session for yourself; prints it with its time left')
+  .requiredOption('--reason <text>', 'why (at least 20 characters)')
+  .option('--incident <id>', 'the incident it is for')
+  .option('--minutes <n>', 'how long, 1–15 (BREAK_GLASS_MAX_MINUTES by default)')
+  .option('--json', 'print JSON')
+  .option('--gateway <url>', 'gateway URL')
+  .option('--api-key <key>', 'API key')
+  .action((options) => openBreakGlass(loadCliConfig(), options));
+breakGlass
+  .command('close <id>')
+  .description('close a session (yours, or any as an admin); a review by another operator opens')
+  .option('--json', 'print JSON')
+  .option('--gateway <url>', 'gateway URL')
+  .option('--api-key <key>', 'API key')
+  .action((id: string, options) => closeBreakGlass(loadCliConfig(), id, options));
 
 const withRedisOptions = (command: Command) =>
   command

@@ -7,6 +7,7 @@ import { AgentService } from './modules/agents/agent.service';
 import { ApiKeyService } from './modules/api-keys/api-key.service';
 import { AppendEntryService } from './modules/entries/append-entry.service';
 import type { EntryKinds } from './modules/entries/entry-kind';
+import type { BreakGlassSessions } from './modules/firewall/break-glass-sessions';
 import { FirewallService } from './modules/firewall/firewall.service';
 import type { FirewallGate } from './modules/firewall/firewall-gate';
 import type { HeldDecision } from './modules/firewall/held-decision.entity';
@@ -31,6 +32,8 @@ export interface LedgerFirewall {
   gate: FirewallGate | null;
   outbox: Outbox;
   onHeld?: (held: HeldDecision) => Promise<void>;
+  /** Operations' break-glass sessions, for commits with the glass broken. */
+  breakGlass?: BreakGlassSessions;
 }
 
 /** Per request: the caller, a logger, a forked EntityManager and the domain services built on it. */
@@ -90,6 +93,7 @@ export function createLedgerContext(
     decisions,
     holdTtlSeconds: settings.holdTtlSeconds,
     ...(gated.onHeld ? { onHeld: gated.onHeld } : {}),
+    ...(gated.breakGlass ? { breakGlass: gated.breakGlass } : {}),
   });
   return {
     ...scope,

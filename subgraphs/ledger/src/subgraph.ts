@@ -6,11 +6,14 @@ import { Redis } from 'ioredis';
 import { createLedgerContext, type LedgerContext } from './context';
 import type { LedgerConfig } from './env';
 import { mountApiKeyLookup } from './modules/api-keys/api-key-lookup.route';
+import { breakGlassClosedKind, breakGlassOpenedKind } from './modules/entries/break-glass.kind';
 import { type EntryKind, EntryKinds } from './modules/entries/entry-kind';
 import { liabilityRulesKind } from './modules/entries/liability-rules.kind';
 import { lspLinkKind } from './modules/entries/lsp-link.kind';
 import { outcomeReportKind } from './modules/entries/outcome-report.kind';
 import { pollResultKind } from './modules/entries/poll-result.kind';
+import { type BreakGlassSessions, serviceBreakGlassSessions } from './modules/firewall/break-glass-sessions';
+import { breakGlassUseKind } from './modules/firewall/break-glass-use.kind';
 import { EXPIRE_DECISION_JOB } from './modules/firewall/firewall.jobs';
 import { type FirewallSetting, OPEN_GATE } from './modules/firewall/firewall-advice';
 import { FirewallGate } from './modules/firewall/firewall-gate';
@@ -41,6 +44,9 @@ export const LEDGER_ENTRY_KINDS: readonly EntryKind<never>[] = [
   liabilityRulesKind,
   outcomeReportKind,
   lspLinkKind,
+  breakGlassOpenedKind,
+  breakGlassClosedKind,
+  breakGlassUseKind,
 ];
 
 export interface LedgerOptions {
@@ -57,6 +63,8 @@ export interface LedgerOptions {
    * every decision at once (as `LEDGER_FIREWALL=off` does), for tests that are not about the firewall.
    */
   firewall?: FirewallSetting;
+  /** Where break-glass sessions are checked; by default operations is asked (`serviceBreakGlassSessions`). */
+  breakGlass?: BreakGlassSessions;
 }
 
 export function ledgerSubgraph(
@@ -76,6 +84,7 @@ export function ledgerSubgraph(
   let gate: FirewallGate | null | undefined;
   let outbox: Outbox | undefined;
   let onHeld: ((held: HeldDecision) => Promise<void>) | undefined;
+  let breakGlass: BreakGlassSessions | undefined;
   return {
     name: 'ledger',
     ...LEDGER_STORAGE,
@@ -123,6 +132,7 @@ export function ledgerSubgraph(
     createContext: (scope, orm, platform) => {
       if (!log || !outbox) throw new Error('the ledger log has not started');
       advice ??= options.advice ?? advisoryAdviceChecker(platform.services);
+      breakGlass ??= options.breakGlass ?? serviceBreakGlassSessions(platform.services);
       if (gate === undefined) {
         const setting: FirewallSetting =
           options.firewall ??
@@ -134,6 +144,7 @@ export function ledgerSubgraph(
       return createLedgerContext(scope, orm, settings, log, kinds, advice, {
         gate,
         outbox,
+        breakGlass,
         ...(onHeld ? { onHeld } : {}),
       });
     },

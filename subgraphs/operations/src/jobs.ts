@@ -5,6 +5,7 @@ import {
   FLUSH_DUE_ALERT_GROUPS_JOB,
   RESOLVE_STALE_ALERT_JOB,
 } from './modules/alerts/alert.jobs';
+import { EXPIRE_BREAK_GLASS_JOB, EXPIRE_DUE_BREAK_GLASS_JOB } from './modules/break-glass/break-glass.jobs';
 import { DELIVER_JOB, REDELIVER_PENDING_JOB } from './modules/delivery/delivery.jobs';
 import { CHECK_ENVIRONMENTS_JOB } from './modules/health/health.jobs';
 import { ESCALATE_DUE_INCIDENTS_JOB, ESCALATE_INCIDENT_JOB } from './modules/incidents/escalation';
@@ -13,8 +14,7 @@ import { OPERATIONS_TOPICS } from './topics';
 
 /**
  * The work this subgraph does outside requests, for `workers/` to host: the one part of a subgraph
- * the workers may import. Deliveries of notifications, one job per channel; environments' health
- * checks on a schedule.
+ * the workers may import.
  */
 export const work: SubgraphWork = {
   subgraph: 'operations',
@@ -29,6 +29,8 @@ export const work: SubgraphWork = {
     FLUSH_DUE_ALERT_GROUPS_JOB,
     RESOLVE_STALE_ALERT_JOB,
     CHECK_ENVIRONMENTS_JOB,
+    EXPIRE_BREAK_GLASS_JOB,
+    EXPIRE_DUE_BREAK_GLASS_JOB,
   ],
   consumers: [ALERT_SOURCES_CONSUMER],
 };

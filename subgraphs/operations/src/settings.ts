@@ -37,6 +37,10 @@ export const operationsSettingsSchema = z.object({
   HEALTH_HISTORY_MAX_RUNS: z.coerce.number().int().min(100).default(1000),
   /** A PEM file of certificate authorities trusted beside the system's (an internal CA's environments). */
   HEALTH_TLS_CA_FILE: z.string().min(1).optional(),
+  /** Break-glass sessions one person may open per UTC day. */
+  BREAK_GLASS_DAILY_CAP: z.coerce.number().int().min(1).max(100).default(3),
+  /** The longest a break-glass session may last, in minutes: 15 at most, whatever is configured. */
+  BREAK_GLASS_MAX_MINUTES: z.coerce.number().int().min(1).max(15).default(15),
 });
 
 export type OperationsSettings = z.output<typeof operationsSettingsSchema>;

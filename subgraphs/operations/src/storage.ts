@@ -1,6 +1,9 @@
 import { AlertEntity } from './modules/alerts/alert.entity';
 import { AlertGroupEntity } from './modules/alerts/alert-group.entity';
-import { BreakGlassSessionEntity } from './modules/break-glass/break-glass-session.entity';
+import {
+  BreakGlassReviewEntity,
+  BreakGlassSessionEntity,
+} from './modules/break-glass/break-glass-session.entity';
 import { ChannelEntity } from './modules/delivery/channel.entity';
 import { DeliveryEntity } from './modules/delivery/delivery.entity';
 import { DeliveryAttemptEntity } from './modules/delivery/delivery-attempt.entity';
@@ -20,6 +23,7 @@ export const OPERATIONS_STORAGE = {
   dbSchema: 'operations',
   entities: [
     BreakGlassSessionEntity,
+    BreakGlassReviewEntity,
     AlertEntity,
     ChannelEntity,
     NotificationEntity,

@@ -1,4 +1,5 @@
 import { defineTopic, type Topic } from '@ecp/events/topic';
+import breakGlassChanged from '@ecp/schema/events/breakGlassChanged.v1.schema.json' with { type: 'json' };
 import decisionHeld from '@ecp/schema/events/decisionHeld.v1.schema.json' with { type: 'json' };
 import decisionStatusChanged from '@ecp/schema/events/decisionStatusChanged.v1.schema.json' with {
   type: 'json',
@@ -9,6 +10,9 @@ import divergenceThresholdExceeded from '@ecp/schema/events/divergenceThresholdE
 import healthChanged from '@ecp/schema/events/healthChanged.v1.schema.json' with { type: 'json' };
 import incidentUpdated from '@ecp/schema/events/incidentUpdated.v1.schema.json' with { type: 'json' };
 
+/** A break-glass session opened, closed, expired or was reviewed. */
+export const BREAK_GLASS_CHANGED = defineTopic(breakGlassChanged);
+
 /** An environment's health status changed. */
 export const HEALTH_CHANGED = defineTopic(healthChanged);
 
@@ -16,7 +20,7 @@ export const HEALTH_CHANGED = defineTopic(healthChanged);
 export const INCIDENT_UPDATED = defineTopic(incidentUpdated);
 
 /** Every topic the operations subgraph publishes (its outbox may write only these). */
-export const OPERATIONS_TOPICS: readonly Topic[] = [HEALTH_CHANGED, INCIDENT_UPDATED];
+export const OPERATIONS_TOPICS: readonly Topic[] = [HEALTH_CHANGED, INCIDENT_UPDATED, BREAK_GLASS_CHANGED];
 
 // Consumed (the alert sources): their contracts are the publishers' schemas.
 /** Advisory: a decision's divergence is above its jurisdiction's threshold. */

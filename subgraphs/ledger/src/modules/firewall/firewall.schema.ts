@@ -131,6 +131,18 @@ builder.mutationFields((t) => ({
     },
     resolve: (_root, { id, reason }, ctx) => ctx.firewall.approve(String(id), reason),
   }),
+  breakGlassCommit: t.field({
+    type: DecisionRef,
+    description:
+      'Commits a decision the Liability Firewall holds at once, whatever approvals it still needs, with the glass broken: the caller (OPERATOR or ADMIN, never the agent that proposed it) must have the break-glass session `sessionId` open (`openBreakGlass`). Appends an `ecp.break-glass-use/v1` entry naming the session, then the decision’s entry, whose liability allocation gives the caller the `breakGlass` share. Errors: FORBIDDEN (not an operator, the proposer, or not your session), BAD_USER_INPUT, NOT_FOUND, CONFLICT (the session is closed or expired, or the decision is not pending or expired).',
+    args: {
+      id: t.arg.id({ required: true, description: 'The decision id.' }),
+      sessionId: t.arg.id({ required: true, description: 'Your open break-glass session.' }),
+      reason: t.arg.string({ required: true, description: 'Why it must bind now (1–2000 characters).' }),
+    },
+    resolve: (_root, { id, sessionId, reason }, ctx) =>
+      ctx.firewall.breakGlassCommit(String(id), String(sessionId), reason),
+  }),
   expireHeldDecisions: t.int({
     description:
       'Rejects, as the system, the held decision `id` if it is past its `expiresAt`, or every held decision past it when no id is given; returns how many. Only the ledger service itself may call it (its expiry jobs); FORBIDDEN for everyone else.',

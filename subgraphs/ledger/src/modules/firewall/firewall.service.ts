@@ -13,6 +13,8 @@ import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { DecisionService, DecisionView } from '../ledger/decision.service';
 import type { LedgerLog } from '../ledger/ledger-log';
+import type { BreakGlassSessions } from './break-glass-sessions';
+import { breakGlassUseKind } from './break-glass-use.kind';
 import { DECISION_HELD, DECISION_STATUS_CHANGED } from './firewall.topics';
 import type { GateVerdict } from './gate';
 import {
@@ -66,6 +68,8 @@ interface Deps {
   holdTtlSeconds: number;
   /** Called with each newly held decision, to schedule its expiry (the delayed job); none in tests. */
   onHeld?: (held: HeldDecision) => Promise<void>;
+  /** Operations' break-glass sessions, asked before a break-glass commit; none: refused. */
+  breakGlass?: BreakGlassSessions;
   now?: () => Date;
 }
 
@@ -242,6 +246,102 @@ export class FirewallService {
       return view;
     });
     return committed ?? this.deps.decisions.get(id);
+  }
+
+  /**
+   * Commits a pending decision at once, whatever its M, as the caller with the glass broken: the
+   * caller (OPERATOR or ADMIN, never the proposing agent) must have the break-glass session
+   * `sessionId` open, as operations says. Appends an `ecp.break-glass-use/v1` entry naming the session,
+   * the operator and the proposal's hash, then the decision's entry, which gives the operator the
+   * `breakGlass` liability share. A session that is closed, expired, unknown or someone else's is
+   * refused before anything is appended. Approvals the decision already had are kept in its entry.
+   */
+  async breakGlassCommit(id: string, sessionId: string, reason: string): Promise<DecisionView> {
+    const operator = this.requireReviewer(id, reason);
+    if (!isUuid(sessionId)) {
+      throw new BadUserInputError('Invalid break-glass commit: sessionId must be a session id (UUID).', [
+        { path: 'sessionId', reason: 'must be a break-glass session id (UUID)' },
+      ]);
+    }
+    await this.requireNotProposer(id, operator);
+    const { em, log, outbox, principal, requestId, logger } = this.deps;
+    if (!this.deps.breakGlass) {
+      throw new ForbiddenError('Break glass is not available here: no operations service is configured.');
+    }
+    const session = await this.deps.breakGlass.sessionForUse(sessionId, {
+      actingFor: principal,
+      requestId,
+      logger,
+    });
+    if (!session || session.operatorId !== operator.id) {
+      throw new ForbiddenError(
+        `Break-glass session ${sessionId} is not yours: only the operator who opened it may use it.`,
+      );
+    }
+    if (!session.active || new Date(session.expiresAt) <= this.now()) {
+      throw new ConflictError(
+        `Break-glass session ${sessionId} is not open (closed, or expired at ${session.expiresAt}); open a new one.`,
+        [{ path: 'sessionId', reason: 'the session is closed or expired' }],
+      );
+    }
+    return em.transactional(async (tx) => {
+      const held = await this.lockPending(tx, id);
+      const now = this.now();
+      if (held.expiresAt <= now) {
+        throw new ConflictError(
+          `Decision ${id} expired at ${held.expiresAt.toISOString()}; it can no longer be committed.`,
+          [{ path: 'id', reason: 'the proposal expired' }],
+        );
+      }
+      const hash = proposalSha256(held.id, held.agentId, held.proposal);
+      if (hash !== held.proposalSha256) {
+        throw new ConflictError(
+          `Decision ${id} no longer matches the proposal it was held with; it cannot be committed.`,
+          [{ path: 'id', reason: 'the stored proposal changed after it was held' }],
+        );
+      }
+      const used = await log.append({
+        kind: breakGlassUseKind,
+        entry: (recordedAt) => ({
+          kind: breakGlassUseKind.kind,
+          entryId: newId(),
+          recordedAt,
+          recordedBy: LEDGER_ITSELF,
+          actorId: operator.id,
+          body: {
+            decisionId: held.id,
+            agentId: held.agentId,
+            sessionId: session.id,
+            operatorId: operator.id,
+            reason,
+            proposalSha256: hash,
+            sessionExpiresAt: new Date(session.expiresAt).toISOString(),
+          },
+        }),
+        idempotency: { owner: LEDGER_ITSELF, key: `break-glass-use/${held.id}` },
+        projection: undefined,
+      });
+      if (used.replayed) throw notPending(id, 'COMMITTED');
+      // Approvals of this very proposal given before the glass was broken still count: their
+      // approvers keep their share, beside the operator's.
+      const approvals = (
+        await tx.find(
+          DecisionReviewEntity,
+          { decisionId: id, verdict: 'APPROVAL', proposalSha256: hash },
+          { orderBy: { entryIndex: 'asc' } },
+        )
+      ).map((r) => ({ entryIndex: String(r.entryIndex), reviewerId: r.reviewerId }));
+      const view = await this.deps.decisions.commitHeld(held, approvals, operator.id);
+      held.status = 'COMMITTED';
+      held.ledgerIndex = view.index!.toString();
+      held.decidedAt = now;
+      await outbox.write(tx, [statusEvent(held, 'COMMITTED', approvals.length)]);
+      logger.warn(
+        { decisionId: id, sessionId, useIndex: used.index.toString() },
+        'held decision committed with the glass broken',
+      );
+      return view;
+    });
   }
 
   /** Rejects a pending decision (OPERATOR or ADMIN, never the proposing agent): it never binds. */

@@ -277,6 +277,7 @@ export class DecisionService {
     agentId: string,
     approverIds: readonly string[],
     consortiumFollowed: boolean,
+    breakGlassUserId: string | null = null,
   ): Promise<DecisionFirewallPart['liability']> {
     const [rules, agent] = await Promise.all([
       this.deps.liabilityRules.effectiveFor(body.jurisdiction),
@@ -287,7 +288,7 @@ export class DecisionService {
       organisation: agent?.organisation ?? null,
       approverIds,
       consortiumFollowed,
-      breakGlassUserId: null,
+      breakGlassUserId,
     });
   }
 
@@ -313,11 +314,14 @@ export class DecisionService {
 
   /**
    * Commits a held decision exactly as it was proposed (its id, body and signature), once the firewall
-   * has its approvals. Its entry is appended like any other; a second commit of it is a replay.
+   * has its approvals, or an operator commits it with the glass broken (`breakGlassUserId`, who then
+   * takes the break-glass liability share). Its entry is appended like any other; a second commit of
+   * it is a replay.
    */
   async commitHeld(
     held: HeldDecision,
     approvals: readonly { entryIndex: string; reviewerId: string }[],
+    breakGlassUserId: string | null = null,
   ): Promise<CommittedView> {
     const { body, signature } = held.proposal;
     const firewall: DecisionFirewallPart = {
@@ -330,6 +334,7 @@ export class DecisionService {
         held.agentId,
         approvals.map((a) => a.reviewerId),
         held.consortiumFollowed,
+        breakGlassUserId,
       ),
     };
     const recorded = await this.append(
