@@ -20,6 +20,7 @@ import { Migration20261202140100_agent_organisation } from '../ledger/Migration2
 import { Migration20261127090000_break_glass } from '../operations/Migration20261127090000_break_glass';
 import { Migration20261201150000_events as OperationsEvents } from '../operations/Migration20261201150000_events';
 import { Migration20261204090000_alerts_and_notifications } from '../operations/Migration20261204090000_alerts_and_notifications';
+import { Migration20261204150000_pm_reports } from '../operations/Migration20261204150000_pm_reports';
 /**
  * Each subgraph owns one PostgreSQL schema and its own ordered list of migrations.
  * A new migration is a file in the subgraph's folder, appended to its list here.
@@ -84,6 +85,7 @@ export const SUBGRAPH_SCHEMAS: readonly {
         name: 'Migration20261204090000_alerts_and_notifications',
         class: Migration20261204090000_alerts_and_notifications,
       },
+      { name: 'Migration20261204150000_pm_reports', class: Migration20261204150000_pm_reports },
     ],
   },
 ];

@@ -6,6 +6,7 @@ import type { SubgraphPlatform } from '@ecp/service-kit/subgraph-runtime';
 import type { RequestScope } from '@ecp/service-kit/subgraph-server';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { BreakGlassService } from './modules/break-glass/break-glass.service';
+import { PmReportService } from './modules/reports/pm-report.service';
 import type { OperationsRuntime } from './runtime';
 
 /** Per request: the caller, a logger, a forked EntityManager and the operations services built on it. */
@@ -15,6 +16,7 @@ export interface OperationsContext {
   logger: Logger;
   em: EntityManager;
   breakGlass: BreakGlassService;
+  pmReports: PmReportService;
 }
 
 /** What every operations service is built from, per request. */
@@ -45,5 +47,5 @@ export function createOperationsContext(
     services: platform.services,
     runtime,
   };
-  return { ...scope, em, breakGlass: new BreakGlassService(deps) };
+  return { ...scope, em, breakGlass: new BreakGlassService(deps), pmReports: new PmReportService(deps) };
 }

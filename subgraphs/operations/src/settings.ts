@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { pmReportSettingsShape } from './modules/reports/pm-report.settings';
 
 /**
  * The operations subgraph's settings, read from the environment of whichever process runs its code:
@@ -8,7 +9,9 @@ import { z } from 'zod';
  *
  * Each part of operations adds its own variables to this one shape.
  */
-export const operationsSettingsSchema = z.object({});
+export const operationsSettingsSchema = z.object({
+  ...pmReportSettingsShape,
+});
 
 export type OperationsSettings = z.output<typeof operationsSettingsSchema>;
 

@@ -3,9 +3,17 @@ import { BreakGlassSessionEntity } from './modules/break-glass/break-glass-sessi
 import { ChannelEntity } from './modules/delivery/channel.entity';
 import { DeliveryEntity } from './modules/delivery/delivery.entity';
 import { NotificationEntity } from './modules/delivery/notification.entity';
+import { PmReportEntity } from './modules/reports/pm-report.entity';
 
 /** What this subgraph keeps and where, as its GraphQL assembly and its jobs both open it. */
 export const OPERATIONS_STORAGE = {
   dbSchema: 'operations',
-  entities: [BreakGlassSessionEntity, AlertEntity, ChannelEntity, NotificationEntity, DeliveryEntity],
+  entities: [
+    BreakGlassSessionEntity,
+    AlertEntity,
+    ChannelEntity,
+    NotificationEntity,
+    DeliveryEntity,
+    PmReportEntity,
+  ],
 };
