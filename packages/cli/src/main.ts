@@ -5,6 +5,7 @@ import { listEvents, replayEvents, retryEvents } from './commands/events';
 import { exportLedger, printBundle, printCheckpoint } from './commands/ledger';
 import { explainLiability } from './commands/liability';
 import { migrate } from './commands/migrate';
+import { protectBranch } from './commands/protect-branch';
 import { start } from './commands/start';
 import {
   verifyBundles,
@@ -86,6 +87,18 @@ program
   .option('--gateway <url>', 'gateway URL')
   .option('--api-key <key>', 'API key')
   .action((options) => explainLiability(loadCliConfig(), options));
+
+program
+  .command('protect-branch')
+  .description(
+    'protect a GitHub branch: 2 approvals with code-owner review, stale reviews dismissed, no force pushes or deletion (GITHUB_TOKEN, GITHUB_API_URL)',
+  )
+  .requiredOption('--repo <owner/name>', 'the repository')
+  .option('--branch <name>', 'the branch', 'main')
+  .option('--linear-history', 'require a linear history')
+  .option('--status-check <name>', 'a status check that must pass; repeatable', collect, [])
+  .option('--dry-run', 'print the exact request and send nothing')
+  .action((options) => protectBranch(loadCliConfig(), options));
 
 const withRedisOptions = (command: Command) =>
   command
