@@ -25,6 +25,7 @@ import { Migration20261204110000_alerting } from '../operations/Migration2026120
 import { Migration20261204120000_delivery } from '../operations/Migration20261204120000_delivery';
 import { Migration20261204130000_incidents } from '../operations/Migration20261204130000_incidents';
 import { Migration20261204140000_break_glass_lifecycle } from '../operations/Migration20261204140000_break_glass_lifecycle';
+import { Migration20261204150000_pm_reports } from '../operations/Migration20261204150000_pm_reports';
 /**
  * Each subgraph owns one PostgreSQL schema and its own ordered list of migrations.
  * A new migration is a file in the subgraph's folder, appended to its list here.
@@ -97,6 +98,7 @@ export const SUBGRAPH_SCHEMAS: readonly {
         name: 'Migration20261204140000_break_glass_lifecycle',
         class: Migration20261204140000_break_glass_lifecycle,
       },
+      { name: 'Migration20261204150000_pm_reports', class: Migration20261204150000_pm_reports },
     ],
   },
 ];

@@ -48,6 +48,10 @@ export const cliEnvSchema = z.object({
   /** Where `ecp ledger …` finds the platform, and the API key it uses. */
   ECP_GATEWAY_URL: z.string().url().default('http://127.0.0.1:4000'),
   ECP_API_KEY: z.string().optional(),
+  /** `ecp protect-branch`: a GitHub token allowed to administer the repository (never printed). */
+  GITHUB_TOKEN: z.string().min(1).optional(),
+  /** The GitHub REST API: api.github.com, or a GitHub Enterprise server's `https://<host>/api/v3`. */
+  GITHUB_API_URL: z.string().url().default('https://api.github.com'),
   SHUTDOWN_DEADLINE_MS: millis(10_000),
   /** A crashed process is restarted after this delay, doubled for each further crash in the window… */
   RESTART_DELAY_MS: millis(500),

@@ -7,6 +7,7 @@ import { HEALTH_CHECK_EXIT, healthCheck } from './commands/health-check';
 import { exportLedger, printBundle, printCheckpoint } from './commands/ledger';
 import { explainLiability } from './commands/liability';
 import { migrate } from './commands/migrate';
+import { protectBranch } from './commands/protect-branch';
 import { start } from './commands/start';
 import {
   verifyBundles,
@@ -102,6 +103,7 @@ program
   .action(async (options) => {
     process.exitCode = await healthCheck(loadCliConfig, options);
   });
+
 const breakGlass = program
   .command('break-glass')
   .description('emergency sessions past the Liability Firewall (15 minutes at most), through the gateway');
@@ -122,6 +124,18 @@ breakGlass
   .option('--gateway <url>', 'gateway URL')
   .option('--api-key <key>', 'API key')
   .action((id: string, options) => closeBreakGlass(loadCliConfig(), id, options));
+
+program
+  .command('protect-branch')
+  .description(
+    'protect a GitHub branch: 2 approvals with code-owner review, stale reviews dismissed, no force pushes or deletion (GITHUB_TOKEN, GITHUB_API_URL)',
+  )
+  .requiredOption('--repo <owner/name>', 'the repository')
+  .option('--branch <name>', 'the branch', 'main')
+  .option('--linear-history', 'require a linear history')
+  .option('--status-check <name>', 'a status check that must pass; repeatable', collect, [])
+  .option('--dry-run', 'print the exact request and send nothing')
+  .action((options) => protectBranch(loadCliConfig(), options));
 
 const withRedisOptions = (command: Command) =>
   command

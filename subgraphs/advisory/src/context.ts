@@ -10,6 +10,7 @@ import { AgreementService } from './modules/agreement/agreement.service';
 import { DivergenceService } from './modules/divergence/divergence.service';
 import { FrictionService } from './modules/friction/friction.service';
 import { PollService, type PollTimers } from './modules/polls/poll.service';
+import { AdviceStatsService } from './modules/stats/advice-stats.service';
 import { VoteService } from './modules/votes/vote.service';
 import { WeightSetService } from './modules/weights/weight-set.service';
 
@@ -25,6 +26,7 @@ export interface AdvisoryContext {
   polls: PollService;
   agreement: AgreementService;
   divergences: DivergenceService;
+  adviceStats: AdviceStatsService;
 }
 
 export function createAdvisoryContext(
@@ -77,5 +79,6 @@ export function createAdvisoryContext(
     polls,
     agreement: new AgreementService({ em, polls }),
     divergences: new DivergenceService({ em }),
+    adviceStats: new AdviceStatsService({ em, principal }),
   };
 }

@@ -6,6 +6,7 @@ import './modules/friction/friction.schema';
 import './modules/polls/poll.schema';
 import './modules/agreement/agreement.schema';
 import './modules/divergence/divergence.schema';
+import './modules/stats/advice-stats.schema';
 
 /** The advisory subgraph's schema (Federation 2), with the @topic directive composed into the supergraph. */
 export const advisorySchema = builder.toSubGraphSchema({ ...federationLink, ...subscriptionTopics });

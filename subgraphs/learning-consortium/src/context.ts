@@ -9,6 +9,7 @@ import { JurisdictionService } from './modules/jurisdictions/jurisdiction.servic
 import { LessonService } from './modules/lessons/lesson.service';
 import { LinkService } from './modules/links/link.service';
 import { OutcomeService } from './modules/outcomes/outcome.service';
+import { OutcomeStatsService } from './modules/stats/outcome-stats.service';
 import type { LearningSettings } from './settings';
 
 /** Per request: the caller, a logger, a forked EntityManager and the learning services built on it. */
@@ -22,6 +23,7 @@ export interface LearningContext {
   outcomes: OutcomeService;
   lessons: LessonService;
   links: LinkService;
+  outcomeStats: OutcomeStatsService;
 }
 
 export function createLearningContext(
@@ -58,5 +60,6 @@ export function createLearningContext(
       pseudoCount: settings.priorPseudoCount,
     }),
     links: new LinkService({ em, principal, logger, requestId, ledger, jurisdictions }),
+    outcomeStats: new OutcomeStatsService({ em, principal }),
   };
 }

@@ -18,6 +18,7 @@ import type { LedgerLog } from './modules/ledger/ledger-log';
 import { ProofService } from './modules/ledger/proof.service';
 import { LiabilityRulesService } from './modules/liability/liability-rules.service';
 import { PrecedentService } from './modules/precedents/precedent.service';
+import { DecisionStatsService } from './modules/stats/decision-stats.service';
 
 export interface LedgerSettings {
   tokenSecret: string;
@@ -51,6 +52,7 @@ export interface LedgerContext {
   proofs: ProofService;
   precedents: PrecedentService;
   liabilityRules: LiabilityRulesService;
+  decisionStats: DecisionStatsService;
 }
 
 export function createLedgerContext(
@@ -114,5 +116,6 @@ export function createLedgerContext(
     proofs: new ProofService({ em, principal }),
     precedents: new PrecedentService({ em, principal, decisions }),
     liabilityRules,
+    decisionStats: new DecisionStatsService({ em, principal }),
   };
 }

@@ -10,6 +10,7 @@ import './modules/ledger/subscriptions.schema';
 import './modules/liability/liability-allocation.schema';
 import './modules/liability/liability-rules.schema';
 import './modules/precedents/precedent.schema';
+import './modules/stats/decision-stats.schema';
 
 /** The ledger subgraph's schema (Federation 2), with the @topic directive composed into the supergraph. */
 export const ledgerSchema = builder.toSubGraphSchema({

@@ -12,6 +12,7 @@ import { DeliveryService } from './modules/delivery/delivery.service';
 import { HealthService } from './modules/health/health.service';
 import { EscalationPolicyService } from './modules/incidents/escalation-policy.service';
 import { IncidentService } from './modules/incidents/incident.service';
+import { PmReportService } from './modules/reports/pm-report.service';
 import { SilenceService } from './modules/silences/silence.service';
 import type { OperationsRuntime } from './runtime';
 
@@ -29,6 +30,7 @@ export interface OperationsContext {
   escalationPolicies: EscalationPolicyService;
   alerts: AlertService;
   silences: SilenceService;
+  pmReports: PmReportService;
 }
 
 /** What every operations service is built from, per request. */
@@ -70,5 +72,6 @@ export function createOperationsContext(
     alerts: new AlertService(deps),
     silences: new SilenceService(deps),
     health: new HealthService(deps),
+    pmReports: new PmReportService(deps),
   };
 }

@@ -9,6 +9,8 @@ import { EXPIRE_BREAK_GLASS_JOB, EXPIRE_DUE_BREAK_GLASS_JOB } from './modules/br
 import { DELIVER_JOB, REDELIVER_PENDING_JOB } from './modules/delivery/delivery.jobs';
 import { CHECK_ENVIRONMENTS_JOB } from './modules/health/health.jobs';
 import { ESCALATE_DUE_INCIDENTS_JOB, ESCALATE_INCIDENT_JOB } from './modules/incidents/escalation';
+import { WATCH_QUEUES_JOB } from './modules/queues/watch-queues.jobs';
+import { PM_REPORT_HEARTBEAT_JOB, PM_REPORT_JOB } from './modules/reports/pm-report.jobs';
 import { OPERATIONS_STORAGE } from './storage';
 import { OPERATIONS_TOPICS } from './topics';
 
@@ -31,6 +33,9 @@ export const work: SubgraphWork = {
     CHECK_ENVIRONMENTS_JOB,
     EXPIRE_BREAK_GLASS_JOB,
     EXPIRE_DUE_BREAK_GLASS_JOB,
+    PM_REPORT_JOB,
+    PM_REPORT_HEARTBEAT_JOB,
+    WATCH_QUEUES_JOB,
   ],
   consumers: [ALERT_SOURCES_CONSUMER],
 };

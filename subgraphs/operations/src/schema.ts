@@ -7,6 +7,7 @@ import './modules/delivery/delivery.schema';
 import './modules/incidents/incident.schema';
 import './modules/silences/silence.schema';
 import './modules/health/health.schema';
+import './modules/reports/pm-report.schema';
 
 /** The operations subgraph's schema (Federation 2), with the @topic directive composed into the supergraph. */
 export const operationsSchema = builder.toSubGraphSchema({ ...federationLink, ...subscriptionTopics });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { deliverySettingsShape } from './modules/delivery/delivery-settings';
+import { pmReportSettingsShape } from './modules/reports/pm-report.settings';
 
 /**
  * The operations subgraph's settings, read from the environment of whichever process runs its code:
@@ -41,6 +42,7 @@ export const operationsSettingsSchema = z.object({
   BREAK_GLASS_DAILY_CAP: z.coerce.number().int().min(1).max(100).default(3),
   /** The longest a break-glass session may last, in minutes: 15 at most, whatever is configured. */
   BREAK_GLASS_MAX_MINUTES: z.coerce.number().int().min(1).max(15).default(15),
+  ...pmReportSettingsShape,
 });
 
 export type OperationsSettings = z.output<typeof operationsSettingsSchema>;

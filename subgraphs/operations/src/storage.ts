@@ -16,6 +16,7 @@ import {
   IncidentEntity,
   IncidentEventEntity,
 } from './modules/incidents/incident.entities';
+import { PmReportEntity } from './modules/reports/pm-report.entity';
 import { SilenceEntity } from './modules/silences/silence.entity';
 
 /** What this subgraph keeps and where, as its GraphQL assembly and its jobs both open it. */
@@ -38,5 +39,6 @@ export const OPERATIONS_STORAGE = {
     EscalationPolicyEntity,
     AlertGroupEntity,
     SilenceEntity,
+    PmReportEntity,
   ],
 };

@@ -2,6 +2,7 @@ import { JobProducer } from '@ecp/jobs/job-producer';
 import type { SubgraphDefinition } from '@ecp/service-kit/subgraph-runtime';
 import { Redis } from 'ioredis';
 import { createOperationsContext, type OperationsContext } from './context';
+import { closeQueueRedis } from './modules/queues/queue-state';
 import type { OperationsRuntime } from './runtime';
 import { processSettings } from './runtime';
 import { operationsSchema } from './schema';
@@ -38,6 +39,7 @@ export function operationsSubgraph(options: OperationsOptions): SubgraphDefiniti
       return async () => {
         await producer.close();
         redis.disconnect();
+        await closeQueueRedis();
       };
     },
     createContext: (scope, orm, platform) => {
