@@ -22,8 +22,16 @@ module.exports = {
       comment:
         'A subgraph owns its data and its code. Another subgraph is reached by an entity reference, an event, a ledger command or the service client, never by importing it.',
       severity: 'error',
-      from: { path: '^subgraphs/([^/]+)/' },
+      from: { path: '^subgraphs/([^/]+)/', pathNot: '^subgraphs/[^/]+/test/' },
       to: { path: '^subgraphs/', pathNot: '^subgraphs/$1/' },
+    },
+    {
+      name: 'subgraph-test-imports-another-subgraphs-internals',
+      comment:
+        "A subgraph's tests may start another subgraph whole (its ./subgraph assembly), as the real peer its service client calls; nothing else of it.",
+      severity: 'error',
+      from: { path: '^subgraphs/([^/]+)/test/' },
+      to: { path: '^subgraphs/', pathNot: '^subgraphs/($1/|[^/]+/src/subgraph\\.ts$)' },
     },
     {
       name: 'subgraph-imports-gateway-or-workers',

@@ -115,6 +115,8 @@ const ALLOWED = {
     "import { ensureFirstAdmin } from '@ecp/subgraph-ledger/admin';\nensureFirstAdmin();\n",
   'bench/ledger.ts': "import { LedgerLog } from '@ecp/subgraph-ledger/bench/ledger-log';\nnew LedgerLog();\n",
   'packages/merkle/src/hash.test.ts': "import { readFileSync } from 'node:fs';\nreadFileSync;\n",
+  'subgraphs/advisory/test/peer.test.ts':
+    "import { ledgerSubgraph } from '@ecp/subgraph-ledger/subgraph';\nledgerSubgraph();\n",
 };
 
 describe('the layer rules on a tree that breaks each of them', () => {
@@ -130,6 +132,8 @@ describe('the layer rules on a tree that breaks each of them', () => {
         "import { ledgerSubgraph } from '@ecp/subgraph-ledger/subgraph';\nledgerSubgraph();\n",
       'subgraphs/advisory/src/by-path.ts':
         "import type { AgentEntity } from '../../ledger/src/modules/agents/agent.entity';\nexport type A = typeof AgentEntity;\n",
+      'subgraphs/advisory/test/internals.test.ts':
+        "import { LedgerLog } from '@ecp/subgraph-ledger/bench/ledger-log';\nnew LedgerLog();\n",
       'subgraphs/ledger/src/up.ts': "import { gateway } from '@ecp/gateway/src/gateway';\ngateway;\n",
       'gateway/src/plan.ts':
         "import { ledgerSubgraph } from '@ecp/subgraph-ledger/subgraph';\nledgerSubgraph();\n",
@@ -163,6 +167,7 @@ describe('the layer rules on a tree that breaks each of them', () => {
         'subgraph-imports-another-subgraph: subgraphs/advisory/src/by-path.ts → subgraphs/ledger/src/modules/agents/agent.entity.ts',
         'relative-import-across-workspaces: subgraphs/advisory/src/by-path.ts → subgraphs/ledger/src/modules/agents/agent.entity.ts',
         'subgraph-imports-gateway-or-workers: subgraphs/ledger/src/up.ts → gateway/src/gateway.ts',
+        'subgraph-test-imports-another-subgraphs-internals: subgraphs/advisory/test/internals.test.ts → subgraphs/ledger/src/modules/ledger/ledger-log.ts',
         'gateway-imports-a-subgraph: gateway/src/plan.ts → subgraphs/ledger/src/subgraph.ts',
         'workers-import-more-than-jobs: workers/src/reach.ts → subgraphs/ledger/src/subgraph.ts',
         'shared-package-imports-a-service: packages/events/src/outbox.ts → subgraphs/ledger/src/jobs.ts',
