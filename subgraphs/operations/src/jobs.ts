@@ -16,7 +16,9 @@ import { OPERATIONS_TOPICS } from './topics';
 
 /**
  * The work this subgraph does outside requests, for `workers/` to host: the one part of a subgraph
- * the workers may import.
+ * the workers may import. Deliveries (one job per channel, and a sweep), incident escalation, alert
+ * groups' timers and the alert sources' consumer, the scheduled health checks, break-glass expiry,
+ * and the project-manager report with its heartbeat and the queue watch.
  */
 export const work: SubgraphWork = {
   subgraph: 'operations',
