@@ -2,6 +2,7 @@ import { loadEnvOrExit } from '@ecp/config/env';
 import { DEFAULT_QUEUE_PREFIX } from '@ecp/jobs/job-options';
 import { subgraphEnvShape } from '@ecp/service-kit/subgraph-env';
 import { z } from 'zod';
+import { type OperationsSettings, operationsSettings } from './settings';
 
 export const operationsEnvSchema = z.object({
   ...subgraphEnvShape(4004),
@@ -13,4 +14,15 @@ export type OperationsConfig = z.output<typeof operationsEnvSchema>;
 
 export function loadOperationsConfig(): OperationsConfig {
   return loadEnvOrExit('operations', operationsEnvSchema);
+}
+
+let settingsOfThisProcess: OperationsSettings | undefined;
+
+/**
+ * The operations settings of this process's environment, parsed once: the subgraph and the workers
+ * (which host its jobs) both read them here.
+ */
+export function loadOperationsSettings(): OperationsSettings {
+  settingsOfThisProcess ??= operationsSettings(process.env);
+  return settingsOfThisProcess;
 }

@@ -1,5 +1,6 @@
 import type { ConsumerContext, JobContext, JobEnqueuer } from '@ecp/jobs/job-definition';
-import { type OperationsSettings, operationsSettings } from './settings';
+import { loadOperationsSettings } from './env';
+import type { OperationsSettings } from './settings';
 
 /**
  * What operations' domain code needs beside its database, wherever it runs (a request, a job, a
@@ -12,12 +13,9 @@ export interface OperationsRuntime {
   now(): Date;
 }
 
-let fromEnvironment: OperationsSettings | undefined;
-
-/** The settings of this process's environment, read once. */
+/** The settings of this process's environment, parsed once (`env.ts`). */
 export function processSettings(): OperationsSettings {
-  fromEnvironment ??= operationsSettings();
-  return fromEnvironment;
+  return loadOperationsSettings();
 }
 
 /** The runtime of a job or consumer hosted by the workers. */

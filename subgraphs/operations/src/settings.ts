@@ -47,8 +47,8 @@ export const operationsSettingsSchema = z.object({
 
 export type OperationsSettings = z.output<typeof operationsSettingsSchema>;
 
-/** Reads the settings, naming every variable that is wrong in one error. */
-export function operationsSettings(env: NodeJS.ProcessEnv = process.env): OperationsSettings {
+/** Reads the settings from an environment, naming every variable that is wrong in one error. */
+export function operationsSettings(env: Record<string, string | undefined>): OperationsSettings {
   const parsed = operationsSettingsSchema.safeParse(env);
   if (!parsed.success) {
     throw new Error(
