@@ -15,7 +15,7 @@ export const gatewayEnvSchema = z
     HOST: z.string().default('127.0.0.1'),
     PORT: port(4000),
     SUPERGRAPH_PATH: z.string().default(join(repoRoot, 'schema/supergraph.graphql')),
-    DASHBOARD_DIR: z.string().default(join(repoRoot, 'dashboard-client/public')),
+    DASHBOARD_DIR: z.string().default(join(repoRoot, 'dashboard-client/dist')),
     ...subgraphUrlShape,
     ECP_IDENTITY_SECRET: secret('ECP_IDENTITY_SECRET'),
     ECP_IDENTITY_SECRET_PREVIOUS: secret('ECP_IDENTITY_SECRET_PREVIOUS').optional(),
