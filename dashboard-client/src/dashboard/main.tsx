@@ -1,7 +1,9 @@
+import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { Dashboard } from './dashboard';
 
-function Dashboard() {
-  return <h1>ECP — Transparency Dashboard</h1>;
-}
-
-createRoot(document.getElementById('root')!).render(<Dashboard />);
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <Dashboard />
+  </StrictMode>,
+);
