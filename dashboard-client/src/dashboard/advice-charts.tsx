@@ -108,10 +108,19 @@ function timeSeriesOptions(name: string, color: string, extra: uPlot.Series[] = 
     height: 0,
     legend: { show: false },
     cursor: { drag: { x: false, y: false } },
-    scales: { x: { time: true }, y: { range: [0, 1] } },
+    // One point (or several at one time) gets ten minutes either side rather than years.
+    scales: {
+      x: { time: true, range: (_u, min, max) => (max - min < 60 ? [min - 600, max + 600] : [min, max]) },
+      y: { range: [0, 1] },
+    },
     axes: [
       { ...AXIS_STYLE },
-      { ...AXIS_STYLE, size: 42, values: (_u, ticks) => ticks.map((t) => t.toFixed(1)) },
+      {
+        ...AXIS_STYLE,
+        size: 42,
+        splits: () => [0, 0.2, 0.4, 0.6, 0.8, 1],
+        values: (_u, ticks) => ticks.map((t) => t.toFixed(1)),
+      },
     ],
     series: [
       {},
@@ -178,6 +187,11 @@ export function AdviceCharts({ pollsClosed }: { pollsClosed: number }) {
           );
           clearTimeout(timer);
           timer = setTimeout(() => setStatsEnd(Date.now()), 500);
+        },
+        expired: () => {
+          const now = Date.now();
+          setWindowEnd(now);
+          setStatsEnd(now);
         },
         error: () => setSeriesState((s) => (s === 'ready' ? s : 'error')),
       },
@@ -298,7 +312,7 @@ export function AdviceCharts({ pollsClosed }: { pollsClosed: number }) {
               options={divergenceOptions}
               data={divergenceData}
               testId="divergence-chart"
-              label={`${points.length} scores in the ${periodLabel}; the latest ${formatScore(points.at(-1)?.score)}${
+              label={`${points.length} ${points.length === 1 ? 'score' : 'scores'} in the ${periodLabel}; the latest ${formatScore(points.at(-1)?.score)}${
                 points.some((p) => p.exceeded)
                   ? `, ${points.filter((p) => p.exceeded).length} above their threshold (red)`
                   : ''
@@ -317,7 +331,7 @@ export function AdviceCharts({ pollsClosed }: { pollsClosed: number }) {
                   options={consensusOptions}
                   data={consensusData}
                   testId="consensus-chart"
-                  label={`${consensusPoints.length} polls closed in the ${periodLabel}; the latest consensus ${formatScore(
+                  label={`${consensusPoints.length} ${consensusPoints.length === 1 ? 'poll' : 'polls'} closed in the ${periodLabel}; the latest consensus ${formatScore(
                     consensusPoints.at(-1)?.score,
                   )} (1 − normalised entropy of the weighted votes).`}
                 />

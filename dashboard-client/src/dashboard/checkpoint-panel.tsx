@@ -51,7 +51,7 @@ export function CheckpointPanel({ request }: { request: ProofRequest | null }) {
   const id = useId();
   const { client } = useSocket();
   const latest = useQuery<{ checkpoint: Checkpoint | null }>(`{ checkpoint { ${CHECKPOINT_FIELDS} } }`, {});
-  const { setData } = latest;
+  const { setData, refetch } = latest;
   const [index, setIndex] = useState('');
   const [bundle, setBundle] = useState('');
   const [verdict, setVerdict] = useState<Verdict>({ kind: 'idle' });
@@ -62,10 +62,14 @@ export function CheckpointPanel({ request }: { request: ProofRequest | null }) {
     const live = subscribeResumable<{ checkpointPublished: Checkpoint }>(
       client,
       { query: `subscription { checkpointPublished { ${CHECKPOINT_FIELDS} } }` },
-      { next: ({ checkpointPublished }) => setData({ checkpoint: checkpointPublished }), error: () => {} },
+      {
+        next: ({ checkpointPublished }) => setData({ checkpoint: checkpointPublished }),
+        expired: refetch,
+        error: () => {},
+      },
     );
     return () => live.dispose();
-  }, [client, setData]);
+  }, [client, setData, refetch]);
 
   const publicKeys = useCallback(() => {
     keys.current ??= fetchPublicKeys().catch((err: unknown) => {
@@ -184,6 +188,7 @@ export function CheckpointPanel({ request }: { request: ProofRequest | null }) {
             id={`${id}-bundle`}
             className="bundle-text"
             rows={9}
+            wrap="off"
             spellCheck={false}
             value={bundle}
             onChange={(e) => setBundle(e.target.value)}

@@ -122,14 +122,13 @@ function useDecisionStream(filter: Record<string, string>, paused: boolean) {
     setPausedAt(null);
   }, [filterKey, commit]);
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: epoch is a trigger (resubscribe afresh).
+  // biome-ignore lint/correctness/useExhaustiveDependencies: epoch is a trigger (resubscribe afresh, "Try again").
   useEffect(() => {
     if (paused) return;
     const resumeFrom = resumeRef.current?.filterKey === filterKey ? resumeRef.current.cursor : undefined;
     resumeRef.current = null;
     setPausedAt(null);
     let current = true;
-    let keepCursor = true;
     const isCurrent = () => current;
     const subscription = subscribeResumable<{ decisionRecorded: StreamDecision }>(
       client,
@@ -138,17 +137,15 @@ function useDecisionStream(filter: Record<string, string>, paused: boolean) {
         next: ({ decisionRecorded }) => {
           if (current) commit(mergeDecisions(rowsRef.current, [decisionRecorded]));
         },
-        error: (err) => {
+        expired: () => {
           if (!current) return;
-          if (err.code === 'CURSOR_EXPIRED') {
-            keepCursor = false;
-            setNotice(
-              'The gateway no longer holds everything since the pause: read from the ledger instead.',
-            );
-            setEpoch((n) => n + 1);
-          } else {
-            setError(err);
-          }
+          setNotice(
+            'The gateway no longer held every decision missed: they were read from the ledger instead.',
+          );
+          void catchUp(isCurrent);
+        },
+        error: (err) => {
+          if (current) setError(err);
         },
       },
       resumeFrom,
@@ -159,7 +156,7 @@ function useDecisionStream(filter: Record<string, string>, paused: boolean) {
     return () => {
       current = false;
       const cursor = subscription.cursor;
-      if (keepCursor && cursor) {
+      if (cursor) {
         resumeRef.current = { filterKey, cursor };
         setPausedAt(cursor);
       }

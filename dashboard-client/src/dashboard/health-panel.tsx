@@ -4,7 +4,7 @@ import { useSocket } from '../shared/socket';
 import { formatPercent, formatRelative } from './format';
 import { Empty, Panel, QueryContent } from './panel';
 import { useQuery } from './use-query';
-import { PEOPLE } from './viewer';
+import { holdsAny, PEOPLE, useViewer } from './viewer';
 
 const ENVIRONMENT_FIELDS = `id name url status uptime24h uptime7d lastCheckedAt latencyObjectiveMs
   history(first: 1) { at ok latencyMs failures }`;
@@ -28,12 +28,15 @@ interface Environments {
 /** Environment health and uptime, kept live by `healthChanged`. */
 export function HealthPanel() {
   const { client } = useSocket();
+  const allowed = holdsAny(useViewer(), PEOPLE);
   const { state, setData, refetch } = useQuery<Environments>(
     `{ environments { ${ENVIRONMENT_FIELDS} } }`,
     {},
+    { enabled: allowed },
   );
 
   useEffect(() => {
+    if (!allowed) return;
     const live = subscribeResumable<{ healthChanged: Environment }>(
       client,
       { query: `subscription { healthChanged { ${ENVIRONMENT_FIELDS} } }` },
@@ -44,11 +47,12 @@ export function HealthPanel() {
               a.name.localeCompare(b.name),
             ),
           })),
+        expired: refetch,
         error: () => {},
       },
     );
     return () => live.dispose();
-  }, [client, setData]);
+  }, [client, setData, refetch, allowed]);
 
   return (
     <Panel title="Environment health" testId="health">

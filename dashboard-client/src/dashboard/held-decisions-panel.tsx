@@ -53,10 +53,14 @@ export function HeldDecisionsPanel() {
     const live = subscribeResumable<{ decisionStatusChanged: HeldDecision }>(
       client,
       { query: `subscription { decisionStatusChanged { ${HELD_FIELDS} } }` },
-      { next: ({ decisionStatusChanged: d }) => setData((data) => withDecision(data, d)), error: () => {} },
+      {
+        next: ({ decisionStatusChanged: d }) => setData((data) => withDecision(data, d)),
+        expired: refetch,
+        error: () => {},
+      },
     );
     return () => live.dispose();
-  }, [client, setData]);
+  }, [client, setData, refetch]);
 
   const mayReview = holdsAny(viewer, REVIEWERS);
   return (

@@ -4,7 +4,7 @@ import { useSocket } from '../shared/socket';
 import { formatRelative } from './format';
 import { Empty, Panel, QueryContent } from './panel';
 import { useQuery } from './use-query';
-import { PEOPLE } from './viewer';
+import { holdsAny, PEOPLE, useViewer } from './viewer';
 
 const INCIDENT_FIELDS =
   'id title severity status openedAt acknowledgedAt escalation { policy level nextEscalationAt }';
@@ -36,9 +36,11 @@ function byUrgency(a: Incident, b: Incident): number {
 /** Incidents not yet resolved, worst first, kept live by `incidentUpdated`. */
 export function IncidentsPanel() {
   const { client } = useSocket();
-  const { state, setData, refetch } = useQuery<OpenIncidents>(OPEN_INCIDENTS_QUERY, {});
+  const allowed = holdsAny(useViewer(), PEOPLE);
+  const { state, setData, refetch } = useQuery<OpenIncidents>(OPEN_INCIDENTS_QUERY, {}, { enabled: allowed });
 
   useEffect(() => {
+    if (!allowed) return;
     const live = subscribeResumable<{ incidentUpdated: Incident }>(
       client,
       { query: `subscription { incidentUpdated { ${INCIDENT_FIELDS} } }` },
@@ -61,11 +63,12 @@ export function IncidentsPanel() {
               },
             };
           }),
+        expired: refetch,
         error: () => {},
       },
     );
     return () => live.dispose();
-  }, [client, setData]);
+  }, [client, setData, refetch, allowed]);
 
   return (
     <Panel title="Open incidents" testId="incidents">

@@ -70,6 +70,7 @@ export function PollsPanel({ onPollClosed }: { onPollClosed: () => void }) {
               }));
               if (poll.status === 'CLOSED') closed.current();
             },
+            expired: refetch,
             error: () => {},
           },
         ),
@@ -77,7 +78,7 @@ export function PollsPanel({ onPollClosed }: { onPollClosed: () => void }) {
     return () => {
       for (const s of subscriptions) s.dispose();
     };
-  }, [client, idsKey, setData]);
+  }, [client, idsKey, setData, refetch]);
 
   return (
     <Panel title="Polls in progress" testId="polls">

@@ -43,9 +43,11 @@ export function BreakGlassBanner() {
   const { client, reconnects } = useSocket();
   const [sessions, setSessions] = useState<OpenSession[]>([]);
   const [problem, setProblem] = useState<string | null>(null);
-  const [now, setNow] = useState(() => performance.now());
+  const [rereads, setRereads] = useState(0);
+  // Ticks re-render the countdown; the time itself is read at each render.
+  const [, setTick] = useState(0);
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: reconnects is the trigger (read again once back).
+  // biome-ignore lint/correctness/useExhaustiveDependencies: reconnects and rereads are triggers (read again).
   useEffect(() => {
     let current = true;
     graphql<{ activeBreakGlassSessions: BreakGlassSession[] }>(
@@ -63,7 +65,7 @@ export function BreakGlassBanner() {
     return () => {
       current = false;
     };
-  }, [reconnects]);
+  }, [reconnects, rereads]);
 
   useEffect(() => {
     const live = subscribeResumable<{ breakGlassChanged: BreakGlassSession }>(
@@ -71,13 +73,13 @@ export function BreakGlassBanner() {
       { query: `subscription { breakGlassChanged { ${SESSION_FIELDS} } }` },
       {
         next: ({ breakGlassChanged: changed }) => {
-          setNow(performance.now());
           setSessions((list) => {
             const others = list.filter((s) => s.id !== changed.id);
             if (!changed.active) return others;
             return [...others, opened(changed)].sort((a, b) => a.endsAt - b.endsAt);
           });
         },
+        expired: () => setRereads((n) => n + 1),
         error: (err) => {
           if (!isForbidden(err)) setProblem(errorText(err));
         },
@@ -86,10 +88,11 @@ export function BreakGlassBanner() {
     return () => live.dispose();
   }, [client]);
 
+  const now = performance.now();
   const open = sessions.filter((s) => s.endsAt > now);
   useEffect(() => {
     if (open.length === 0) return;
-    const timer = setInterval(() => setNow(performance.now()), 500);
+    const timer = setInterval(() => setTick((n) => n + 1), 500);
     return () => clearInterval(timer);
   }, [open.length]);
 
@@ -115,10 +118,10 @@ export function BreakGlassBanner() {
       <ul>
         {open.map((s) => (
           <li key={s.id} data-testid="break-glass-session">
-            <strong>{s.operator?.name ?? s.operatorId}</strong> broke the glass: “{s.reason}”
-            {s.incidentId ? <span> (incident {s.incidentId.slice(0, 8)})</span> : null}.{' '}
+            <strong>{s.operator?.name ?? s.operatorId}</strong> broke the glass
+            {s.incidentId ? <span> for incident {s.incidentId.slice(0, 8)}</span> : null}: “{s.reason}”{' '}
             <span className="break-glass-left">
-              Ends in <time dateTime={s.expiresAt}>{formatTimeLeft((s.endsAt - now) / 1000)}</time>
+              — ends in <time dateTime={s.expiresAt}>{formatTimeLeft((s.endsAt - now) / 1000)}</time>
             </span>
           </li>
         ))}
