@@ -309,6 +309,7 @@ describe('the Transparency Dashboard', () => {
   });
 
   it('shows polls in progress with their tallies, live, and the consensus once one closes', async () => {
+    const other = await registerCaller(stack, 'panel-bot', ['US']);
     const opened = await gqlAs<{ openPoll: { id: string } }>(
       stack,
       agent.key,
@@ -322,7 +323,7 @@ describe('the Transparency Dashboard', () => {
             { id: 'raise', description: 'Raise it' },
             { id: 'hold', description: 'Hold it' },
           ],
-          eligibleVoters: [voter.id],
+          eligibleVoters: [voter.id, other.id],
           quorum: 1,
           closesAt: new Date(Date.now() + 3_600_000).toISOString(),
         },
@@ -333,7 +334,7 @@ describe('the Transparency Dashboard', () => {
     // No subscription announces a new poll: the page reads the open ones again every 15 s.
     const poll = page.getByTestId('poll').filter({ hasText: 'Raise the price in the US?' });
     await poll.waitFor({ timeout: 20_000 });
-    expect(await poll.textContent()).toContain('0 of 1 voted');
+    expect(await poll.textContent()).toContain('0 of 2 voted');
 
     const vote = await gqlAs(
       stack,
@@ -342,7 +343,19 @@ describe('the Transparency Dashboard', () => {
       { input: { pollId, option: 'raise', confidence: 0.8, rationale: 'Demand is up.' } },
     );
     expect(vote.body.errors).toBeUndefined();
-    // Every eligible voter voted: it closes, leaves the list, and its consensus is charted.
+    await poll.getByText('1 of 2 voted').waitFor();
+    const tallies = await poll.locator('.tally').allTextContents();
+    expect(tallies).toEqual([
+      expect.stringContaining('1 vote, 100 %'),
+      expect.stringContaining('0 votes, 0 %'),
+    ]);
+    await browser.screenshot(page, 'dashboard-poll');
+
+    // Its opener closes it: it leaves the list, and its consensus is charted.
+    const closed = await gqlAs(stack, agent.key, 'mutation ($id: ID!) { closePoll(id: $id) { status } }', {
+      id: pollId,
+    });
+    expect(closed.body.errors).toBeUndefined();
     await poll.waitFor({ state: 'detached' });
     await page.getByTestId('consensus-chart').waitFor();
     expect(await page.getByTestId('consensus-chart').textContent()).toContain('the latest consensus 1.00');

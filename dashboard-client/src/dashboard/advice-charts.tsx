@@ -110,7 +110,17 @@ function timeSeriesOptions(name: string, color: string, extra: uPlot.Series[] = 
     cursor: { drag: { x: false, y: false } },
     // One point (or several at one time) gets ten minutes either side rather than years.
     scales: {
-      x: { time: true, range: (_u, min, max) => (max - min < 60 ? [min - 600, max + 600] : [min, max]) },
+      x: {
+        time: true,
+        // From the data itself: uPlot widens one point to 86 400 000 s (its one day, in milliseconds).
+        range: (u, min, max) => {
+          const xs = u.data[0];
+          const first = xs[0];
+          const last = xs[xs.length - 1];
+          if (first === undefined || last === undefined) return [min, max];
+          return last - first < 60 ? [first - 600, last + 600] : [first, last];
+        },
+      },
       y: { range: [0, 1] },
     },
     axes: [

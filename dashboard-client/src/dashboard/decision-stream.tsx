@@ -207,6 +207,7 @@ export function DecisionStream({ onCheckProof }: { onCheckProof: (ledgerIndex: s
   const [paused, setPaused] = useState(false);
   const filter = decisionFilter(applied);
   const { rows, loading, error, notice, pausedAt, retry } = useDecisionStream(filter, paused);
+  const { status } = useSocket();
   const [range] = useState(() => ({
     from: new Date(Date.now() - 7 * 86_400_000).toISOString(),
     to: new Date(Date.now() + 86_400_000).toISOString(),
@@ -307,7 +308,9 @@ export function DecisionStream({ onCheckProof }: { onCheckProof: (ledgerIndex: s
       <p className="stream-status" role="status" data-testid="stream-status">
         {paused
           ? `Paused${pausedAt ? ` after stream position ${pausedAt}` : ''}: new decisions appear, in order, when you resume.`
-          : `Live${filtered ? ', filtered' : ''}: ${rows.length} shown, newest first (at most ${MAX_STREAM_ROWS}).`}
+          : status !== 'live'
+            ? `Waiting for the gateway: ${rows.length} shown; what is recorded meanwhile appears when it is back.`
+            : `Live${filtered ? ', filtered' : ''}: ${rows.length} shown, newest first (at most ${MAX_STREAM_ROWS}).`}
       </p>
       {notice ? <p className="notice">{notice}</p> : null}
       {error ? <ErrorNotice error={error} retry={retry} /> : null}
