@@ -28,10 +28,12 @@ export function formatPercent(value: number | null | undefined): string {
   return value === null || value === undefined ? '–' : `${(value * 100).toFixed(1)} %`;
 }
 
-/** `in 4 min`, `3 h ago`: how far a time is from now, roughly. */
+/** `in 4 min`, `3 h ago`, `just now`: how far a time is from now, roughly. */
 export function formatRelative(iso: string, now = Date.now()): string {
   const seconds = Math.round((new Date(iso).getTime() - now) / 1000);
   const abs = Math.abs(seconds);
+  // Within a few seconds either way (the browser's clock and the server's differ a little): now.
+  if (abs < 10) return 'just now';
   const [value, unit] =
     abs < 60
       ? [abs, 's']

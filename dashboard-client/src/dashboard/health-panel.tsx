@@ -3,6 +3,7 @@ import { subscribeResumable } from '../shared/live-subscription';
 import { useSocket } from '../shared/socket';
 import { formatPercent, formatRelative } from './format';
 import { Empty, Panel, QueryContent } from './panel';
+import { useClock } from './use-clock';
 import { useQuery } from './use-query';
 import { holdsAny, PEOPLE, useViewer } from './viewer';
 
@@ -27,6 +28,7 @@ interface Environments {
 
 /** Environment health and uptime, kept live by `healthChanged`. */
 export function HealthPanel() {
+  useClock();
   const { client } = useSocket();
   const allowed = holdsAny(useViewer(), PEOPLE);
   const { state, setData, refetch } = useQuery<Environments>(

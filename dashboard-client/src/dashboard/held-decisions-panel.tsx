@@ -5,6 +5,7 @@ import { subscribeResumable } from '../shared/live-subscription';
 import { useSocket } from '../shared/socket';
 import { formatRelative, formatScore } from './format';
 import { Empty, Panel, QueryContent, RoleNotice } from './panel';
+import { useClock } from './use-clock';
 import { useQuery } from './use-query';
 import { holdsAny, REVIEWERS, useViewer } from './viewer';
 
@@ -45,6 +46,7 @@ function withDecision(data: Pending, decision: HeldDecision): Pending {
 
 /** Decisions the Liability Firewall holds, oldest first; operators and admins approve or reject them here. */
 export function HeldDecisionsPanel() {
+  useClock();
   const { client } = useSocket();
   const viewer = useViewer();
   const { state, setData, refetch } = useQuery<Pending>(PENDING_QUERY, {});

@@ -3,6 +3,7 @@ import { subscribeResumable } from '../shared/live-subscription';
 import { useSocket } from '../shared/socket';
 import { formatRelative } from './format';
 import { Empty, Panel, QueryContent } from './panel';
+import { useClock } from './use-clock';
 import { useQuery } from './use-query';
 import { holdsAny, PEOPLE, useViewer } from './viewer';
 
@@ -35,6 +36,7 @@ function byUrgency(a: Incident, b: Incident): number {
 
 /** Incidents not yet resolved, worst first, kept live by `incidentUpdated`. */
 export function IncidentsPanel() {
+  useClock();
   const { client } = useSocket();
   const allowed = holdsAny(useViewer(), PEOPLE);
   const { state, setData, refetch } = useQuery<OpenIncidents>(OPEN_INCIDENTS_QUERY, {}, { enabled: allowed });

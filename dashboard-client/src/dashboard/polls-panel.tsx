@@ -3,6 +3,7 @@ import { subscribeResumable } from '../shared/live-subscription';
 import { useSocket } from '../shared/socket';
 import { formatRelative } from './format';
 import { Empty, Panel, QueryContent } from './panel';
+import { useClock } from './use-clock';
 import { useQuery } from './use-query';
 
 const POLL_FIELDS = `id question status jurisdiction category quorum votesCast eligibleVoters closesAt weighting
@@ -38,6 +39,7 @@ const OPEN_POLLS_REFRESH_MS = 15_000;
 
 /** Polls in progress with their tallies, each followed live by `pollUpdated` until it closes. */
 export function PollsPanel({ onPollClosed }: { onPollClosed: () => void }) {
+  useClock();
   const { client } = useSocket();
   const { state, setData, refetch } = useQuery<OpenPolls>(OPEN_POLLS_QUERY, {});
   const closed = useRef(onPollClosed);
