@@ -16,6 +16,9 @@ import { testLedgerConfig } from './ledger-config';
  * (argon2id), signs in through the gateway's internal route, and the session resolves to them until
  * sign-out, revocation or a password reset ends it. Only the gateway may use those routes.
  */
+// biome-ignore lint/suspicious/noExplicitAny: JSON answers, read field by field
+type Json = any;
+
 let sg: SubgraphUnderTest;
 let admin: Principal;
 
@@ -64,12 +67,12 @@ async function createPerson(email: string, roles = ['OPERATOR'], as: Principal =
 
 async function signedIn(email: string, password: string) {
   const res = await asGateway(SIGN_IN_PATH, { email, password, address: '192.0.2.7', userAgent: 'test' });
-  return { status: res.status, body: (await res.json()) as Record<string, any> };
+  return { status: res.status, body: (await res.json()) as Json };
 }
 
 async function lookupSession(token: string) {
   const res = await asGateway(API_KEY_LOOKUP_PATH, { sessionHash: hashToken(token) });
-  return { status: res.status, body: (await res.json()) as Record<string, any> };
+  return { status: res.status, body: (await res.json()) as Json };
 }
 
 describe('people', () => {
@@ -95,7 +98,7 @@ describe('people', () => {
 
     const short = await asGateway(SET_PASSWORD_PATH, { token: setup.setupToken, password: 'short' });
     expect(short.status).toBe(400);
-    expect(((await short.json()) as any).errors[0].extensions).toMatchObject({
+    expect(((await short.json()) as Json).errors[0].extensions).toMatchObject({
       code: 'BAD_USER_INPUT',
       details: [{ path: 'password' }],
     });
@@ -169,12 +172,12 @@ describe('people', () => {
   it('are refused with typed errors for bad input, a taken email, AGENT, or a caller who is not an admin', async () => {
     const bad = await createPerson('not-an-email');
     expect(errorCode(bad)).toBe('BAD_USER_INPUT');
-    expect((bad.body.errors![0] as any).extensions.details).toEqual([
+    expect((bad.body.errors![0] as Json).extensions.details).toEqual([
       { path: 'input.email', reason: 'must be an email address' },
     ]);
     const agentRole = await createPerson('robot@example.test', ['AGENT']);
     expect(errorCode(agentRole)).toBe('BAD_USER_INPUT');
-    expect((agentRole.body.errors![0] as any).extensions.details[0].path).toBe('input.roles.0');
+    expect((agentRole.body.errors![0] as Json).extensions.details[0].path).toBe('input.roles.0');
 
     expect((await createPerson('taken@example.test')).body.errors).toBeUndefined();
     const taken = await createPerson('TAKEN@example.test');
@@ -234,6 +237,25 @@ describe('people', () => {
       password: 'a long second password',
     });
     expect((await signedIn('reset@example.test', 'a long second password')).status).toBe(200);
+  });
+
+  it('lose a session at its expiry and after the idle time unused', async () => {
+    const setup = (await createPerson('expiry@example.test', ['ANALYST'])).body.data!.createPerson;
+    await asGateway(SET_PASSWORD_PATH, { token: setup.setupToken, password: 'an expiring password' });
+    const expiring = await signedIn('expiry@example.test', 'an expiring password');
+    const idle = await signedIn('expiry@example.test', 'an expiring password');
+    const db = sg.em().getConnection();
+    await db.execute(
+      "update ledger.person_session set expires_at = now() - interval '1 second' where id = ?",
+      [expiring.body.sessionId],
+    );
+    // The idle limit in tests is one hour.
+    await db.execute(
+      "update ledger.person_session set last_seen_at = now() - interval '61 minutes' where id = ?",
+      [idle.body.sessionId],
+    );
+    expect((await lookupSession(expiring.body.token)).status).toBe(404);
+    expect((await lookupSession(idle.body.token)).status).toBe(404);
   });
 
   it('are signed in only by the gateway', async () => {

@@ -2,6 +2,7 @@ import { newId } from '@ecp/db/ids';
 import { BadUserInputError, UnauthenticatedError } from '@ecp/errors/errors';
 import type { Principal } from '@ecp/identity/principal';
 import { generateSessionToken, hashToken } from '@ecp/identity/session-token';
+import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AgentEntity } from '../agents/agent.entity';
 import { principalOf } from '../agents/agent.service';
@@ -41,9 +42,9 @@ export async function setPassword(em: EntityManager, setupToken: string, passwor
     const person = await tx.findOne(
       PersonEntity,
       { setupTokenHash: hashToken(setupToken) },
-      { lockMode: 4 /* PESSIMISTIC_WRITE */ },
+      { lockMode: LockMode.PESSIMISTIC_WRITE },
     );
-    if (!person || !person.setupTokenExpiresAt || person.setupTokenExpiresAt <= new Date()) {
+    if (!person?.setupTokenExpiresAt || person.setupTokenExpiresAt <= new Date()) {
       throw new UnauthenticatedError(
         'This password setup link is unknown, used or expired: ask an admin for a new one.',
       );
