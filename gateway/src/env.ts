@@ -58,6 +58,17 @@ export const gatewayEnvSchema = z
     SUBSCRIPTION_REPLAY_EVENTS_PER_SECOND: positiveInt(100),
     /** Sockets are pinged this often; one that has not answered by the next ping is disconnected. */
     SUBSCRIPTION_PING_INTERVAL_MS: millis(15_000),
+    /** Failed sign-ins one account may have per window before it must wait for the window to end. */
+    SIGN_IN_MAX_FAILURES_PER_ACCOUNT: positiveInt(5),
+    /** Failed sign-ins one address may have per window, across accounts. */
+    SIGN_IN_MAX_FAILURES_PER_ADDRESS: positiveInt(20),
+    SIGN_IN_FAILURE_WINDOW_MS: millis(15 * 60_000),
+    /**
+     * Behind a reverse proxy or load balancer, how many hops to trust for the client's address and
+     * scheme (X-Forwarded-For, X-Forwarded-Proto): sign-in limits count per real address, and the
+     * session cookie is Secure when the client used https. 0 (the default) trusts no proxy.
+     */
+    TRUST_PROXY_HOPS: z.coerce.number().int().min(0).default(0),
     /** Client connections held at once; past it new ones are closed at once rather than exhausting file descriptors. */
     MAX_CONNECTIONS: positiveInt(15_000),
   })

@@ -4,7 +4,7 @@ import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
-import { isEcpError } from '@ecp/errors/errors';
+import { ForbiddenError, isEcpError } from '@ecp/errors/errors';
 import { formatGraphQLError, toGraphQLError } from '@ecp/errors/graphql-errors';
 import type { Authenticator } from '@ecp/identity/authenticator';
 import { signIdentity } from '@ecp/identity/identity-header';
@@ -25,6 +25,11 @@ import express from 'express';
 import { Redis } from 'ioredis';
 import { Counter, Histogram } from 'prom-client';
 import { request } from 'undici';
+import { mountAuthRoutes } from './auth/auth-routes';
+import { PeopleClient } from './auth/people-client';
+import { isCrossOrigin } from './auth/same-origin';
+import { sessionTokenFrom } from './auth/session-cookie';
+import { SignInLimiter } from './auth/sign-in-limiter';
 import type { GatewayContext } from './context';
 import { type GatewayConfig, subgraphUrls } from './env';
 import { SubgraphDataSource } from './subgraphs/subgraph-data-source';
@@ -158,6 +163,7 @@ export async function buildGateway(config: GatewayConfig, logger: Logger): Promi
   const http = createHttpShell({
     logger,
     metrics,
+    trustProxyHops: config.TRUST_PROXY_HOPS,
     readiness: [
       { name: 'redis', check: async () => void (await redis.ping()) },
       ...Object.entries(urls).map(([name, url]) => ({
@@ -212,6 +218,16 @@ export async function buildGateway(config: GatewayConfig, logger: Logger): Promi
     next();
   });
 
+  mountAuthRoutes(routes, {
+    people: new PeopleClient(config.LEDGER_URL, config.ECP_IDENTITY_SECRET, config.SUBGRAPH_TIMEOUT_MS),
+    limiter: new SignInLimiter(redis, config.EVENT_STREAM_PREFIX, {
+      perAccount: config.SIGN_IN_MAX_FAILURES_PER_ACCOUNT,
+      perAddress: config.SIGN_IN_MAX_FAILURES_PER_ADDRESS,
+      windowMs: config.SIGN_IN_FAILURE_WINDOW_MS,
+    }),
+    authenticator,
+  });
+
   routes.use(
     '/graphql',
     ...strictJsonBody(config.MAX_BODY_BYTES),
@@ -219,10 +235,15 @@ export async function buildGateway(config: GatewayConfig, logger: Logger): Promi
       context: async ({ req }): Promise<GatewayContext> => {
         let principal: GatewayContext['principal'];
         try {
-          ({ principal } = await authenticator.authenticate(
-            req.header('authorization'),
-            req.header('x-api-key'),
-          ));
+          const authorization = req.header('authorization');
+          const apiKey = req.header('x-api-key');
+          const sessionToken = sessionTokenFrom(req.header('cookie'));
+          // A cookie is ambient: another site's page must not be able to spend it (SameSite=Strict
+          // already keeps it from being sent; this refuses what a browser without it would send).
+          if (!authorization && !apiKey && sessionToken && isCrossOrigin(req.headers)) {
+            throw new ForbiddenError('A session cookie is accepted from this origin only.');
+          }
+          ({ principal } = await authenticator.authenticate(authorization, apiKey, { sessionToken }));
         } catch (err) {
           if (isEcpError(err)) throw toGraphQLError(err);
           throw err;

@@ -718,6 +718,24 @@ describe('friction, advice on the decision, and divergence', () => {
     // The one earlier credit decision in EU/DE also declined.
     expect(divergence).toEqual({ fromPrecedent: 0, fromPoll: null, combined: 0 });
   });
+
+  it('counts a precedent another agent recorded, whose context the citing agent cannot read', async () => {
+    const recorded = await gql<{ recordDecision: { decision: { ledgerIndex: string; leafHash: string } } }>(
+      opener.key,
+      'mutation ($input: RecordDecisionInput!) { recordDecision(input: $input) { decision { ledgerIndex leafHash } } }',
+      { input: { ...decisionInput('precedent-for-others'), chosenOption: 'approve' } },
+    );
+    expect(recorded.body.errors).toBeUndefined();
+    const { ledgerIndex, leafHash } = recorded.body.data!.recordDecision.decision;
+    const citing = voters[3]!;
+    const cited = await gql<{ assessFriction: Assessment }>(citing.key, ASSESS, {
+      input: { ...draft, chosenOption: 'decline', precedents: [{ index: ledgerIndex, leafHash }] },
+    });
+    expect(cited.body.errors).toBeUndefined();
+    const precedent = cited.body.data!.assessFriction.factors.find((f) => f.name === 'precedentDivergence')!;
+    // The one cited precedent chose approve; this draft declines: as far from it as can be.
+    expect(precedent).toMatchObject({ applicable: true, value: 1 });
+  });
 });
 
 describe('agreement across polls, on published worked examples, with real agents voting', () => {

@@ -13,10 +13,18 @@ export interface CredentialRecheckOptions {
   onRevoked?: () => void;
 }
 
+/** What a connection authenticated with: `connection_init`'s authorization, or the handshake's session cookie. */
+export interface ConnectionCredential {
+  authorization?: string | undefined;
+  sessionToken?: string | undefined;
+}
+
 interface Watched {
-  authorization: string;
+  credential: ConnectionCredential;
   principal: Principal;
 }
+
+const keyOf = (c: ConnectionCredential) => c.authorization ?? `session:${c.sessionToken}`;
 
 /**
  * Connections outlive the credential check they opened with. Every `intervalMs` this asks the ledger
@@ -36,9 +44,9 @@ export class CredentialRecheck {
     this.timer.unref();
   }
 
-  /** Watches a socket that authenticated with `authorization` as `principal`, until it closes. */
-  watch(socket: WebSocket, authorization: string, principal: Principal): void {
-    this.watched.set(socket, { authorization, principal });
+  /** Watches a socket that authenticated with `credential` as `principal`, until it closes. */
+  watch(socket: WebSocket, credential: ConnectionCredential, principal: Principal): void {
+    this.watched.set(socket, { credential, principal });
     socket.once('close', () => this.watched.delete(socket));
   }
 
@@ -54,12 +62,13 @@ export class CredentialRecheck {
     try {
       const byCredential = new Map<string, [WebSocket, Watched][]>();
       for (const entry of this.watched) {
-        const list = byCredential.get(entry[1].authorization) ?? [];
+        const key = keyOf(entry[1].credential);
+        const list = byCredential.get(key) ?? [];
         list.push(entry);
-        byCredential.set(entry[1].authorization, list);
+        byCredential.set(key, list);
       }
-      for (const [authorization, sockets] of byCredential) {
-        const verdict = await this.check(authorization);
+      for (const sockets of byCredential.values()) {
+        const verdict = await this.check(sockets[0]![1].credential);
         if (verdict === 'unknown') continue;
         for (const [socket, { principal }] of sockets) {
           const reason = verdict instanceof Error ? verdict.message : changed(principal, verdict);
@@ -78,10 +87,14 @@ export class CredentialRecheck {
     }
   }
 
-  private async check(authorization: string): Promise<Principal | Error | 'unknown'> {
+  private async check(credential: ConnectionCredential): Promise<Principal | Error | 'unknown'> {
     try {
-      return (await this.options.authenticator.authenticate(authorization, undefined, { fresh: true }))
-        .principal;
+      return (
+        await this.options.authenticator.authenticate(credential.authorization, undefined, {
+          fresh: true,
+          sessionToken: credential.sessionToken,
+        })
+      ).principal;
     } catch (err) {
       if ((err as { code?: string }).code === 'UNAUTHENTICATED') return err as Error;
       this.options.logger.warn({ err }, 'cannot re-check connection credentials now; keeping them open');

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import { type EcpError, isEcpError } from '@ecp/errors/errors';
 import { toGraphQLError } from '@ecp/errors/graphql-errors';
 import type { Authenticator } from '@ecp/identity/authenticator';
@@ -9,6 +9,8 @@ import { getVariableValues } from 'graphql/execution/values';
 import { CloseCode, type Context } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { type WebSocket, WebSocketServer } from 'ws';
+import { isCrossOrigin } from '../auth/same-origin';
+import { sessionTokenFrom } from '../auth/session-cookie';
 import { CredentialRecheck } from './credential-recheck';
 import { SubscriptionRefusedError } from './owner-authorization';
 import { CLOSE_TOO_SLOW } from './subscriber-channel';
@@ -94,11 +96,27 @@ export function attachWebSocketServer(options: WebSocketServerOptions): { close:
         const state: ConnectionState = {};
         ctx.extra.state = state;
         const authorization = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
+        const request = ctx.extra.request as IncomingMessage;
         try {
-          const credential = typeof authorization === 'string' ? authorization : undefined;
-          const { principal, expiresAt } = await authenticator.authenticate(credential, undefined);
+          const credential = {
+            authorization: typeof authorization === 'string' ? authorization : undefined,
+            // A browser on the gateway's own origin sends the person's session cookie with the handshake.
+            sessionToken: sessionTokenFrom(request.headers.cookie),
+          };
+          // Cross-site WebSocket hijacking: another site's page must not open a socket on the cookie.
+          if (!credential.authorization && credential.sessionToken && isCrossOrigin(request.headers)) {
+            ctx.extra.socket.close(CloseCode.Forbidden, 'A session cookie is accepted from this origin only');
+            return false;
+          }
+          const { principal, expiresAt } = await authenticator.authenticate(
+            credential.authorization,
+            undefined,
+            {
+              sessionToken: credential.sessionToken,
+            },
+          );
           state.principal = principal;
-          recheck.watch(ctx.extra.socket, credential!, principal);
+          recheck.watch(ctx.extra.socket, credential, principal);
           if (expiresAt) {
             const ms = Math.max(0, expiresAt.getTime() - Date.now());
             state.expiry = setTimeout(

@@ -1,8 +1,26 @@
+/** An error the gateway answered: its `extensions.code` (or the HTTP status) and message. */
+export class GatewayError extends Error {
+  constructor(
+    /** `extensions.code` of the first error, e.g. `FORBIDDEN`; the HTTP status when it had none. */
+    readonly code: string,
+    /** The HTTP status of the answer. */
+    readonly status: number,
+    /** What the gateway said, as it said it. */
+    readonly reason: string,
+    message = `${code}: ${reason}`,
+  ) {
+    super(message);
+    this.name = 'GatewayError';
+  }
+}
+
 /** A minimal GraphQL client for the `ecp` command's reads through the gateway. */
 export class GatewayClient {
   constructor(
     private readonly baseUrl: string,
     private readonly apiKey: string | undefined,
+    /** Give up on a request after this long (none when unset). */
+    private readonly timeoutMs?: number,
   ) {}
 
   async query<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
@@ -11,6 +29,7 @@ export class GatewayClient {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${this.apiKey}` },
       body: JSON.stringify({ query, variables }),
+      ...(this.timeoutMs ? { signal: AbortSignal.timeout(this.timeoutMs) } : {}),
     });
     const body = (await res.json()) as {
       data?: T;
@@ -18,9 +37,16 @@ export class GatewayClient {
     };
     if (body.errors?.length) {
       const [first] = body.errors;
-      throw new Error(`${first?.extensions?.code ?? res.status}: ${first?.message}`);
+      throw new GatewayError(
+        first?.extensions?.code ?? String(res.status),
+        res.status,
+        String(first?.message),
+      );
     }
-    if (!body.data) throw new Error(`the gateway answered HTTP ${res.status} without data`);
+    if (!body.data) {
+      const reason = `the gateway answered HTTP ${res.status} without data`;
+      throw new GatewayError(String(res.status), res.status, reason, reason);
+    }
     return body.data;
   }
 

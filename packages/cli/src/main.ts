@@ -1,7 +1,8 @@
 import { ConfigError } from '@ecp/config/env';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { bootstrapAdminCommand } from './commands/bootstrap-admin';
 import { closeBreakGlass, openBreakGlass } from './commands/break-glass';
+import { DEMO_EXIT, demo } from './commands/demo';
 import { listEvents, replayEvents, retryEvents } from './commands/events';
 import { HEALTH_CHECK_EXIT, healthCheck } from './commands/health-check';
 import { exportLedger, printBundle, printCheckpoint } from './commands/ledger';
@@ -102,6 +103,23 @@ program
   .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : HEALTH_CHECK_EXIT.error))
   .action(async (options) => {
     process.exitCode = await healthCheck(loadCliConfig, options);
+  });
+
+program
+  .command('demo')
+  .description(
+    'simulated agents (demo-…, organisation ECP demo) drive real traffic through the gateway so the dashboard moves, until Ctrl-C; needs an admin’s key',
+  )
+  .option('--key <key>', 'an admin’s API key (ECP_API_KEY unless given; `npm start` prints the first)')
+  .option('--url <url>', 'the gateway (ECP_GATEWAY_URL unless given, http://127.0.0.1:4000 by default)')
+  .option('--rate <n>', 'actions per second', '1')
+  .option('--seed <n>', 'a whole number: the same seed plays the same choices again')
+  .addOption(new Option('--api-key <key>', 'same as --key').hideHelp())
+  .addOption(new Option('--gateway <url>', 'same as --url').hideHelp())
+  // Usage errors end with 2, as a missing or refused key does.
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : DEMO_EXIT.cannotStart))
+  .action(async (options) => {
+    process.exitCode = await demo(loadCliConfig, options);
   });
 
 const breakGlass = program

@@ -39,7 +39,7 @@ export async function issueAccessToken(
   now = Date.now(),
 ): Promise<IssuedToken> {
   const { credential } = principal;
-  if (!credential)
+  if (credential?.apiKeyId === undefined)
     throw new AccessTokenError('invalid', 'only a caller with an API key can mint access tokens');
   const issuedAt = Math.floor(now / 1000);
   const expiresAt = Math.min(issuedAt + ttlSeconds, credential.expiresAt ?? Number.POSITIVE_INFINITY);

@@ -1,6 +1,7 @@
 import { issueAccessToken } from '@ecp/identity/access-token';
 import { generateApiKey, hashApiKey } from '@ecp/identity/api-key';
 import type { Principal } from '@ecp/identity/principal';
+import { generateSessionToken, hashToken } from '@ecp/identity/session-token';
 import { describe, expect, it } from 'vitest';
 import { type ApiKeyResolver, Authenticator } from './authenticator';
 
@@ -21,7 +22,12 @@ function registry(keys: Record<string, Principal>) {
     principal,
   }));
   const calls: string[] = [];
+  const sessions = new Map<string, { principal: Principal; sessionId: string }>();
   const resolve: ApiKeyResolver = async (query) => {
+    if ('sessionHash' in query) {
+      calls.push(`session:${query.sessionHash}`);
+      return sessions.get(query.sessionHash) ?? null;
+    }
     calls.push('keyHash' in query ? query.keyHash : `id:${query.keyId}`);
     await new Promise((r) => setTimeout(r, 5));
     const found = entries.find((e) =>
@@ -34,6 +40,7 @@ function registry(keys: Record<string, Principal>) {
     resolve,
     calls,
     idOf,
+    sessions,
     revoke: (key: string) =>
       entries.splice(
         entries.findIndex((e) => e.hash === hashApiKey(key)),
@@ -155,6 +162,51 @@ describe('Authenticator', () => {
     });
     expect(await code(auth.authenticate(`Bearer ${generateApiKey()}`, undefined))).toBe(
       'SERVICE_UNAVAILABLE',
+    );
+  });
+
+  it('resolves a session cookie by its hash, lets a header win over it, and forgets it on sign-out', async () => {
+    const key = generateApiKey();
+    const reg = registry({ [key]: alice });
+    const bob: Principal = {
+      ...alice,
+      id: '01936f7e-0000-7000-8000-00000000b0b0',
+      name: 'bob',
+      roles: ['OPERATOR'],
+    };
+    const token = generateSessionToken();
+    const sessionId = '01936f7e-0000-7000-8000-00000000ses1';
+    reg.sessions.set(hashToken(token), { principal: bob, sessionId });
+    const auth = new Authenticator({
+      resolveApiKey: reg.resolve,
+      tokenSecrets: [TOKEN_SECRET],
+      cacheTtlMs: 60_000,
+    });
+
+    const viaCookie = await auth.authenticate(undefined, undefined, { sessionToken: token });
+    expect(viaCookie.principal).toEqual({ ...bob, credential: { sessionId } });
+    expect(reg.calls).toEqual([`session:${hashToken(token)}`]);
+    // An explicit credential speaks for the request, whatever cookie came along.
+    const viaKey = await auth.authenticate(`Bearer ${key}`, undefined, { sessionToken: token });
+    expect(viaKey.principal.id).toBe(alice.id);
+
+    expect(await code(auth.authenticate(undefined, undefined, { sessionToken: 'ecps_short' }))).toBe(
+      'UNAUTHENTICATED',
+    );
+    expect(
+      await code(auth.authenticate(undefined, undefined, { sessionToken: generateSessionToken() })),
+    ).toBe('UNAUTHENTICATED');
+    // A session token is not an API key: presented as a bearer credential it is unrecognised.
+    expect(await code(auth.authenticate(`Bearer ${token}`, undefined))).toBe('UNAUTHENTICATED');
+
+    // Signed out: the ledger no longer knows it, and this gateway forgets it at once.
+    reg.sessions.delete(hashToken(token));
+    expect((await auth.authenticate(undefined, undefined, { sessionToken: token })).principal.id).toBe(
+      bob.id,
+    );
+    auth.forgetSession(token);
+    expect(await code(auth.authenticate(undefined, undefined, { sessionToken: token }))).toBe(
+      'UNAUTHENTICATED',
     );
   });
 });

@@ -3,18 +3,21 @@ import { LRUCache } from 'lru-cache';
 import { AccessTokenError, looksLikeJwt, verifyAccessToken } from './access-token';
 import { hashApiKey, looksLikeApiKey } from './api-key';
 import type { Principal } from './principal';
+import { hashToken, looksLikeSessionToken } from './session-token';
 
-/** A live API key: who holds it and its id. */
-export interface LiveApiKey {
-  principal: Principal;
-  apiKeyId: string;
-}
+/** A live credential: who holds it, and the API key's id or the person's session's id. */
+export type LiveCredential =
+  | { principal: Principal; apiKeyId: string; sessionId?: undefined }
+  | { principal: Principal; sessionId: string; apiKeyId?: undefined };
 
 /**
- * Finds a live API key by the key's hash (an API key presented) or by its id (the key an access token
- * descends from); null when no live key matches.
+ * Finds a live credential by an API key's hash (a key presented), by a key's id (the key an access
+ * token descends from), or by a session token's hash (a person's session cookie); null when nothing
+ * live matches.
  */
-export type ApiKeyResolver = (query: { keyHash: string } | { keyId: string }) => Promise<LiveApiKey | null>;
+export type ApiKeyResolver = (
+  query: { keyHash: string } | { keyId: string } | { sessionHash: string },
+) => Promise<LiveCredential | null>;
 
 export interface Authenticated {
   /** The caller, with the credential it used (the API key, and the token's expiry for tokens). */
@@ -24,7 +27,7 @@ export interface Authenticated {
 }
 
 interface CachedLookup {
-  live: LiveApiKey | null;
+  live: LiveCredential | null;
 }
 
 export interface AuthenticatorOptions {
@@ -50,9 +53,13 @@ export class Authenticator {
       max: options.cacheSize ?? 10_000,
       ttl: options.cacheTtlMs,
       fetchMethod: async (cacheKey, _stale, { options: fetchOptions }) => {
-        const query = cacheKey.startsWith('hash:')
-          ? { keyHash: cacheKey.slice('hash:'.length) }
-          : { keyId: cacheKey.slice('id:'.length) };
+        const [kind, value] = splitCacheKey(cacheKey);
+        const query =
+          kind === 'hash'
+            ? { keyHash: value }
+            : kind === 'session'
+              ? { sessionHash: value }
+              : { keyId: value };
         const live = await this.options.resolveApiKey(query);
         // A miss is remembered for a shorter time so that a key is usable as soon as it is issued.
         if (!live) fetchOptions.ttl = Math.min(this.options.cacheTtlMs, 2_000);
@@ -62,18 +69,27 @@ export class Authenticator {
   }
 
   /**
-   * The credential in these headers, or UNAUTHENTICATED saying what was wrong with it. `fresh` asks
-   * the ledger again instead of trusting the cache (periodic re-checks of long-lived connections).
+   * The credential in these headers, or UNAUTHENTICATED saying what was wrong with it. A header
+   * (`Authorization`, `X-API-Key`) wins over a session cookie: a request says explicitly who it is.
+   * `fresh` asks the ledger again instead of trusting the cache (periodic re-checks of long-lived
+   * connections).
    */
   async authenticate(
     authorization: string | undefined,
     apiKeyHeader: string | undefined,
-    { fresh = false }: { fresh?: boolean } = {},
+    { fresh = false, sessionToken }: { fresh?: boolean; sessionToken?: string | undefined } = {},
   ): Promise<Authenticated> {
+    if (!authorization && !apiKeyHeader && sessionToken !== undefined) {
+      if (!looksLikeSessionToken(sessionToken))
+        throw new UnauthenticatedError('Malformed session cookie: sign in again.');
+      const live = await this.lookup(`session:${hashToken(sessionToken)}`, fresh);
+      if (!live?.sessionId) throw new UnauthenticatedError('Your session has ended: sign in again.');
+      return { principal: { ...live.principal, credential: { sessionId: live.sessionId } } };
+    }
     const credential = credentialFrom(authorization, apiKeyHeader);
     if (looksLikeApiKey(credential)) {
       const live = await this.lookup(`hash:${hashApiKey(credential)}`, fresh);
-      if (!live) throw new UnauthenticatedError('Unknown or revoked API key.');
+      if (!live?.apiKeyId) throw new UnauthenticatedError('Unknown or revoked API key.');
       return { principal: { ...live.principal, credential: { apiKeyId: live.apiKeyId } } };
     }
     if (looksLikeJwt(credential)) {
@@ -89,7 +105,7 @@ export class Authenticator {
         throw err;
       }
       const live = await this.lookup(`id:${token.apiKeyId}`, fresh);
-      if (!live || live.principal.id !== token.subject) {
+      if (!live?.apiKeyId || live.principal.id !== token.subject) {
         throw new UnauthenticatedError('The API key this access token was minted from has been revoked.');
       }
       const expiresAt = Math.floor(token.expiresAt.getTime() / 1000);
@@ -108,7 +124,12 @@ export class Authenticator {
     this.cache.clear();
   }
 
-  private async lookup(cacheKey: string, fresh: boolean): Promise<LiveApiKey | null> {
+  /** Forgets a session at once (its holder signed out here); other gateways within the cache's TTL. */
+  forgetSession(sessionToken: string): void {
+    this.cache.delete(`session:${hashToken(sessionToken)}`);
+  }
+
+  private async lookup(cacheKey: string, fresh: boolean): Promise<LiveCredential | null> {
     try {
       return (await this.cache.fetch(cacheKey, { forceRefresh: fresh }))?.live ?? null;
     } catch (err) {
@@ -128,4 +149,9 @@ function credentialFrom(authorization: string | undefined, apiKeyHeader: string 
   }
   if (apiKeyHeader) return apiKeyHeader.trim();
   throw new UnauthenticatedError();
+}
+
+function splitCacheKey(cacheKey: string): ['hash' | 'id' | 'session', string] {
+  const at = cacheKey.indexOf(':');
+  return [cacheKey.slice(0, at) as 'hash' | 'id' | 'session', cacheKey.slice(at + 1)];
 }

@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import { type Principal, ROLES } from './principal';
+import { type Credential, type Principal, ROLES } from './principal';
 
 /**
  * The gateway authenticates callers once and forwards who they are to subgraphs in this header,
@@ -32,8 +32,16 @@ const claimsSchema = z.object({
   jur: z.array(z.string()),
   iat: z.number().int(),
   exp: z.number().int(),
-  /** The caller's credential: the API key id, and the access token's expiry when one was used. */
-  cred: z.object({ key: z.string().min(1), exp: z.number().int().optional() }).optional(),
+  /**
+   * The caller's credential: the API key id, and the access token's expiry when one was used; or the
+   * person's sign-in session. Exactly one of `key` and `ses`.
+   */
+  cred: z
+    .union([
+      z.object({ key: z.string().min(1), exp: z.number().int().optional() }).strict(),
+      z.object({ ses: z.string().min(1) }).strict(),
+    ])
+    .optional(),
   /** Whom a service acts for. Only a service acts for someone, and only for one: actors do not nest. */
   actor: actorClaimSchema.optional(),
 });
@@ -84,14 +92,7 @@ export function signIdentity(
     jur: principal.jurisdictions,
     iat,
     exp: iat + ttlSeconds,
-    ...(principal.credential
-      ? {
-          cred: {
-            key: principal.credential.apiKeyId,
-            ...(principal.credential.expiresAt === undefined ? {} : { exp: principal.credential.expiresAt }),
-          },
-        }
-      : {}),
+    ...(principal.credential ? { cred: credentialClaim(principal.credential) } : {}),
     ...(principal.actor
       ? {
           actor: {
@@ -149,14 +150,7 @@ export function verifyIdentity(
     name: claims.name,
     roles: claims.roles,
     jurisdictions: claims.jur,
-    ...(claims.cred
-      ? {
-          credential: {
-            apiKeyId: claims.cred.key,
-            ...(claims.cred.exp === undefined ? {} : { expiresAt: claims.cred.exp }),
-          },
-        }
-      : {}),
+    ...(claims.cred ? { credential: credentialOf(claims.cred) } : {}),
     ...(claims.actor
       ? {
           actor: {
@@ -168,4 +162,17 @@ export function verifyIdentity(
         }
       : {}),
   };
+}
+
+function credentialClaim(credential: Credential): NonNullable<z.infer<typeof claimsSchema>['cred']> {
+  if (credential.sessionId !== undefined) return { ses: credential.sessionId };
+  return {
+    key: credential.apiKeyId,
+    ...(credential.expiresAt === undefined ? {} : { exp: credential.expiresAt }),
+  };
+}
+
+function credentialOf(claim: NonNullable<z.infer<typeof claimsSchema>['cred']>): Credential {
+  if ('ses' in claim) return { sessionId: claim.ses };
+  return { apiKeyId: claim.key, ...(claim.exp === undefined ? {} : { expiresAt: claim.exp }) };
 }

@@ -171,7 +171,10 @@ describe('access tokens', () => {
   it('never outlive the token they were minted with', async () => {
     const now = Date.now();
     const parentExpiry = Math.floor(now / 1000) + 120;
-    const viaToken: Principal = { ...holder, credential: { ...holder.credential!, expiresAt: parentExpiry } };
+    const viaToken: Principal = {
+      ...alice,
+      credential: { apiKeyId: holder.credential!.apiKeyId!, expiresAt: parentExpiry },
+    };
     const child = await issueAccessToken(viaToken, secret, 3600, now);
     expect(child.expiresAt.getTime()).toBe(parentExpiry * 1000);
     const shorter = await issueAccessToken(viaToken, secret, 60, now);

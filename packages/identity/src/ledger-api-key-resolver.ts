@@ -4,7 +4,7 @@ import { IDENTITY_HEADER, signIdentity } from './identity-header';
 import { type Principal, servicePrincipal } from './principal';
 
 /**
- * Asks the ledger subgraph who holds a live key (by hash or by id), as the caller's own signed service
+ * Asks the ledger subgraph who holds a live key (by hash or by id) or session (by hash), as the caller's own signed service
  * identity (the gateway, or the workers for their admin pages).
  */
 export function ledgerApiKeyResolver(
@@ -30,12 +30,19 @@ export function ledgerApiKeyResolver(
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
     });
-    const body = (await res.body.json()) as { principal?: Principal; apiKeyId?: string; error?: string };
+    const body = (await res.body.json()) as {
+      principal?: Principal;
+      apiKeyId?: string;
+      sessionId?: string;
+      error?: string;
+    };
     if (res.statusCode === 404) return null;
-    if (res.statusCode !== 200 || !body.principal || !body.apiKeyId) {
+    if (res.statusCode !== 200 || !body.principal || !(body.apiKeyId || body.sessionId)) {
       throw new Error(`ledger answered ${res.statusCode}: ${body.error ?? 'no principal'}`);
     }
-    return { principal: body.principal, apiKeyId: body.apiKeyId };
+    return body.sessionId
+      ? { principal: body.principal, sessionId: body.sessionId }
+      : { principal: body.principal, apiKeyId: body.apiKeyId! };
   };
 }
 

@@ -34,15 +34,26 @@ export interface Actor {
 }
 
 /**
- * The credential behind a request: always an API key, used directly or through an access token minted
- * from it. Whatever a request may mint (another token) is bound by it: the same key, and no later
- * expiry than `expiresAt`.
+ * The credential behind a request: an API key, used directly or through an access token minted from
+ * it, or a person's sign-in session (the gateway's session cookie). Whatever a request may mint
+ * (another token) is bound by it: the same key, and no later expiry than `expiresAt`; a session
+ * mints no tokens.
  */
-export interface Credential {
+export type Credential = ApiKeyCredential | SessionCredential;
+
+export interface ApiKeyCredential {
   /** The API key the request was authenticated with, directly or through a token. */
   apiKeyId: string;
   /** When the access token used expires (seconds since the epoch); absent when the key was used directly. */
   expiresAt?: number;
+  sessionId?: undefined;
+}
+
+export interface SessionCredential {
+  /** The person's sign-in session the request came with. */
+  sessionId: string;
+  apiKeyId?: undefined;
+  expiresAt?: undefined;
 }
 
 export function hasRole(principal: Principal | undefined, ...roles: Role[]): boolean {

@@ -26,6 +26,8 @@ export interface HttpAppOptions {
   logger: Logger;
   metrics: ServiceMetrics;
   readiness: readonly ReadinessCheck[];
+  /** Proxy hops whose X-Forwarded-For/-Proto are believed (Express's `trust proxy`); none by default. */
+  trustProxyHops?: number;
 }
 
 export interface HttpShell {
@@ -53,9 +55,15 @@ export interface HttpShell {
  * /metrics (Prometheus), then the process's own routes, then one 404 and one error handler that
  * answer JSON with a code — never Express's HTML page, never a stack or a path, in any environment.
  */
-export function createHttpShell({ logger, metrics, readiness }: HttpAppOptions): HttpShell {
+export function createHttpShell({
+  logger,
+  metrics,
+  readiness,
+  trustProxyHops = 0,
+}: HttpAppOptions): HttpShell {
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', trustProxyHops);
   app.set('etag', false);
   const server = createServer();
   const drain = new ServerDrain(server, logger);

@@ -17,6 +17,7 @@ import { DecisionService } from './modules/ledger/decision.service';
 import type { LedgerLog } from './modules/ledger/ledger-log';
 import { ProofService } from './modules/ledger/proof.service';
 import { LiabilityRulesService } from './modules/liability/liability-rules.service';
+import { PeopleService } from './modules/people/people.service';
 import { PrecedentService } from './modules/precedents/precedent.service';
 import { DecisionStatsService } from './modules/stats/decision-stats.service';
 
@@ -26,6 +27,8 @@ export interface LedgerSettings {
   maxEntryBytes: number;
   /** How long a held decision waits for its approvals before the system rejects it. */
   holdTtlSeconds: number;
+  /** How long a person's password setup token works. */
+  personSetupTokenTtlMs: number;
 }
 
 /** What the Liability Firewall needs beside the request: the gate (null when off) and the expiry scheduler. */
@@ -45,6 +48,7 @@ export interface LedgerContext {
   em: EntityManager;
   agents: AgentService;
   apiKeys: ApiKeyService;
+  people: PeopleService;
   agentKeys: AgentKeyService;
   decisions: DecisionService;
   firewall: FirewallService;
@@ -102,6 +106,7 @@ export function createLedgerContext(
     em,
     agents: new AgentService({ em, principal, logger, ...settings }),
     apiKeys: new ApiKeyService({ em, principal, logger }),
+    people: new PeopleService({ em, principal, logger, setupTokenTtlMs: settings.personSetupTokenTtlMs }),
     agentKeys: new AgentKeyService({ em, principal, logger }),
     decisions,
     firewall,

@@ -49,6 +49,20 @@ export const ledgerEnvSchema = z
     LEDGER_HOLD_TTL_SECONDS: z.coerce.number().int().min(1).default(86_400),
     /** The workers' queues (Redis at REDIS_URL), where held decisions' expiry timers go. */
     QUEUE_PREFIX: z.string().min(1).default(DEFAULT_QUEUE_PREFIX),
+    /** A person's sign-in session ends this long after sign-in at the latest (default 12 h)… */
+    PERSON_SESSION_TTL_MS: z.coerce
+      .number()
+      .int()
+      .min(60_000)
+      .default(12 * 3600_000),
+    /** …or after this long unused (default 1 h; an open dashboard uses it every auth-cache period). */
+    PERSON_SESSION_IDLE_MS: z.coerce.number().int().min(60_000).default(3600_000),
+    /** How long the one-time token a new person sets their password with works (default 72 h). */
+    PERSON_SETUP_TOKEN_TTL_MS: z.coerce
+      .number()
+      .int()
+      .min(60_000)
+      .default(72 * 3600_000),
     /** How long a jurisdiction's firewall policy is reused before it is asked again. */
     LEDGER_POLICY_CACHE_MS: z.coerce.number().int().min(0).default(5_000),
   })

@@ -9,6 +9,7 @@ import './modules/ledger/decision.schema';
 import './modules/ledger/subscriptions.schema';
 import './modules/liability/liability-allocation.schema';
 import './modules/liability/liability-rules.schema';
+import './modules/people/people.schema';
 import './modules/precedents/precedent.schema';
 import './modules/stats/decision-stats.schema';
 

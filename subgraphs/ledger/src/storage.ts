@@ -8,6 +8,7 @@ import {
   EntryEntity,
 } from './modules/ledger/ledger.entities';
 import { LiabilityRulesEntity } from './modules/liability/liability-rules.entity';
+import { PersonEntity, PersonSessionEntity } from './modules/people/person.entity';
 
 export const LEDGER_ENTITIES = [
   AgentEntity,
@@ -19,6 +20,8 @@ export const LEDGER_ENTITIES = [
   HeldDecisionEntity,
   DecisionReviewEntity,
   LiabilityRulesEntity,
+  PersonEntity,
+  PersonSessionEntity,
 ];
 
 /** The role the ledger works as: SELECT and INSERT only on the append-only tables (UPDATE on the registry and on held decisions). */

@@ -27,6 +27,7 @@ import { LEDGER_TOPICS } from './modules/ledger/ledger.topics';
 import { LedgerLog } from './modules/ledger/ledger-log';
 import { logKeys } from './modules/ledger/log-keys';
 import { mountPublicKey } from './modules/ledger/public-key.route';
+import { mountPeopleRoutes } from './modules/people/people.route';
 import { ledgerSchema } from './schema';
 import { LEDGER_STORAGE } from './storage';
 
@@ -77,7 +78,9 @@ export function ledgerSubgraph(
     accessTokenMaxTtlSeconds: config.ACCESS_TOKEN_MAX_TTL_SECONDS,
     maxEntryBytes: config.LEDGER_MAX_ENTRY_BYTES,
     holdTtlSeconds: config.LEDGER_HOLD_TTL_SECONDS,
+    personSetupTokenTtlMs: config.PERSON_SETUP_TOKEN_TTL_MS,
   };
+  const sessions = { ttlMs: config.PERSON_SESSION_TTL_MS, idleMs: config.PERSON_SESSION_IDLE_MS };
   const keys = logKeys(config.LEDGER_ORIGIN, config.LEDGER_SIGNING_KEY, config.LEDGER_VERIFIER_KEYS);
   let log: LedgerLog | undefined;
   let advice: AdviceChecker | undefined;
@@ -149,7 +152,8 @@ export function ledgerSubgraph(
       });
     },
     mount: (routes, orm) => {
-      mountApiKeyLookup(routes, orm, identitySecrets(config));
+      mountApiKeyLookup(routes, orm, identitySecrets(config), sessions);
+      mountPeopleRoutes(routes, orm, identitySecrets(config), sessions);
       mountPublicKey(routes, keys);
     },
   };

@@ -163,14 +163,14 @@ describe('revoking API keys', () => {
     const again = await revoke(alice.principal, second.key.id);
     expect(again.body.data!.revokeApiKey.revokedAt).toBe(own.body.data!.revokeApiKey.revokedAt);
 
-    const byAdmin = await revoke(admin, alice.principal.credential!.apiKeyId);
+    const byAdmin = await revoke(admin, alice.principal.credential!.apiKeyId!);
     expect(byAdmin.body.data!.revokeApiKey.active).toBe(false);
     expect(await gatewayLookup(alice.apiKey)).toBe(404);
     const revokedBy = (await sg
       .em()
       .getConnection()
       .execute('select revoked_by from ledger.api_key where id = ?', [
-        alice.principal.credential!.apiKeyId,
+        alice.principal.credential!.apiKeyId!,
       ])) as {
       revoked_by: string;
     }[];
@@ -179,7 +179,7 @@ describe('revoking API keys', () => {
   });
 
   it('refuses to revoke the last live key of the last admin', async () => {
-    const res = await revoke(admin, admin.credential!.apiKeyId);
+    const res = await revoke(admin, admin.credential!.apiKeyId!);
     expect(errorCode(res)).toBe('CONFLICT');
     expect(res.body.errors![0]!.message).toMatch(/last live API key of any admin/);
     const spare = (await create(admin, { name: 'spare' })).body.data!.createApiKey;
@@ -196,14 +196,14 @@ describe('creating and rotating API keys', () => {
     const viaToken: Principal = {
       ...alice.principal,
       credential: {
-        apiKeyId: alice.principal.credential!.apiKeyId,
+        apiKeyId: alice.principal.credential!.apiKeyId!,
         expiresAt: Math.floor(Date.now() / 1000) + 600,
       },
     };
     const tokenCreate = await create(viaToken);
     expect(errorCode(tokenCreate)).toBe('FORBIDDEN');
     expect(tokenCreate.body.errors![0]!.message).toMatch(/Access tokens cannot create API keys/);
-    const tokenRotate = await rotate(viaToken, alice.principal.credential!.apiKeyId);
+    const tokenRotate = await rotate(viaToken, alice.principal.credential!.apiKeyId!);
     expect(errorCode(tokenRotate)).toBe('FORBIDDEN');
 
     const byAdmin = await create(admin, { agentId: alice.principal.id, name: 'from admin' });
@@ -218,7 +218,7 @@ describe('creating and rotating API keys', () => {
 
   it('rotates: the successor works at once, the old key until the overlap ends', async () => {
     const alice = await registered('alice-o');
-    const oldId = alice.principal.credential!.apiKeyId;
+    const oldId = alice.principal.credential!.apiKeyId!;
     const rotated = (await rotate(alice.principal, oldId, 3600)).body.data!.rotateApiKey;
     expect(rotated.key.active).toBe(true);
     expect(rotated.previous).toMatchObject({ id: oldId, active: true });

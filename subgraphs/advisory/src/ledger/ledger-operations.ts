@@ -45,11 +45,11 @@ export const LEDGER_AGENTS_ACTING_IN = defineOperation<
 
 /** A ledger entry by index (null beyond the tree): a cited precedent is read from it. */
 export const LEDGER_ENTRY = defineOperation<
-  { ledgerEntry: { index: string; kind: string; leafHash: string; canonicalJson: string } | null },
+  { ledgerEntry: { index: string; kind: string; leafHash: string; chosenOption: string | null } | null },
   { index: string }
 >(`
   query AdvisoryLedgerEntry($index: String!) {
-    ledgerEntry(index: $index) { index kind leafHash canonicalJson }
+    ledgerEntry(index: $index) { index kind leafHash chosenOption }
   }
 `);
 

@@ -168,9 +168,9 @@ export class FrictionService {
           path: `input.precedents.${i}`,
           reason: `entry ${cited.index} is not a decision (${ledgerEntry.kind})`,
         });
-      } else {
-        const chosen = (JSON.parse(ledgerEntry.canonicalJson) as { body: { chosenOption: string } }).body
-          .chosenOption;
+      } else if (ledgerEntry.chosenOption) {
+        // The chosen option, which the ledger shows whoever recorded the decision (its context it hides).
+        const chosen = ledgerEntry.chosenOption;
         counts[chosen] = (counts[chosen] ?? 0) + 1;
       }
     });

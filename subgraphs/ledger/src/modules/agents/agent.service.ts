@@ -12,7 +12,7 @@ import { issueApiKey } from '../api-keys/api-key.service';
 import { type Agent, AgentEntity } from './agent.entity';
 
 /** A jurisdiction path (`EU`, `EU/DE`, `US/CA/SF`); a refusal names the level at fault. */
-const jurisdictionSchema = z.string().superRefine((text, ctx) => {
+export const jurisdictionSchema = z.string().superRefine((text, ctx) => {
   const reading = readJurisdiction(text);
   if (!reading.ok) {
     ctx.addIssue({
@@ -167,6 +167,10 @@ export class AgentService {
     const { principal, tokenSecret, accessTokenMaxTtlSeconds } = this.deps;
     if (principal.kind !== 'agent' || !principal.credential)
       throw new UnauthenticatedError('Only agents and people holding an API key can mint access tokens.');
+    if (principal.credential.apiKeyId === undefined)
+      throw new ForbiddenError(
+        'A sign-in session cannot mint access tokens: tokens descend from an API key, so authenticate with one.',
+      );
     const ttl = ttlSeconds ?? Math.min(900, accessTokenMaxTtlSeconds);
     if (!Number.isInteger(ttl) || ttl < 60 || ttl > accessTokenMaxTtlSeconds) {
       throw new BadUserInputError(`ttlSeconds must be between 60 and ${accessTokenMaxTtlSeconds}.`, [

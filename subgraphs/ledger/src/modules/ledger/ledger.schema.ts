@@ -24,6 +24,16 @@ export const LedgerEntryRef = builder.objectRef<Entry>('LedgerEntry').implement(
       resolve: (e, _args, ctx) =>
         mayReadContents(ctx.principal, entryOwner(e)) ? Buffer.from(e.canonical).toString('utf8') : null,
     }),
+    chosenOption: t.string({
+      nullable: true,
+      description:
+        'For a decision entry, the option it chose (public, as on `Decision.chosenOption`, whoever recorded it); null for other kinds. What cited precedents count by.',
+      resolve: (e) =>
+        e.kind.startsWith('ecp.decision/')
+          ? ((JSON.parse(Buffer.from(e.canonical).toString('utf8')) as { body?: { chosenOption?: string } })
+              .body?.chosenOption ?? null)
+          : null,
+    }),
     treeSize: t.string({
       description: 'Size of the tree once the batch holding this entry was appended.',
       resolve: (e) => e.treeSize,
