@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '@ecp/platform/repo';
 import { launchOfflineBrowser, type OfflineBrowser } from '@ecp/test-kit/browser';
+import { createPerson } from '@ecp/test-kit/people';
 import { type Stack, startStack } from '@ecp/test-kit/stack';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -76,7 +77,14 @@ beforeAll(async () => {
   if (!existsSync(DIST_INDEX))
     throw new Error('Build the dashboard first: npm run build -w @ecp/dashboard-client');
   // The gateway replays at most five missed events here, so a longer pause meets CURSOR_EXPIRED.
-  stack = await startStack({ workers: true, extraEnv: { SUBSCRIPTION_REPLAY_MAX_EVENTS: '5' } });
+  stack = await startStack({
+    workers: true,
+    extraEnv: {
+      SUBSCRIPTION_REPLAY_MAX_EVENTS: '5',
+      SIGN_IN_MAX_FAILURES_PER_ACCOUNT: '3',
+      SIGN_IN_MAX_FAILURES_PER_ADDRESS: '50',
+    },
+  });
   agent = await registerCaller(stack, 'pricing-bot', ['EU', 'US']);
   voter = await registerCaller(stack, 'survey-bot', ['US']);
   operator = await registerCaller(stack, 'olive', [], '[OPERATOR]');
@@ -445,6 +453,68 @@ describe('the Transparency Dashboard', () => {
     await status.getByText('Live').waitFor({ timeout: 30_000 });
     const after = await record();
     await streamRow(after.ledgerIndex!).waitFor();
+  });
+
+  it('signs a person in with email and password into an httpOnly session, live over it, and out', async () => {
+    const person = await createPerson(stack, { name: 'Pat Operator', roles: ['OPERATOR', 'ANALYST'] });
+    const context = await browser.newContext();
+    const personPage = await context.newPage();
+    await personPage.goto(stack.gatewayUrl);
+    await personPage.getByLabel('Email').fill(person.email);
+    await personPage.getByLabel('Password').fill(`${person.password}-wrong`);
+    await personPage.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await personPage.getByTestId('sign-in-error').getByText('Wrong email or password.').waitFor();
+
+    await personPage.getByLabel('Password').fill(person.password);
+    await personPage.getByRole('button', { name: 'Sign in', exact: true }).click();
+    const account = personPage.getByTestId('account');
+    await account.getByText('Pat Operator').waitFor();
+    const header = await account.textContent();
+    expect(header).toContain(person.email);
+    expect(header).toContain('OPERATOR');
+    expect(header).toContain('ANALYST');
+    expect(header).toContain('session');
+    // The page never sees the session: the cookie is httpOnly, and no key is kept.
+    expect(await personPage.evaluate('document.cookie')).toBe('');
+    expect(await personPage.evaluate('sessionStorage.length')).toBe(0);
+    const [cookie] = await context.cookies();
+    expect(cookie).toMatchObject({ name: 'ecp_session', httpOnly: true, sameSite: 'Strict' });
+
+    // The graphql-ws handshake carries the cookie: the stream is live for them.
+    await personPage.getByTestId('connection-status').getByText('Live').waitFor();
+    const seen = await record();
+    await personPage.locator(`[data-testid="stream-row"][data-ledger-index="${seen.ledgerIndex}"]`).waitFor();
+    await browser.screenshot(personPage, 'dashboard-person');
+    await personPage.reload();
+    await account.getByText('Pat Operator').waitFor();
+
+    await personPage.getByRole('button', { name: 'Sign out' }).click();
+    await personPage.getByRole('heading', { name: 'Sign in', exact: true }).waitFor();
+    await personPage.reload();
+    await personPage.getByRole('heading', { name: 'Sign in', exact: true }).waitFor();
+    expect(await context.cookies()).toEqual([]);
+    await context.close();
+  });
+
+  it('says how long to wait once sign-in is refused for too many failures', async () => {
+    const person = await createPerson(stack, { name: 'Lee Locked', roles: ['ANALYST'] });
+    const context = await browser.newContext();
+    const lockedPage = await context.newPage();
+    await lockedPage.goto(stack.gatewayUrl);
+    await lockedPage.getByLabel('Email').fill(person.email);
+    await lockedPage.getByLabel('Password').fill('not the password');
+    const submit = lockedPage.getByRole('button', { name: 'Sign in', exact: true });
+    const problem = lockedPage.getByTestId('sign-in-error');
+    for (let attempt = 0; attempt < 3; attempt++) {
+      await submit.click();
+      await problem.getByText('Wrong email or password.').waitFor();
+      await lockedPage.getByRole('button', { name: 'Sign in', exact: true, disabled: false }).waitFor();
+    }
+    await submit.click();
+    await problem.getByText(/^Too many failed attempts\. Try again in \d+ (s|min)\.$/).waitFor();
+    expect(await submit.isDisabled()).toBe(true);
+    await browser.screenshot(lockedPage, 'dashboard-sign-in-rate-limited');
+    await context.close();
   });
 
   it('tells an agent which panels need a person’s role instead of failing', async () => {

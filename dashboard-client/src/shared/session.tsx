@@ -1,5 +1,5 @@
 import { type ReactNode, useCallback, useEffect, useState } from 'react';
-import { ApiError, graphql, type Me, signOut, storedApiKey, whoAmI } from './api';
+import { type Me, signOut, storedApiKey, whoAmI } from './api';
 import { errorText } from './error-text';
 import { SignInForm } from './sign-in-form';
 
@@ -8,23 +8,9 @@ export interface Viewer extends Me {
   via: 'api-key' | 'session';
 }
 
-/**
- * `whoAmI()`, tolerating a gateway whose `Agent` has no `email` field yet (GRAPHQL_VALIDATION_FAILED):
- * then the same question without it.
- */
+/** Who is signed in, and whether by an API key held in this tab or by the session cookie. */
 async function currentViewer(): Promise<Viewer | null> {
-  let me: Me | null;
-  try {
-    me = await whoAmI();
-  } catch (err) {
-    if (!(err instanceof ApiError) || err.code !== 'GRAPHQL_VALIDATION_FAILED') throw err;
-    try {
-      me = (await graphql<{ me: Me | null }>('{ me { id name roles } }')).me;
-    } catch (retry) {
-      if (retry instanceof ApiError && retry.code === 'UNAUTHENTICATED') return null;
-      throw retry;
-    }
-  }
+  const me = await whoAmI();
   return me ? { ...me, via: storedApiKey() ? 'api-key' : 'session' } : null;
 }
 

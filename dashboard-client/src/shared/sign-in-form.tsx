@@ -16,6 +16,11 @@ function signInFailure(err: unknown): { message: string; retryAfterSeconds?: num
   return { message: errorText(err) };
 }
 
+/** `40 s`, or `15 min` for longer waits. */
+function formatWait(seconds: number): string {
+  return seconds < 90 ? `${seconds} s` : `${Math.round(seconds / 60)} min`;
+}
+
 /** Seconds left until `until` (a performance.now() time), ticking each second; 0 once past. */
 function useSecondsUntil(until: number | null): number {
   const [now, setNow] = useState(() => performance.now());
@@ -74,11 +79,7 @@ export function SignInForm({ title, onSignedIn }: { title: string; onSignedIn: (
     setBusy(true);
     rememberApiKey(apiKey);
     try {
-      const me = await whoAmI().catch((err: unknown) => {
-        // A gateway whose `me` has no `email` yet still proves the key works by answering.
-        if (err instanceof ApiError && err.code === 'GRAPHQL_VALIDATION_FAILED') return { id: '' };
-        throw err;
-      });
+      const me = await whoAmI();
       if (!me) {
         forgetApiKey();
         setKeyFailure('The gateway does not accept that API key (unknown or revoked).');
@@ -122,7 +123,11 @@ export function SignInForm({ title, onSignedIn }: { title: string; onSignedIn: (
         {failure ? (
           <p className="form-error" role="alert" data-testid="sign-in-error">
             {failure}
-            {limited ? ` Try again in ${waitSeconds} s.` : retryAt !== null ? ' You may try again now.' : ''}
+            {limited
+              ? ` Try again in ${formatWait(waitSeconds)}.`
+              : retryAt !== null
+                ? ' You may try again now.'
+                : ''}
           </p>
         ) : null}
         <button type="submit" disabled={busy || limited}>
