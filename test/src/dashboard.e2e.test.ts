@@ -496,6 +496,52 @@ describe('the Transparency Dashboard', () => {
     await context.close();
   });
 
+  it('lets a new person choose their password from the setup link an admin hands them, then sign in', async () => {
+    const created = await gqlAs<{ createPerson: { email: string; setupToken: string } }>(
+      stack,
+      stack.adminKey,
+      'mutation ($input: CreatePersonInput!) { createPerson(input: $input) { email setupToken } }',
+      { input: { name: 'Nia Newcomer', email: `nia.${Date.now()}@example.test`, roles: ['ANALYST'] } },
+    );
+    expect(created.body.errors).toBeUndefined();
+    const { email, setupToken } = created.body.data!.createPerson;
+    const context = await browser.newContext();
+    const newcomer = await context.newPage();
+    await newcomer.goto(`${stack.gatewayUrl}/#setup=${setupToken}`);
+    const form = newcomer.getByTestId('set-password');
+    await form.getByLabel('New password').fill('short');
+    await form.getByLabel('The same again').fill('short');
+    await form.getByRole('button', { name: 'Set password' }).click();
+    await form.getByRole('alert').getByText('Choose at least 12 characters.').waitFor();
+    await form.getByLabel('New password').fill('a newcomer pass phrase');
+    await form.getByLabel('The same again').fill('a newcomer pass phrase');
+    await browser.screenshot(newcomer, 'dashboard-set-password');
+    await form.getByRole('button', { name: 'Set password' }).click();
+    await newcomer.getByRole('status').getByText('Password set: sign in with it.').waitFor();
+    // The token left the address bar, and the email is filled in.
+    expect(new URL(newcomer.url()).hash).toBe('');
+    expect(await newcomer.getByLabel('Email').inputValue()).toBe(email);
+    await newcomer.getByLabel('Password', { exact: true }).fill('a newcomer pass phrase');
+    await newcomer.getByRole('button', { name: 'Sign in', exact: true }).click();
+    const account = newcomer.getByTestId('account');
+    await account.getByText('Nia Newcomer').waitFor();
+    expect(await account.textContent()).toContain('ANALYST');
+    // The link is spent.
+    const again = await context.newPage();
+    await again.goto(`${stack.gatewayUrl}/#setup=${setupToken}`);
+    // Signed in there too (the cookie): signing out shows what the link offers.
+    await again.getByRole('button', { name: 'Sign out' }).click();
+    const spent = again.getByTestId('set-password');
+    await spent.getByLabel('New password').fill('another pass phrase');
+    await spent.getByLabel('The same again').fill('another pass phrase');
+    await spent.getByRole('button', { name: 'Set password' }).click();
+    await spent
+      .getByRole('alert')
+      .getByText(/unknown, used or expired/)
+      .waitFor();
+    await context.close();
+  });
+
   it('says how long to wait once sign-in is refused for too many failures', async () => {
     const person = await createPerson(stack, { name: 'Lee Locked', roles: ['ANALYST'] });
     const context = await browser.newContext();

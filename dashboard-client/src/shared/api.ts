@@ -143,8 +143,8 @@ export async function signOut(): Promise<void> {
 }
 
 /** Sets a new person's password with the one-time setup token an admin handed them. */
-export async function setPassword(token: string, password: string): Promise<void> {
-  await postAuth('/auth/set-password', { token, password });
+export async function setPassword(token: string, password: string): Promise<{ email: string }> {
+  return postAuth('/auth/set-password', { token, password });
 }
 
 /** Who the page acts as now, or null when nobody is signed in (or the key or session stopped working). */

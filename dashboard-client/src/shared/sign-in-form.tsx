@@ -1,6 +1,7 @@
 import { type FormEvent, useEffect, useId, useState } from 'react';
 import { ApiError, forgetApiKey, rememberApiKey, signIn, whoAmI } from './api';
 import { errorText } from './error-text';
+import { SetPasswordForm, setupTokenInLocation } from './set-password-form';
 import './shared.css';
 
 /** What the sign-in form says about a failed person sign-in. */
@@ -46,6 +47,8 @@ export function SignInForm({ title, onSignedIn }: { title: string; onSignedIn: (
   const [keyFailure, setKeyFailure] = useState<string | null>(null);
   const [retryAt, setRetryAt] = useState<number | null>(null);
   const waitSeconds = useSecondsUntil(retryAt);
+  const [setupToken, setSetupToken] = useState(setupTokenInLocation);
+  const [notice, setNotice] = useState<string | null>(null);
 
   async function submitPassword(event: FormEvent) {
     event.preventDefault();
@@ -100,66 +103,85 @@ export function SignInForm({ title, onSignedIn }: { title: string; onSignedIn: (
     <main className="sign-in" aria-labelledby={`${id}-title`}>
       <h1 id={`${id}-title`}>{title}</h1>
       <p className="sign-in-lede">Sign in to watch the platform live.</p>
-      <form onSubmit={submitPassword} aria-labelledby={`${id}-person`} noValidate>
-        <h2 id={`${id}-person`}>Sign in</h2>
-        <label htmlFor={`${id}-email`}>Email</label>
-        <input
-          id={`${id}-email`}
-          type="email"
-          autoComplete="username"
-          required
-          value={email}
-          onChange={(e) => setEmail(e.target.value)}
+      {setupToken ? (
+        <SetPasswordForm
+          token={setupToken}
+          onDone={(done) => {
+            setSetupToken(null);
+            setEmail(done);
+            setNotice('Password set: sign in with it.');
+          }}
         />
-        <label htmlFor={`${id}-password`}>Password</label>
-        <input
-          id={`${id}-password`}
-          type="password"
-          autoComplete="current-password"
-          required
-          value={password}
-          onChange={(e) => setPassword(e.target.value)}
-        />
-        {failure ? (
-          <p className="form-error" role="alert" data-testid="sign-in-error">
-            {failure}
-            {limited
-              ? ` Try again in ${formatWait(waitSeconds)}.`
-              : retryAt !== null
-                ? ' You may try again now.'
-                : ''}
-          </p>
-        ) : null}
-        <button type="submit" disabled={busy || limited}>
-          {busy ? 'Signing in…' : 'Sign in'}
-        </button>
-      </form>
-      <details className="api-key-sign-in">
-        <summary>Use an API key</summary>
-        <form onSubmit={submitKey} aria-label="Sign in with an API key" noValidate>
-          <label htmlFor={`${id}-key`}>API key</label>
-          <input
-            id={`${id}-key`}
-            type="password"
-            autoComplete="off"
-            spellCheck={false}
-            value={apiKey}
-            onChange={(e) => setApiKey(e.target.value)}
-            aria-describedby={`${id}-key-help`}
-          />
-          <p id={`${id}-key-help`} className="help">
-            Kept in this tab only (session storage): it is forgotten when the tab closes or you sign out.
-          </p>
-          {keyFailure ? (
-            <p className="form-error" role="alert">
-              {keyFailure}
-            </p>
-          ) : null}
-          <button type="submit" disabled={busy}>
-            Use this key
-          </button>
-        </form>
-      </details>
+      ) : null}
+      {notice ? (
+        <p className="help" role="status">
+          {notice}
+        </p>
+      ) : null}
+      {setupToken ? null : (
+        <>
+          <form onSubmit={submitPassword} aria-labelledby={`${id}-person`} noValidate>
+            <h2 id={`${id}-person`}>Sign in</h2>
+            <label htmlFor={`${id}-email`}>Email</label>
+            <input
+              id={`${id}-email`}
+              type="email"
+              autoComplete="username"
+              required
+              value={email}
+              onChange={(e) => setEmail(e.target.value)}
+            />
+            <label htmlFor={`${id}-password`}>Password</label>
+            <input
+              id={`${id}-password`}
+              type="password"
+              autoComplete="current-password"
+              required
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+            />
+            {failure ? (
+              <p className="form-error" role="alert" data-testid="sign-in-error">
+                {failure}
+                {limited
+                  ? ` Try again in ${formatWait(waitSeconds)}.`
+                  : retryAt !== null
+                    ? ' You may try again now.'
+                    : ''}
+              </p>
+            ) : null}
+            <button type="submit" disabled={busy || limited}>
+              {busy ? 'Signing in…' : 'Sign in'}
+            </button>
+          </form>
+          <details className="api-key-sign-in">
+            <summary>Use an API key</summary>
+            <form onSubmit={submitKey} aria-label="Sign in with an API key" noValidate>
+              <label htmlFor={`${id}-key`}>API key</label>
+              <input
+                id={`${id}-key`}
+                type="password"
+                autoComplete="off"
+                spellCheck={false}
+                value={apiKey}
+                onChange={(e) => setApiKey(e.target.value)}
+                aria-describedby={`${id}-key-help`}
+              />
+              <p id={`${id}-key-help`} className="help">
+                Kept in this tab only (session storage): it is forgotten when the tab closes or you sign out.
+              </p>
+              {keyFailure ? (
+                <p className="form-error" role="alert">
+                  {keyFailure}
+                </p>
+              ) : null}
+              <button type="submit" disabled={busy}>
+                Use this key
+              </button>
+            </form>
+          </details>
+        </>
+      )}
     </main>
   );
 }

@@ -69,7 +69,7 @@ const CreatePersonInput = builder.inputType('CreatePersonInput', {
 
 const PasswordSetupRef = builder.objectRef<PasswordSetup>('PasswordSetup').implement({
   description:
-    'A one-time token with which the person sets their password (`POST /auth/set-password` at the gateway, or the sign-in page). Shown only here: ECP keeps its hash.',
+    'A one-time token with which the person sets their password: hand them the dashboard link `<gateway>/#setup=<token>` (the fragment never reaches a server or a log), or they `POST /auth/set-password`. Shown only here: ECP keeps its hash.',
   fields: (t) => ({
     person: t.field({ type: AgentRef, description: 'The person.', resolve: (r) => r.person }),
     email: t.exposeString('email', { description: 'The email they sign in with.' }),
