@@ -4,9 +4,10 @@ import 'graphiql/style.css';
 import './playground.css';
 import { StrictMode, useCallback, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
-import { type Me, signOut, whoAmI } from '../shared/api';
+import { type Me, signOut } from '../shared/api';
 import { Playground } from './playground';
 import { SignIn } from './sign-in';
+import { whoIsSignedIn } from './who-am-i';
 
 type PageState =
   | { kind: 'checking' }
@@ -20,7 +21,7 @@ function PlaygroundPage() {
   const check = useCallback(async () => {
     setState({ kind: 'checking' });
     try {
-      const me = await whoAmI();
+      const me = await whoIsSignedIn();
       setState(me ? { kind: 'signed-in', me } : { kind: 'signed-out' });
     } catch (err) {
       setState({ kind: 'unreachable', message: (err as Error).message });

@@ -1,5 +1,6 @@
 import { type FormEvent, useState } from 'react';
-import { ApiError, forgetApiKey, type Me, rememberApiKey, signIn, whoAmI } from '../shared/api';
+import { ApiError, forgetApiKey, type Me, rememberApiKey, signIn } from '../shared/api';
+import { whoIsSignedIn } from './who-am-i';
 
 /** Why signing in failed, in words a person can act on. */
 function explain(err: unknown): string {
@@ -40,7 +41,7 @@ export function SignIn({ onSignedIn }: { onSignedIn: (me: Me) => void }) {
       } else {
         rememberApiKey(apiKey);
       }
-      const me = await whoAmI();
+      const me = await whoIsSignedIn();
       if (me) return onSignedIn(me);
       if (mode === 'api-key') forgetApiKey();
       setError(
