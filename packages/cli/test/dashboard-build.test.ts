@@ -24,7 +24,13 @@ function touch(dir: string, file: string, at: number): void {
   utimesSync(path, at, at);
 }
 
-const SOURCES = ['src/dashboard/main.tsx', 'src/shared/api.ts', 'index.html', 'playground.html', 'vite.config.ts'];
+const SOURCES = [
+  'src/dashboard/main.tsx',
+  'src/shared/api.ts',
+  'index.html',
+  'playground.html',
+  'vite.config.ts',
+];
 
 describe('whether the pages need building', () => {
   it('when there is no build', () => {
