@@ -1,8 +1,9 @@
 # syntax=docker/dockerfile:1.7
 # One image for every ECP process; docker-compose.yml chooses the process with the command.
-# ECP runs its TypeScript through tsx's loader (esbuild), so there is no emit step to run here.
+# ECP runs its TypeScript through tsx's loader (esbuild), so there is no emit step to run here; the one
+# build is the dashboard's pages.
 
-FROM node:20.20-bookworm-slim AS deps
+FROM node:20.20-bookworm-slim AS manifests
 WORKDIR /app
 ENV npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false
 # Manifests first, so dependency layers are reused when only sources change.
@@ -36,7 +37,18 @@ COPY dashboard-client/package.json dashboard-client/
 COPY test/package.json test/
 COPY bench/package.json bench/
 COPY layers/package.json layers/
+
+FROM manifests AS deps
 RUN npm ci --omit=dev
+
+# The pages the gateway serves (/ and /playground), built with Vite, a development dependency: the
+# tools stay in this stage and only dashboard-client/dist goes into the image.
+FROM manifests AS dashboard
+RUN npm ci
+COPY tsconfig.base.json ./
+COPY packages packages
+COPY dashboard-client dashboard-client
+RUN npm run build -w @ecp/dashboard-client
 
 FROM node:20.20-bookworm-slim AS runtime
 WORKDIR /app
@@ -48,6 +60,7 @@ ENV NODE_ENV=production \
 # (.dockerignore keeps local node_modules out of the context, so nothing installed is overwritten).
 COPY --from=deps /app ./
 COPY . .
+COPY --from=dashboard /app/dashboard-client/dist ./dashboard-client/dist
 RUN chown -R node:node /app
 USER node
 # The gateway by default; compose overrides the command for the other processes.

@@ -22,6 +22,12 @@ export default defineConfig({
       },
     },
   },
+  optimizeDeps: {
+    // GraphiQL's worker setup imports Monaco's workers with Vite's `?worker` suffix, which the dev
+    // server's dependency pre-bundling cannot load: served as they are, Vite's worker transform builds
+    // them. (The production build handles them either way.)
+    exclude: ['graphiql/setup-workers/vite', '@graphiql/react/setup-workers/vite'],
+  },
   server: {
     // `npm run dev` beside a running gateway: the API and its sockets are the gateway's.
     proxy: {

@@ -15,6 +15,10 @@ export const gatewayEnvSchema = z
     HOST: z.string().default('127.0.0.1'),
     PORT: port(4000),
     SUPERGRAPH_PATH: z.string().default(join(repoRoot, 'schema/supergraph.graphql')),
+    /**
+     * The built pages (`npm run build -w @ecp/dashboard-client`): index.html, playground.html, assets/.
+     * Not checked at boot: until they are built, `/` and `/playground` answer 503 saying how.
+     */
     DASHBOARD_DIR: z.string().default(join(repoRoot, 'dashboard-client/dist')),
     ...subgraphUrlShape,
     ECP_IDENTITY_SECRET: secret('ECP_IDENTITY_SECRET'),

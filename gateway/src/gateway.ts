@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -21,7 +20,6 @@ import { drainGraceMs } from '@ecp/service-kit/server-drain';
 import { strictJsonBody } from '@ecp/service-kit/strict-json-body';
 import { traceHeaders } from '@ecp/telemetry/trace-context';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
-import express from 'express';
 import { Redis } from 'ioredis';
 import { Counter, Histogram } from 'prom-client';
 import { request } from 'undici';
@@ -32,6 +30,7 @@ import { sessionTokenFrom } from './auth/session-cookie';
 import { SignInLimiter } from './auth/sign-in-limiter';
 import type { GatewayContext } from './context';
 import { type GatewayConfig, subgraphUrls } from './env';
+import { dashboardPages } from './pages';
 import { SubgraphDataSource } from './subgraphs/subgraph-data-source';
 import { EventExecutor } from './subscriptions/event-executor';
 import { OwnerAuthorization } from './subscriptions/owner-authorization';
@@ -208,9 +207,7 @@ export async function buildGateway(config: GatewayConfig, logger: Logger): Promi
       res.status(503).type('text/plain').send('the ledger subgraph is unavailable\n');
     }
   });
-  routes.get('/', (_req, res) => res.sendFile(join(config.DASHBOARD_DIR, 'index.html')));
-  routes.get('/playground', (_req, res) => res.sendFile(join(config.DASHBOARD_DIR, 'playground.html')));
-  routes.use('/assets', express.static(join(config.DASHBOARD_DIR, 'assets'), { fallthrough: false }));
+  routes.use(dashboardPages(config.DASHBOARD_DIR, logger.child({ module: 'pages' })));
   // A browser opening the endpoint itself is sent to the playground.
   routes.get('/graphql', (req, res, next) => {
     if (req.query.query === undefined && req.accepts(['html', 'json']) === 'html')

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { redactUrl } from '@ecp/db/database-url';
 import { createLogger } from '@ecp/logging/logger';
 import { migrateAll } from '@ecp/migrations/migrate';
@@ -5,6 +6,7 @@ import { platformLayout } from '@ecp/platform/layout';
 import { REPO_ROOT } from '@ecp/platform/repo';
 import { describeEvent, Supervisor, type SupervisorEvent } from '@ecp/platform/supervisor';
 import { ensureFirstAdmin } from '@ecp/subgraph-ledger/admin';
+import { buildDashboard, dashboardBuildState } from '../dashboard-build';
 import { type CliConfig, inheritedEnv, portsFrom } from '../env';
 import { OwnedProcesses } from '../owned-processes';
 import { databaseOptions, type ResolvedDatabase, resolveDatabase } from '../postgres';
@@ -14,8 +16,28 @@ import { loadOrCreateSecrets } from '../secrets';
 const say = (line = '') => process.stdout.write(`${line}\n`);
 
 /**
- * `ecp start`: finds or starts Redis, then PostgreSQL; migrates, creates the first admin, starts the four
- * subgraphs, then the gateway and the workers, and prints where everything is. A process that crashes is
+ * Builds the pages the gateway serves when they are missing or older than their sources. A failed
+ * build does not stop ECP: the API works without the pages, which answer 503 saying how to build them.
+ */
+async function ensureDashboardBuilt(): Promise<void> {
+  const state = dashboardBuildState(join(REPO_ROOT, 'dashboard-client'));
+  if (state.current) return;
+  say(`dashboard: building the pages (${state.reason})…`);
+  const built = await buildDashboard(REPO_ROOT, inheritedEnv());
+  const seconds = (built.ms / 1000).toFixed(1);
+  if (built.ok) {
+    say(`dashboard: built in ${seconds} s`);
+    return;
+  }
+  process.stderr.write(
+    `dashboard: the build failed after ${seconds} s; / and /playground answer 503 until \`npm run build -w @ecp/dashboard-client\` succeeds.\n${built.output.split('\n').slice(-40).join('\n')}\n`,
+  );
+}
+
+/**
+ * `ecp start`: finds or starts Redis, then PostgreSQL; migrates, creates the first admin, builds the pages
+ * if they are out of date, starts the four subgraphs, then the gateway and the workers, and prints where
+ * everything is. A process that crashes is
  * restarted with backoff; one that keeps crashing stops everything (exit 1). Ctrl-C stops all.
  */
 export async function start(config: CliConfig): Promise<void> {
@@ -128,6 +150,7 @@ export async function start(config: CliConfig): Promise<void> {
       logLevel: config.LOG_LEVEL,
       extraEnv: { LEDGER_ORIGIN: config.LEDGER_ORIGIN },
     });
+    await ensureDashboardBuilt();
     say('starting the subgraphs…');
     await Promise.all(layout.subgraphs.map((s) => supervisor.start(s, config.START_TIMEOUT_MS)));
     say('starting the gateway and the workers…');
