@@ -10,7 +10,7 @@
  *    garbage collection) and DOM sampled every 5 s, and whether they stay flat (last third against first).
  *
  * Debian's Chromium, headless, offline (`@ecp/test-kit/browser`). The decision rows are found with
- * `--row-selector <css>` (default `[data-testid="decision-row"]`); a dashboard without them is measured
+ * `--row-selector <css>` (default `[data-testid="stream-row"]`); a dashboard without them is measured
  * until `#root` has children, and the result says so. Results are printed and appended to BENCHMARKS.md.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -48,7 +48,7 @@ const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
 
 function rowSelectorFromArgs(): string {
   const at = process.argv.indexOf('--row-selector');
-  return at > 0 && process.argv[at + 1] ? process.argv[at + 1]! : '[data-testid="decision-row"]';
+  return at > 0 && process.argv[at + 1] ? process.argv[at + 1]! : '[data-testid="stream-row"]';
 }
 
 /** The first and the last third of the samples, their means, and whether the last stays within FLAT_WITHIN. */

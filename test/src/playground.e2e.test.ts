@@ -105,17 +105,20 @@ describe('the playground', () => {
   it('asks who you are when nobody is signed in, and takes an API key', async () => {
     await page.goto(`${stack.gatewayUrl}/playground`);
     await page.getByRole('heading', { name: 'ECP GraphQL playground' }).waitFor();
-    await page.getByRole('button', { name: 'Use an API key' }).click();
-    await page.getByLabel('API key').fill('ecp_not-a-key');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText('Use an API key').click();
+    await page.getByLabel('API key', { exact: true }).fill('ecp_not-a-key');
+    await page.getByRole('button', { name: 'Use this key' }).click();
     await page.getByRole('alert').waitFor();
-    expect(await page.getByRole('alert').textContent()).toBe('That API key is not valid.');
+    expect(await page.getByRole('alert').textContent()).toBe(
+      'The gateway does not accept that API key (unknown or revoked).',
+    );
     await browser.screenshot(page, 'playground-sign-in');
 
-    await page.getByLabel('API key').fill(analyst.key);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByTestId('signed-in-as').waitFor();
-    expect(await page.getByTestId('signed-in-as').textContent()).toBe('Ada Analyst · ANALYST');
+    await page.getByLabel('API key', { exact: true }).fill(analyst.key);
+    await page.getByRole('button', { name: 'Use this key' }).click();
+    const account = page.getByTestId('account');
+    await account.getByText('Ada Analyst').waitFor();
+    expect(await account.textContent()).toContain('ANALYST');
     // The key is this tab's alone: session storage, never local storage or a cookie.
     expect(await page.evaluate(() => sessionStorage.getItem('ecp.apiKey'))).toBe(analyst.key);
     expect(await page.evaluate(() => JSON.stringify(localStorage))).not.toContain(analyst.key);

@@ -2,55 +2,23 @@
 import 'graphiql/setup-workers/vite';
 import 'graphiql/style.css';
 import './playground.css';
-import { StrictMode, useCallback, useEffect, useState } from 'react';
+import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { type Me, signOut } from '../shared/api';
+import { SessionGate } from '../shared/session';
+import { SocketProvider } from '../shared/socket';
 import { Playground } from './playground';
-import { SignIn } from './sign-in';
-import { whoIsSignedIn } from './who-am-i';
 
-type PageState =
-  | { kind: 'checking' }
-  | { kind: 'signed-out' }
-  | { kind: 'signed-in'; me: Me }
-  | { kind: 'unreachable'; message: string };
-
-/** Asks the gateway who the page acts as, then shows the playground or the sign-in. */
+/** The playground at `/playground`: the shared sign-in when nobody is signed in, GraphiQL otherwise. */
 function PlaygroundPage() {
-  const [state, setState] = useState<PageState>({ kind: 'checking' });
-  const check = useCallback(async () => {
-    setState({ kind: 'checking' });
-    try {
-      const me = await whoIsSignedIn();
-      setState(me ? { kind: 'signed-in', me } : { kind: 'signed-out' });
-    } catch (err) {
-      setState({ kind: 'unreachable', message: (err as Error).message });
-    }
-  }, []);
-  useEffect(() => void check(), [check]);
-
-  switch (state.kind) {
-    case 'checking':
-      return <p className="ecp-status">Connecting to the gateway…</p>;
-    case 'unreachable':
-      return (
-        <div className="ecp-status" role="alert">
-          <p>{state.message}</p>
-          <button type="button" onClick={() => void check()}>
-            Try again
-          </button>
-        </div>
-      );
-    case 'signed-out':
-      return <SignIn onSignedIn={(me) => setState({ kind: 'signed-in', me })} />;
-    case 'signed-in':
-      return (
-        <Playground
-          me={state.me}
-          onSignOut={() => void signOut().then(() => setState({ kind: 'signed-out' }))}
-        />
-      );
-  }
+  return (
+    <SessionGate title="ECP GraphQL playground">
+      {(session) => (
+        <SocketProvider>
+          <Playground session={session} />
+        </SocketProvider>
+      )}
+    </SessionGate>
+  );
 }
 
 const root = document.getElementById('root');

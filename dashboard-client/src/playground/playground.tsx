@@ -1,8 +1,10 @@
 import { createGraphiQLFetcher } from '@graphiql/toolkit';
 import { GraphiQL } from 'graphiql';
-import type { Client } from 'graphql-ws';
-import { useEffect, useMemo, useState } from 'react';
-import { authHeaders, createSocket, type Me } from '../shared/api';
+import { useMemo } from 'react';
+import { authHeaders } from '../shared/api';
+import { BreakGlassBanner } from '../shared/break-glass-banner';
+import { AccountBar, type Session } from '../shared/session';
+import { ConnectionStatus, useSocket } from '../shared/socket';
 import { EXAMPLE_TABS } from './examples';
 
 /** What a new tab (the "+" button) starts with. */
@@ -13,17 +15,10 @@ const NEW_TAB = `# Write an operation; Ctrl-Space completes fields, Docs (left) 
  * GraphiQL against this origin's gateway, acting as `me`: queries and mutations over HTTP with the
  * session cookie or the API key, subscriptions over one graphql-ws socket that reconnects by itself.
  */
-export function Playground({ me, onSignOut }: { me: Me; onSignOut: () => void }) {
-  // Made in an effect, not during render, so that React's development double mount leaves one live socket.
-  const [socket, setSocket] = useState<Client | null>(null);
-  useEffect(() => {
-    const client = createSocket();
-    setSocket(client);
-    return () => void client.dispose();
-  }, []);
+export function Playground({ session }: { session: Session }) {
+  const { client: socket } = useSocket();
   const fetcher = useMemo(
     () =>
-      socket &&
       createGraphiQLFetcher({
         url: '/graphql',
         wsClient: socket,
@@ -39,20 +34,15 @@ export function Playground({ me, onSignOut }: { me: Me; onSignOut: () => void })
       <header className="ecp-bar">
         <strong>ECP</strong>
         <span>GraphQL playground</span>
+        <ConnectionStatus />
         <a href="/">Transparency Dashboard</a>
-        <span className="ecp-who" data-testid="signed-in-as">
-          {me.name} · {me.roles.join(', ')}
-        </span>
-        <button type="button" onClick={onSignOut}>
-          Sign out
-        </button>
+        <AccountBar session={session} />
       </header>
+      <BreakGlassBanner />
       <div className="ecp-graphiql">
-        {fetcher && (
-          <GraphiQL fetcher={fetcher} defaultTabs={EXAMPLE_TABS} defaultQuery={NEW_TAB}>
-            <GraphiQL.Logo>ECP</GraphiQL.Logo>
-          </GraphiQL>
-        )}
+        <GraphiQL fetcher={fetcher} defaultTabs={EXAMPLE_TABS} defaultQuery={NEW_TAB}>
+          <GraphiQL.Logo>ECP</GraphiQL.Logo>
+        </GraphiQL>
       </div>
     </div>
   );
