@@ -159,6 +159,7 @@ export async function start(config: CliConfig): Promise<void> {
     const base = `http://${config.HOST}:${ports.gateway}`;
     say();
     say('ECP is running.');
+    say(`  Dashboard          ${base}/  (sign in with the admin API key, or as a person an admin created)`);
     say(`  GraphQL endpoint   ${base}/graphql`);
     say(`  Playground         ${base}/playground`);
     say(`  Metrics            ${base}/metrics  (each service also serves /metrics on its own port)`);
@@ -171,6 +172,7 @@ export async function start(config: CliConfig): Promise<void> {
     } else {
       say('  admin API key      created on an earlier start and not shown again');
     }
+    say(`To see it move: npm run ecp -- demo --key <admin API key>`);
     say('Press Ctrl-C to stop.');
     say();
   } catch (err) {
