@@ -4,6 +4,7 @@ import { graphql } from '../shared/api';
 import { subscribeResumable } from '../shared/live-subscription';
 import { useSocket } from '../shared/socket';
 import { AXIS_STYLE, Chart } from './chart';
+import { streamFirstPage } from './first-page';
 import { formatScore } from './format';
 import { Empty, Panel, QueryContent } from './panel';
 import { useQuery } from './use-query';
@@ -80,6 +81,7 @@ const DIVERGENCE_SCORED = `subscription { divergenceScored { id combined scoredA
 
 /** Reads every committed decision's divergence since `from` (newest first, a few pages at most). */
 async function divergenceSince(from: string): Promise<ScorePoint[]> {
+  await streamFirstPage;
   const points: ScorePoint[] = [];
   let after: string | null = null;
   for (let page = 0; page < MAX_SERIES_PAGES; page++) {

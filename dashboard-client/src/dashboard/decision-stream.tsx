@@ -12,6 +12,7 @@ import {
   type StreamDecision,
   type StreamFilter,
 } from './decision-rows';
+import { streamFirstPageShown } from './first-page';
 import { formatScore, formatWhen } from './format';
 import { Empty, ErrorNotice, Panel } from './panel';
 import { useQuery } from './use-query';
@@ -73,6 +74,7 @@ function useDecisionStream(filter: Record<string, string>, paused: boolean) {
                 page.decisions.edges.map((e) => e.node),
               ),
             );
+          streamFirstPageShown();
         } else {
           const since = await graphql<DecisionsPage>(DECISIONS_QUERY, {
             ...variables,
