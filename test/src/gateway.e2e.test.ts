@@ -241,6 +241,8 @@ describe('bad input', () => {
     // This suite runs the gateway with MAX_QUERY_DEPTH=6.
     const within = '{ me { votes { edges { node { option } } } } }';
     expect((await graphql(stack.graphqlUrl, within, {}, bearer(stack.adminKey))).status).toBe(200);
+    // The ledger's log lines reach this process through a pipe: let those of the request above arrive.
+    await new Promise((r) => setTimeout(r, 500));
     const asked = stack.logs('ledger').length;
     const tooDeep = '{ agents { edges { node { votes { edges { node { option } } } } } } }';
     const res = await graphql(stack.graphqlUrl, tooDeep, {}, bearer(stack.adminKey));
