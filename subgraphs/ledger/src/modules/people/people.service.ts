@@ -1,8 +1,9 @@
 import { isUuid, newId } from '@ecp/db/ids';
-import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from '@ecp/errors/errors';
+import { ConflictError, ForbiddenError, NotFoundError } from '@ecp/errors/errors';
 import { hasRole, type Principal, type Role } from '@ecp/identity/principal';
 import { generateSetupToken, hashToken } from '@ecp/identity/session-token';
 import type { Logger } from '@ecp/logging/logger';
+import { parseOrRefuse } from '@ecp/service-kit/input-problems';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
@@ -63,18 +64,12 @@ export class PeopleService {
 
   async create(input: CreatePersonInput): Promise<PasswordSetup> {
     this.assertAdmin('create people');
-    const parsed = createPersonSchema.safeParse(input);
-    if (!parsed.success) {
-      const details = parsed.error.issues.map((i) => ({
-        path: ['input', ...i.path].join('.'),
-        reason: i.message,
-      }));
-      throw new BadUserInputError(
-        `Invalid person: ${details.map((d) => `${d.path} ${d.reason}`).join('; ')}.`,
-        details,
-      );
-    }
-    const { name, email, roles, jurisdictions } = parsed.data;
+    const { name, email, roles, jurisdictions } = parseOrRefuse(
+      'Invalid person',
+      createPersonSchema,
+      input,
+      'input',
+    );
     const { em, principal } = this.deps;
     const setupToken = generateSetupToken();
     const setupTokenExpiresAt = new Date(Date.now() + this.deps.setupTokenTtlMs);

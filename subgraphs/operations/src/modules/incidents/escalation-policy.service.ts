@@ -1,12 +1,12 @@
 import { newId } from '@ecp/db/ids';
 import { BadUserInputError, ConflictError, ForbiddenError } from '@ecp/errors/errors';
 import { hasRole } from '@ecp/identity/principal';
+import { parseOrRefuse } from '@ecp/service-kit/input-problems';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { z } from 'zod';
 import type { OperationsServiceDeps } from '../../context';
 import { ChannelEntity } from '../delivery/channel.entity';
 import { type EscalationPolicy, EscalationPolicyEntity } from './incident.entities';
-import { parseOrRefuse } from './input-problems';
 
 export interface DefineEscalationPolicyInput {
   name: string;

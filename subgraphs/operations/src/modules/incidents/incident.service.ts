@@ -1,6 +1,7 @@
 import { isUuid } from '@ecp/db/ids';
 import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from '@ecp/errors/errors';
 import { hasRole } from '@ecp/identity/principal';
+import { parseOrRefuse } from '@ecp/service-kit/input-problems';
 import { type KeysetPage, timeIdCursor, timeIdKeyset } from '@ecp/service-kit/keyset';
 import { z } from 'zod';
 import type { OperationsServiceDeps } from '../../context';
@@ -27,7 +28,6 @@ import {
   publishIncidentChange,
   recordIncidentEvent,
 } from './incident-writes';
-import { parseOrRefuse } from './input-problems';
 
 export interface OpenIncidentInput {
   title: string;
