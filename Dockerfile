@@ -8,6 +8,7 @@ WORKDIR /app
 ENV npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false
 # Manifests first, so dependency layers are reused when only sources change.
 COPY package.json package-lock.json ./
+COPY packages/agent-sdk/package.json packages/agent-sdk/
 COPY packages/cli/package.json packages/cli/
 COPY packages/config/package.json packages/config/
 COPY packages/db/package.json packages/db/

@@ -97,9 +97,12 @@ module.exports = {
     {
       name: 'browser-safe-package-imports-node',
       comment:
-        'packages/merkle, packages/jurisdictions and packages/scoring run in the browser too (the dashboard verifies proofs and shows scores): their sources import no Node built-in. Their tests may.',
+        'packages/merkle, packages/jurisdictions, packages/scoring and packages/ledger-format run in the browser too (the dashboard verifies proofs and shows scores; the agent SDK signs with the ledger format), and so does the agent SDK outside its Node entry: their sources import no Node built-in. Their tests may.',
       severity: 'error',
-      from: { path: '^packages/(merkle|jurisdictions|scoring)/src/', pathNot: '\\.test\\.ts$' },
+      from: {
+        path: '^packages/(merkle|jurisdictions|scoring|ledger-format|agent-sdk)/src/',
+        pathNot: '(\\.test\\.ts|^packages/agent-sdk/src/node\\.ts)$',
+      },
       to: { dependencyTypes: ['core'] },
     },
     {

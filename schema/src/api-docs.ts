@@ -42,7 +42,7 @@ const GENERATED_NOTICE =
   '<!-- Generated from schema/supergraph.graphql by schema/src/api-docs.ts: run `npm run generate`, do not edit. -->';
 
 /** The codes clients branch on, in `extensions.code`, with what they mean and what to do about them. */
-const ERROR_CODES: readonly { code: string; meaning: string; action: string }[] = [
+export const ERROR_CODES: readonly { code: string; meaning: string; action: string }[] = [
   {
     code: 'BAD_REQUEST',
     meaning:

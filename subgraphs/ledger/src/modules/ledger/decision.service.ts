@@ -16,13 +16,13 @@ import { canonicalBytes, canonicalJson } from '@ecp/ledger-format/canonical-json
 import {
   DECISION_KIND,
   DECISION_KIND_V1,
-  type DecisionAdvice,
   type DecisionBody,
   type DecisionEntry,
   type DecisionEntryV3,
   type DecisionFirewallPart,
   decisionSigningMessage,
 } from '@ecp/ledger-format/decision-entry';
+import { type DecisionInput, decisionBodyOf } from '@ecp/ledger-format/decision-input';
 import { validateEntry } from '@ecp/ledger-format/entry-schemas';
 import { signatureRefusal } from '@ecp/ledger-format/signature-check';
 import type { Logger } from '@ecp/logging/logger';
@@ -45,24 +45,8 @@ import { MAX_LEDGER_NUMBER, parseLedgerNumber } from './numbers';
 import { withPgClient } from './pg-client';
 
 /** What an agent sends to record a decision (the GraphQL input, unvalidated). */
-export interface RecordDecisionInput {
-  jurisdiction: string;
-  category: string;
-  context: Record<string, unknown>;
-  options: { id: string; description?: string | null }[];
-  chosenOption: string;
-  rationale: string;
-  confidence: number;
-  inputDigests?: { name: string; digest: string }[] | null;
-  precedents?: { index: string; leafHash: string }[] | null;
+export interface RecordDecisionInput extends DecisionInput {
   signature?: { keyId: string; value: string } | null;
-  tags?: string[] | null;
-  advice?: {
-    frictionAssessmentId?: string | number | null;
-    pollId?: string | number | null;
-    lessonVersion?: string | null;
-  } | null;
-  idempotencyKey: string;
 }
 
 /**
@@ -164,24 +148,7 @@ export class DecisionService {
     if (principal.kind !== 'agent' || !hasRole(principal, 'AGENT')) {
       throw new ForbiddenError('Recording decisions needs the AGENT role.');
     }
-    const body: DecisionBody = {
-      jurisdiction: input.jurisdiction,
-      category: input.category,
-      context: input.context,
-      options: input.options.map((o) => ({ id: o.id, description: o.description ?? '' })),
-      chosenOption: input.chosenOption,
-      rationale: input.rationale,
-      confidence: input.confidence,
-      inputDigests: (input.inputDigests ?? []).map((d) => ({
-        name: d.name,
-        algorithm: 'sha-256' as const,
-        digest: d.digest,
-      })),
-      precedents: (input.precedents ?? []).map((p) => ({ index: p.index, leafHash: p.leafHash })),
-      tags: [...(input.tags ?? [])],
-      advice: adviceOf(input.advice),
-      idempotencyKey: input.idempotencyKey,
-    };
+    const body = decisionBodyOf(input);
     const decisionId = newId();
     const signature = input.signature
       ? { keyId: input.signature.keyId, algorithm: 'ed25519' as const, value: input.signature.value }
@@ -663,14 +630,6 @@ function assertSameDecision(
 }
 
 /** The advice as the entry keeps it: only the ids named, so that none named is `{}`. */
-function adviceOf(advice: RecordDecisionInput['advice']): DecisionAdvice {
-  const kept: DecisionAdvice = {};
-  if (advice?.frictionAssessmentId != null) kept.frictionAssessmentId = String(advice.frictionAssessmentId);
-  if (advice?.pollId != null) kept.pollId = String(advice.pollId);
-  if (advice?.lessonVersion != null) kept.lessonVersion = advice.lessonVersion;
-  return kept;
-}
-
 /** What JSON Schema cannot say: the chosen option is one of the options, ids are unique, the agent may act there. */
 function semanticProblems(body: DecisionBody, principal: Principal): { path: string; reason: string }[] {
   const problems: { path: string; reason: string }[] = [];
