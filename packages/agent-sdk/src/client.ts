@@ -1,3 +1,4 @@
+import { fromBase64, toBase64 } from '@ecp/merkle/base64';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import {
   type AdviceRef,
@@ -9,7 +10,7 @@ import {
   signVote,
   type VoteDraft,
 } from './drafts';
-import { EcpError, SigningKeyNotRegisteredError } from './errors';
+import { CursorExpiredError, EcpError, SigningKeyNotRegisteredError } from './errors';
 import {
   AssessFrictionDocument,
   CastVoteDocument,
@@ -377,15 +378,21 @@ export class EcpClient {
    * `CursorExpiredError`, whose `refetch()` reads the decisions recorded since the last one delivered.
    */
   decisionRecorded(filter: DecisionFilter = {}, options: LiveOptions = {}): LiveSubscription<Decision> {
-    let last: Decision | undefined;
-    const since = new Date().toISOString();
+    const from = decodePosition(options.cursor);
+    let last = from.last;
+    const since = new Date(Date.now() - CLOCK_MARGIN_MS).toISOString();
     const sub = this.live.subscribe(DecisionRecordedDocument, { filter }, (d) => d.decisionRecorded, {
       ...options,
+      cursor: from.cursor,
       refetch: () => this.decisionsSince(filter, last, since),
     });
-    return tap(sub, (d) => {
-      last = d;
-    });
+    return positioned(
+      sub,
+      (d) => {
+        last = { id: d.id, ledgerIndex: d.ledgerIndex, recordedAt: d.recordedAt };
+      },
+      () => last,
+    );
   }
 
   /** Each change of a decision's firewall status, matching `filter`. */
@@ -453,24 +460,88 @@ export class EcpClient {
   /** Decisions recorded after `last` (or since `since`), oldest first. */
   private async decisionsSince(
     filter: DecisionFilter,
-    last: Decision | undefined,
+    last: LastDecision | undefined,
     since: string,
   ): Promise<Decision[]> {
     const missed: Decision[] = [];
-    const after = last?.recordedAt ?? since;
+    // Appends are ordered by index, not by clock: read from a little before, then cut by index.
+    const after = last ? new Date(Date.parse(last.recordedAt) - CLOCK_MARGIN_MS).toISOString() : since;
+    const lastIndex = last?.ledgerIndex == null ? null : BigInt(last.ledgerIndex);
     for await (const d of this.decisions({ ...filter, recordedAfter: after })) {
-      if (
-        last &&
-        d.ledgerIndex !== null &&
-        last.ledgerIndex !== null &&
-        BigInt(d.ledgerIndex) <= BigInt(last.ledgerIndex)
-      )
-        continue;
       if (d.id === last?.id) continue;
+      if (lastIndex !== null && d.ledgerIndex !== null && BigInt(d.ledgerIndex) <= lastIndex) continue;
       missed.push(d);
     }
     return missed.reverse();
   }
+}
+
+/** How far a refetch reads before the last decision's time, for appends whose clocks disagree a little. */
+const CLOCK_MARGIN_MS = 2_000;
+
+/** The last decision a subscription delivered, as its position keeps it. */
+interface LastDecision {
+  id: string;
+  ledgerIndex: string | null;
+  recordedAt: string;
+}
+
+const POSITION_PREFIX = 'ecpd1.';
+
+/**
+ * A decision subscription's position: the gateway's cursor and the last decision delivered, in one
+ * opaque string, so a subscription resumed in another process can still say what it missed when the
+ * cursor has expired. A bare gateway cursor is accepted too.
+ */
+function encodePosition(cursor: string | undefined, last: LastDecision | undefined): string | undefined {
+  if (cursor === undefined || last === undefined) return cursor;
+  const json = JSON.stringify({ c: cursor, d: last });
+  return `${POSITION_PREFIX}${toBase64(new TextEncoder().encode(json)).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '')}`;
+}
+
+function decodePosition(position: string | undefined): {
+  cursor: string | undefined;
+  last: LastDecision | undefined;
+} {
+  if (!position?.startsWith(POSITION_PREFIX)) return { cursor: position, last: undefined };
+  try {
+    const b64 = position.slice(POSITION_PREFIX.length).replaceAll('-', '+').replaceAll('_', '/');
+    const json = new TextDecoder().decode(fromBase64(b64.padEnd(Math.ceil(b64.length / 4) * 4, '=')));
+    const parsed = JSON.parse(json) as { c: string; d: LastDecision };
+    return { cursor: parsed.c, last: parsed.d };
+  } catch {
+    throw new TypeError('The cursor is not one a decision subscription gave.');
+  }
+}
+
+/** The decision subscription with its position as its cursor, and CursorExpiredError's cursor the same. */
+function positioned(
+  sub: LiveSubscription<Decision>,
+  seen: (item: Decision) => void,
+  last: () => LastDecision | undefined,
+): LiveSubscription<Decision> {
+  const wrapped: LiveSubscription<Decision> = {
+    get cursor() {
+      return encodePosition(sub.cursor, last());
+    },
+    close: () => sub.close(),
+    next: async () => {
+      const before = encodePosition(sub.cursor, last());
+      try {
+        const r = await sub.next();
+        if (!r.done) seen(r.value);
+        return r;
+      } catch (err) {
+        if (err instanceof CursorExpiredError) err.cursor = before;
+        throw err;
+      }
+    },
+    return: () => sub.return?.() ?? Promise.resolve({ value: undefined, done: true }),
+    [Symbol.asyncIterator]() {
+      return wrapped;
+    },
+  };
+  return wrapped;
 }
 
 /** The same subscription, calling `seen` with each item as it is delivered. */
