@@ -10,7 +10,7 @@ import {
   signVote,
   type VoteDraft,
 } from './drafts';
-import { CursorExpiredError, EcpError, SigningKeyNotRegisteredError } from './errors';
+import { CursorExpiredError, EcpError, OutOfRangeError, SigningKeyNotRegisteredError } from './errors';
 import {
   AssessFrictionDocument,
   CastVoteDocument,
@@ -40,7 +40,7 @@ import {
   type ReportOutcomeMutation,
 } from './generated/operations';
 import { LiveConnection, type LiveOptions, type LiveSubscription, type WebSocketConstructor } from './live';
-import { DEFAULT_RETRY, type RetryPolicy } from './retry';
+import { DEFAULT_RETRY, type RetryPolicy, sleep } from './retry';
 import { SigningKey, type SigningKeyInput } from './signing-key';
 import { type CallOptions, type CredentialSource, HttpTransport } from './transport';
 import { logVerifiers, type VerifiedInclusion, verifyBundle } from './verify';
@@ -346,7 +346,8 @@ export class EcpClient {
   }
 
   /**
-   * Proves, locally, that a committed decision is in the ledger: fetches its proof bundle and checks
+   * Proves, locally, that a committed decision is in the ledger: fetches its proof bundle (waiting up to
+   * `waitForCheckpointMs`, 30 s by default, for a checkpoint that covers it) and checks
    * the checkpoint's signature under the pinned log key, the inclusion path to the signed root, and
    * that the entry is this decision with its leaf hash.
    *
@@ -354,7 +355,7 @@ export class EcpClient {
    */
   async verifyInclusion(
     decision: Pick<Decision, 'id' | 'ledgerIndex' | 'leafHash'>,
-    options: CallOptions = {},
+    options: CallOptions & { waitForCheckpointMs?: number } = {},
   ): Promise<VerifiedInclusion> {
     if (!this.verifiers)
       throw new TypeError(
@@ -365,12 +366,31 @@ export class EcpClient {
         'NOT_COMMITTED',
         `Decision ${decision.id} is not in the ledger yet (it is held or rejected).`,
       );
-    const bundle = await this.proofBundle(decision.ledgerIndex, options);
+    const bundle = await this.bundleOnceCheckpointed(decision.ledgerIndex, options);
     return verifyBundle(bundle, this.verifiers, {
       decisionId: decision.id,
       leafHash: decision.leafHash,
       index: decision.ledgerIndex,
     });
+  }
+
+  /**
+   * The proof bundle of an entry, waiting for the first checkpoint that covers it: a decision is
+   * appended at once, and signed into a checkpoint moments later (every second by default).
+   */
+  private async bundleOnceCheckpointed(
+    index: string,
+    options: CallOptions & { waitForCheckpointMs?: number },
+  ): Promise<string> {
+    const deadline = Date.now() + (options.waitForCheckpointMs ?? 30_000);
+    for (let n = 0; ; n++) {
+      try {
+        return await this.proofBundle(index, options);
+      } catch (err) {
+        if (!(err instanceof OutOfRangeError) || Date.now() >= deadline) throw err;
+        await sleep(Math.min(2_000, 100 * 2 ** n), options.signal);
+      }
+    }
   }
 
   /**
