@@ -6,6 +6,7 @@ import {
   type DecisionDraft,
   draftIdempotencyKey,
   frictionInput,
+  idempotencySecret,
   recordDecisionInput,
   signVote,
   type VoteDraft,
@@ -63,6 +64,13 @@ export interface EcpClientOptions {
   accessToken?: () => string | Promise<string>;
   /** The agent's Ed25519 private key: a Node KeyObject, PKCS #8 PEM text, or its 32-byte seed. Decisions and votes are signed with it. */
   signingKey?: SigningKeyInput;
+  /**
+   * What derived idempotency keys are keyed with (see `draftIdempotencyKey`): by default the signing
+   * key, else the API key. With only an access-token provider and no signing key, give one that stays
+   * the same across restarts, or keys are unique to this client (retries stay safe; a restart's
+   * repeat of the same draft is then a new decision).
+   */
+  idempotencySecret?: string | Uint8Array;
   /** The log's public key(s), pinned (`GET /ledger/public-key`): what `verifyInclusion` trusts. */
   logPublicKey?: string | readonly string[];
   /** How requests are retried (see `RetryPolicy`); per call, `{ retry }` overrides it. */
@@ -116,6 +124,7 @@ export class EcpClient {
   private readonly live: LiveConnection;
   private readonly signingKey: SigningKey | undefined;
   private readonly verifiers: ReturnType<typeof logVerifiers> | undefined;
+  private readonly idempotencySecret: Uint8Array;
   private identity: Promise<Me> | undefined;
   private keyId: Promise<string> | undefined;
 
@@ -145,6 +154,12 @@ export class EcpClient {
     });
     this.signingKey = options.signingKey === undefined ? undefined : new SigningKey(options.signingKey);
     this.verifiers = options.logPublicKey === undefined ? undefined : logVerifiers(options.logPublicKey);
+    this.idempotencySecret = idempotencySecret(
+      options.idempotencySecret ??
+        this.signingKey ??
+        options.apiKey ??
+        globalThis.crypto.getRandomValues(new Uint8Array(32)),
+    );
   }
 
   /** Any operation of the API, typed by its document (e.g. one made with `graphql-tag` and codegen). */
@@ -242,7 +257,8 @@ export class EcpClient {
    */
   async recordDecision(draft: DecisionDraft, options: RecordOptions = {}): Promise<RecordedDecision> {
     const advice = adviceOf(options.advice);
-    const idempotencyKey = options.idempotencyKey ?? draftIdempotencyKey(draft, advice);
+    const idempotencyKey =
+      options.idempotencyKey ?? draftIdempotencyKey(draft, advice, this.idempotencySecret);
     const signer =
       this.signingKey && !options.unsigned
         ? {

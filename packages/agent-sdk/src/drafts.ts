@@ -7,6 +7,7 @@ import {
 import { decisionBodyOf } from '@ecp/ledger-format/decision-input';
 import { type VoteStatement, voteSigningMessage } from '@ecp/ledger-format/vote-signature';
 import { toHex } from '@ecp/merkle/hash';
+import { hmac } from '@noble/hashes/hmac';
 import { sha256 } from '@noble/hashes/sha2';
 import type { FrictionInput, RecordDecisionInput } from './generated/operations';
 import type { SigningKey } from './signing-key';
@@ -62,18 +63,38 @@ export function adviceOf(refs: AdviceRef | readonly AdviceRef[] | undefined): De
 }
 
 /** The prefix of idempotency keys the client derives, so they are told apart from keys an agent chose. */
-export const DERIVED_KEY_PREFIX = 'draft-sha256:';
+export const DERIVED_KEY_PREFIX = 'draft-hmac:';
+
+const encoder = new TextEncoder();
 
 /**
- * The idempotency key of a draft when the caller gives none: the SHA-256 of the RFC 8785 canonical
- * form of the body the ledger would record with an empty key (the advice included). The same draft
- * always gives the same key, so a retry, a restart or a second process recording it again is answered
- * with the first record (`replayed: true`) instead of a second entry. To record an identical decision
- * again on purpose, give it a key of your own.
+ * The secret an agent's derived idempotency keys are keyed with, from something only the agent holds
+ * and that stays the same across its restarts: its signing key's seed, else its API key. Keyed, because
+ * a decision's idempotency key is shown to every caller while its context is shown to its agent and
+ * people only: an unkeyed hash of the body would let anyone test guesses of the context against it.
  */
-export function draftIdempotencyKey(draft: DecisionDraft, advice: DecisionAdvice): string {
+export function idempotencySecret(material: Uint8Array | string | SigningKey): Uint8Array {
+  if (typeof material === 'object' && 'derive' in material) return material.derive(IDEMPOTENCY_PURPOSE);
+  const bytes = typeof material === 'string' ? encoder.encode(material) : material;
+  return hmac(sha256, encoder.encode(IDEMPOTENCY_PURPOSE), bytes);
+}
+
+const IDEMPOTENCY_PURPOSE = 'ecp.agent-sdk.idempotency/v1';
+
+/**
+ * The idempotency key of a draft when the caller gives none: HMAC-SHA-256, under the agent's
+ * `idempotencySecret`, of the RFC 8785 canonical form of the body the ledger would record with an empty
+ * key (the advice included). The same draft always gives the same key, so a retry, a restart or a
+ * second process recording it again is answered with the first record (`replayed: true`) instead of a
+ * second entry. To record an identical decision again on purpose, give it a key of your own.
+ */
+export function draftIdempotencyKey(
+  draft: DecisionDraft,
+  advice: DecisionAdvice,
+  secret: Uint8Array,
+): string {
   const body = decisionBodyOf({ ...draftInput(draft), advice, idempotencyKey: '' });
-  return `${DERIVED_KEY_PREFIX}${toHex(sha256(canonicalBytes(body)))}`;
+  return `${DERIVED_KEY_PREFIX}${toHex(hmac(sha256, secret, canonicalBytes(body)))}`;
 }
 
 function draftInput(draft: DecisionDraft) {

@@ -24,6 +24,7 @@ export {
   DERIVED_KEY_PREFIX,
   type DecisionDraft,
   draftIdempotencyKey,
+  idempotencySecret,
   type VoteDraft,
 } from './drafts';
 export * from './errors';

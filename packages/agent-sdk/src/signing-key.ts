@@ -1,5 +1,7 @@
 import { fromBase64, toBase64 } from '@ecp/merkle/base64';
 import { ed25519 } from '@noble/curves/ed25519';
+import { hmac } from '@noble/hashes/hmac';
+import { sha256 } from '@noble/hashes/sha2';
 
 /** A Node `KeyObject` holding an Ed25519 private key, as `crypto.generateKeyPairSync('ed25519')` makes (typed structurally: the core imports nothing of Node). */
 export interface Ed25519KeyObject {
@@ -75,6 +77,11 @@ export class SigningKey {
   /** The signature over `message`, in canonical base64 (what the ledger and the advisory subgraph accept). */
   sign(message: Uint8Array): string {
     return toBase64(ed25519.sign(message, this.#seed));
+  }
+
+  /** A secret for `purpose` derived from the key (HMAC-SHA-256 of its seed): the seed itself never leaves. */
+  derive(purpose: string): Uint8Array {
+    return hmac(sha256, new TextEncoder().encode(purpose), this.#seed);
   }
 
   toJSON(): { publicKey: string } {

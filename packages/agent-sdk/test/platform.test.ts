@@ -136,7 +136,7 @@ describe('signed decisions', () => {
     expect(first).toMatchObject({ status: 'COMMITTED', replayed: false });
     expect(first.decision.signedBy?.id).toBe(key.id);
     expect(first.decision.advice?.frictionAssessmentId).toBe(advice.id);
-    expect(first.decision.idempotencyKey).toMatch(/^draft-sha256:[0-9a-f]{64}$/);
+    expect(first.decision.idempotencyKey).toMatch(/^draft-hmac:[0-9a-f]{64}$/);
 
     // The entry the ledger wrote carries the signature, and it verifies over the entry's own body.
     const { decision } = await admin<{ decision: { entry: { canonicalJson: string } } }>(

@@ -1,4 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { canonicalBytes } from '@ecp/ledger-format/canonical-json';
 import {
   decisionSigningMessage,
   verifyDecisionSignature,
@@ -7,6 +8,8 @@ import {
 import { decisionBodyOf } from '@ecp/ledger-format/decision-input';
 import { voteSigningMessage } from '@ecp/ledger-format/vote-signature';
 import { fromBase64 } from '@ecp/merkle/base64';
+import { toHex } from '@ecp/merkle/hash';
+import { sha256 } from '@noble/hashes/sha2';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -14,6 +17,7 @@ import {
   DERIVED_KEY_PREFIX,
   type DecisionDraft,
   draftIdempotencyKey,
+  idempotencySecret,
   recordDecisionInput,
   signVote,
 } from '../src/drafts';
@@ -101,24 +105,47 @@ describe('recordDecisionInput', () => {
   });
 });
 
+const secret = idempotencySecret('ecp_an-agent-api-key');
+
 describe('draftIdempotencyKey', () => {
+  it('is keyed by the agent’s secret, so nobody who sees the key can test guesses of the context', () => {
+    const key = draftIdempotencyKey(draft, {}, secret);
+    expect(draftIdempotencyKey(draft, {}, idempotencySecret('ecp_another-key'))).not.toBe(key);
+    // Not the plain digest of the body anyone could compute with a guessed context.
+    const unkeyed = toHex(
+      sha256(canonicalBytes(decisionBodyOf({ ...draft, advice: {}, idempotencyKey: '' }))),
+    );
+    expect(key).not.toContain(unkeyed);
+    expect(key).toMatch(/^draft-hmac:[0-9a-f]{64}$/);
+  });
+
+  it('derives the secret from a signing key without the seed leaving it, the same every time', () => {
+    const a = new SigningKey(new Uint8Array(32).fill(3));
+    const b = new SigningKey(new Uint8Array(32).fill(3));
+    expect(toHex(idempotencySecret(a))).toBe(toHex(idempotencySecret(b)));
+    expect(toHex(idempotencySecret(a))).not.toBe(
+      toHex(idempotencySecret(new SigningKey(new Uint8Array(32).fill(4)))),
+    );
+    expect(toHex(a.derive('one'))).not.toBe(toHex(a.derive('two')));
+  });
+
   it('is the same for the same draft, whatever its keys’ order, and fits the ledger’s 200 characters', () => {
     const reordered: DecisionDraft = JSON.parse(
       JSON.stringify({ ...draft, context: { nested: { a: [1, 2], b: 1 }, stock: 12, sku: 'A-1' } }),
     );
-    const key = draftIdempotencyKey(draft, {});
-    expect(draftIdempotencyKey(reordered, {})).toBe(key);
+    const key = draftIdempotencyKey(draft, {}, secret);
+    expect(draftIdempotencyKey(reordered, {}, secret)).toBe(key);
     expect(key.startsWith(DERIVED_KEY_PREFIX)).toBe(true);
     expect(key.length).toBeLessThanOrEqual(200);
   });
 
   it('differs when anything recorded differs: a field, the context, the advice', () => {
-    const key = draftIdempotencyKey(draft, {});
+    const key = draftIdempotencyKey(draft, {}, secret);
     const others = [
-      draftIdempotencyKey({ ...draft, confidence: 0.81 }, {}),
-      draftIdempotencyKey({ ...draft, context: { ...draft.context, stock: 13 } }, {}),
-      draftIdempotencyKey({ ...draft, tags: [] }, {}),
-      draftIdempotencyKey(draft, { pollId: 'p-1' }),
+      draftIdempotencyKey({ ...draft, confidence: 0.81 }, {}, secret),
+      draftIdempotencyKey({ ...draft, context: { ...draft.context, stock: 13 } }, {}, secret),
+      draftIdempotencyKey({ ...draft, tags: [] }, {}, secret),
+      draftIdempotencyKey(draft, { pollId: 'p-1' }, secret),
     ];
     expect(new Set([key, ...others]).size).toBe(5);
   });
@@ -129,8 +156,8 @@ describe('draftIdempotencyKey', () => {
         fc.double({ min: 0, max: 1, noNaN: true }),
         fc.double({ min: 0, max: 1, noNaN: true }),
         (i, s) =>
-          draftIdempotencyKey({ ...draft, irreversibility: i, impactScope: s }, {}) ===
-          draftIdempotencyKey(draft, {}),
+          draftIdempotencyKey({ ...draft, irreversibility: i, impactScope: s }, {}, secret) ===
+          draftIdempotencyKey(draft, {}, secret),
       ),
     );
   });
