@@ -111,6 +111,11 @@ beforeAll(async () => {
   stack = await startStack({ extraEnv: { SUBSCRIPTION_REPLAY_MAX_EVENTS: String(REPLAY_MAX) } });
   logPublicKey = await (await fetch(`${stack.gatewayUrl}/ledger/public-key`)).text();
   proxy = await startTcpProxy({ host: '127.0.0.1', port: stack.ports.gateway });
+  // Before any decision, so the ledger never holds an older policy: payments need a person's approval.
+  await admin(
+    `mutation { defineJurisdiction(input: { code: "EU/DE", categoriesRequiringApproval: ["payments"],
+      approvalRules: [{ category: "payments", approvers: 1 }] }) { code } }`,
+  );
 }, 180_000);
 
 afterAll(async () => {
@@ -197,6 +202,80 @@ describe('signed decisions', () => {
       .castVote({ pollId: poll.id, option: 'hold', confidence: 0.7 })
       .catch((e: unknown) => e);
     expect(twice).toBeInstanceOf(ConflictError);
+  });
+});
+
+describe('held decisions and access tokens', () => {
+  it('follows a held decision to its commit and proves it once committed, with an access-token provider', async () => {
+    const operator = await newAgent('sdk-operator', '[OPERATOR]');
+    const agent = await newAgent('sdk-held');
+    const keyClient = client(agent.apiKey);
+    let minted = 0;
+    const ecp = client('', {
+      apiKey: undefined,
+      accessToken: async () => {
+        minted++;
+        const { issueAccessToken } = (await keyClient.request(
+          parse('mutation Token { issueAccessToken(ttlSeconds: 300) { token } }') as never,
+          {},
+        )) as { issueAccessToken: { token: string } };
+        return issueAccessToken.token;
+      },
+    });
+    const changes = ecp.decisionStatusChanged({ agentId: agent.id });
+    const held = await ecp.recordDecision(
+      draft({ category: 'payments', options: [{ id: 'refund' }, { id: 'deny' }], chosenOption: 'refund' }),
+    );
+    expect(held).toMatchObject({ status: 'PENDING_APPROVAL', ledgerIndex: null, replayed: false });
+    expect(held.decision.holdReasons.length).toBeGreaterThan(0);
+    await expect(ecp.verifyInclusion(held.decision)).rejects.toMatchObject({ code: 'NOT_COMMITTED' });
+
+    const approved = await graphql<{ approveDecision: { status: string } }>(
+      stack.graphqlUrl,
+      'mutation ($id: ID!) { approveDecision(id: $id, reason: "Checked the refund.") { status } }',
+      { id: held.decision.id },
+      { headers: { authorization: `Bearer ${operator.apiKey}` } },
+    );
+    expect(approved.body.data?.approveDecision.status).toBe('COMMITTED');
+
+    let committed: Decision | undefined;
+    while (!committed) {
+      const [change] = await take(changes, 1);
+      if (change!.status === 'COMMITTED') committed = change;
+    }
+    expect(committed?.id).toBe(held.decision.id);
+    expect(committed?.ledgerIndex).not.toBeNull();
+    changes.close();
+    const proof = await ecp.verifyInclusion(committed!);
+    expect(proof.index).toBe(committed!.ledgerIndex);
+    // Every request and the socket asked the provider for a token.
+    expect(minted).toBeGreaterThanOrEqual(3);
+  });
+
+  it('follows a poll to its close with pollUpdated', async () => {
+    const opener = await newAgent('sdk-poll-opener');
+    const voter = await newAgent('sdk-poll-voter');
+    const ecpOpener = client(opener.apiKey);
+    const poll = await ecpOpener.openPoll({
+      question: 'Hold the price?',
+      jurisdiction: 'EU/DE',
+      category: 'pricing',
+      options: [
+        { id: 'raise', description: 'Raise' },
+        { id: 'hold', description: 'Hold' },
+      ],
+      eligibleVoters: [voter.id],
+      quorum: 1,
+      closesAt: new Date(Date.now() + 3_600_000).toISOString(),
+    });
+    const updates = ecpOpener.pollUpdated(poll.id);
+    // The vote is cast until the subscription has seen it (the subscription starts from now).
+    const ecpVoter = client(voter.apiKey);
+    await new Promise((r) => setTimeout(r, 500));
+    await ecpVoter.castVote({ pollId: poll.id, option: 'hold', confidence: 0.9 });
+    const [afterVote] = await take(updates, 1);
+    expect(afterVote).toMatchObject({ id: poll.id, votesCast: 1 });
+    updates.close();
   });
 });
 
