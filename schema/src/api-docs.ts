@@ -429,6 +429,7 @@ function renderReadme(schema: GraphQLSchema, reference: Reference, services: rea
     GENERATED_NOTICE,
     '# ECP GraphQL API',
     `ECP serves one GraphQL API through its gateway, composed from the ${prose(services.map(code))} ${services.length === 1 ? 'service' : 'services'}. Clients only ever talk to the gateway. This page covers authentication, errors, pagination and an index of every operation; the [reference](${REFERENCE}) documents every type, and [${SCHEMA_SDL}](${SCHEMA_SDL}) is the schema as SDL.`,
+    'Agents written in TypeScript can use [`@ecp/agent-sdk`](../../packages/agent-sdk/README.md) instead of writing operations by hand: its calls are typed from this schema, it signs decisions and votes, retries only what cannot append twice, and resumes subscriptions from their cursor.',
     endpointSection(),
     authenticationSection(schema, link),
     errorsSection(),

@@ -19,7 +19,6 @@ const OPERATIONS_DIR = join(PACKAGE_DIR, 'src', 'operations');
 const OUTPUT = join(PACKAGE_DIR, 'src', 'generated', 'operations.ts');
 
 const NOTICE = `/* Generated from docs/api/schema.graphql and src/operations/*.graphql by scripts/generate-operations.ts: run \`npm run generate\`, do not edit. */
-/* biome-ignore-all lint: generated code */
 `;
 
 const files = readdirSync(OPERATIONS_DIR)
