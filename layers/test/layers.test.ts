@@ -106,7 +106,7 @@ const LEDGER = {
   'gateway/src/gateway.ts': 'export const gateway = 1;\n',
 };
 
-/** Imports the rules allow: within a subgraph; workers → ./jobs; ecp → ./admin; bench → ./bench/*; Node in tests. */
+/** Imports the rules allow: within a subgraph; workers → ./jobs; ecp → ./admin; bench → ./bench/*; Node in tests and in the SDK’s Node entry. */
 const ALLOWED = {
   'subgraphs/ledger/src/schema.ts':
     "import { AgentEntity } from './modules/agents/agent.entity';\nexport { AgentEntity };\n",
@@ -115,6 +115,7 @@ const ALLOWED = {
     "import { ensureFirstAdmin } from '@ecp/subgraph-ledger/admin';\nensureFirstAdmin();\n",
   'bench/ledger.ts': "import { LedgerLog } from '@ecp/subgraph-ledger/bench/ledger-log';\nnew LedgerLog();\n",
   'packages/merkle/src/hash.test.ts': "import { readFileSync } from 'node:fs';\nreadFileSync;\n",
+  'packages/agent-sdk/src/node.ts': "import { createRequire } from 'node:module';\ncreateRequire;\n",
   'subgraphs/advisory/test/peer.test.ts':
     "import { ledgerSubgraph } from '@ecp/subgraph-ledger/subgraph';\nledgerSubgraph();\n",
 };
@@ -151,6 +152,8 @@ describe('the layer rules on a tree that breaks each of them', () => {
       'packages/merkle/src/hash.ts': "import { readFileSync } from 'node:fs';\nreadFileSync;\n",
       'packages/jurisdictions/src/jurisdiction.ts': "import { isIP } from 'node:net';\nisIP;\n",
       'packages/scoring/src/consensus.ts': "import { randomInt } from 'node:crypto';\nrandomInt;\n",
+      'packages/ledger-format/src/canonical-json.ts': "import { Buffer } from 'node:buffer';\nBuffer;\n",
+      'packages/agent-sdk/src/client.ts': "import { request } from 'node:http';\nrequest;\n",
     });
     run = await lintLayers(root);
   });
@@ -178,6 +181,8 @@ describe('the layer rules on a tree that breaks each of them', () => {
         'browser-safe-package-imports-node: packages/merkle/src/hash.ts → fs',
         'browser-safe-package-imports-node: packages/jurisdictions/src/jurisdiction.ts → net',
         'browser-safe-package-imports-node: packages/scoring/src/consensus.ts → crypto',
+        'browser-safe-package-imports-node: packages/ledger-format/src/canonical-json.ts → buffer',
+        'browser-safe-package-imports-node: packages/agent-sdk/src/client.ts → http',
       ].sort(),
     );
   });
