@@ -4,9 +4,8 @@
  * result type of each operation, and its typed document node (GraphQL Code Generator). In CI it checks
  * the committed file instead of writing it, as every generated file is checked.
  */
-import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeGeneratedFile } from '@ecp/config/generated-files';
 import { codegen } from '@graphql-codegen/core';
@@ -18,8 +17,6 @@ const PACKAGE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SCHEMA_FILE = join(PACKAGE_DIR, '..', '..', 'docs', 'api', 'schema.graphql');
 const OPERATIONS_DIR = join(PACKAGE_DIR, 'src', 'operations');
 const OUTPUT = join(PACKAGE_DIR, 'src', 'generated', 'operations.ts');
-const REPO_ROOT = join(PACKAGE_DIR, '..', '..');
-const BIOME = join(REPO_ROOT, 'node_modules', '@biomejs', 'biome', 'bin', 'biome');
 
 const NOTICE = `/* Generated from docs/api/schema.graphql and src/operations/*.graphql by scripts/generate-operations.ts: run \`npm run generate\`, do not edit. */
 `;
@@ -52,16 +49,4 @@ const output = await codegen({
   },
 });
 
-/**
- * The code as the repository's Biome formats it (and sorts its imports), so that the committed file
- * passes `biome check .` and the check in CI compares like with like.
- */
-function formatted(code: string): string {
-  return execFileSync(
-    process.execPath,
-    [BIOME, 'check', '--write', `--stdin-file-path=${relative(REPO_ROOT, OUTPUT)}`],
-    { cwd: REPO_ROOT, input: code, encoding: 'utf8' },
-  );
-}
-
-writeGeneratedFile(OUTPUT, formatted(`${NOTICE}${output}`));
+writeGeneratedFile(OUTPUT, `${NOTICE}${output}`);
