@@ -2,7 +2,8 @@
  * Builds `@ecp/agent-sdk` as it is published (`npm publish packages/agent-sdk/dist`), with tsup 8.5:
  *
  * - `index.js`, the core for browsers and every runtime with `fetch` and a WebSocket (platform
- *   neutral), and `node.js`, the Node entry that adds `ws` (platform node); ESM, ES2022;
+ *   neutral), and `node.js`, the Node entry that adds `ws` and imports `index.js` beside it (platform
+ *   node); ESM, ES2022;
  * - our own workspace code they import (`@ecp/ledger-format`, `@ecp/merkle`: TypeScript sources that
  *   are never published) bundled in, every third-party dependency left to the consumer's install;
  * - `index.d.ts` and `node.d.ts`, with the types of that workspace code inlined as well;
@@ -101,7 +102,21 @@ const common: Options = {
 
 rmSync(OUT_DIR, { recursive: true, force: true });
 await build({ ...common, entry: { index: ENTRIES.index }, platform: 'neutral' });
-await build({ ...common, entry: { node: ENTRIES.node }, platform: 'node' });
+// The Node entry imports the core as the module beside it, so the two entries share one copy of every
+// class (an error thrown by one is `instanceof` the other's) and the package ships the client once.
+await build({
+  ...common,
+  entry: { node: ENTRIES.node },
+  platform: 'node',
+  esbuildPlugins: [
+    {
+      name: 'core-beside',
+      setup(b) {
+        b.onResolve({ filter: /^\.\/index$/ }, () => ({ path: './index.js', external: true }));
+      },
+    },
+  ],
+});
 
 const manifest = {
   name: source.name,

@@ -98,6 +98,8 @@ describe('what dist/ holds', () => {
     expect(builtins).toEqual([]);
     // The Node entry is the one that may reach for Node's own: it brings `ws`.
     expect(importsOf('node.js')).toContain('ws');
+    // The Node entry is the core plus ws: it imports the core beside it, it does not carry a copy.
+    expect(importsOf('node.js')).toContain('./index.js');
   });
 
   it('every package a module imports is a dependency of the published manifest', () => {
@@ -168,6 +170,7 @@ console.log(JSON.stringify({
   signatureVerifies: verify(null, message, publicKey, Buffer.from(signature, 'base64')),
   failure,
   coreHasClient: typeof core.createEcpClient === 'function' && core.EcpClient !== undefined,
+  oneCopy: sdk.NetworkError === core.NetworkError && sdk.EcpClient === core.EcpClient,
 }));
 `;
 
@@ -213,6 +216,7 @@ describe('in plain Node', () => {
         attempts: 1,
       },
       coreHasClient: true,
+      oneCopy: true,
     });
   });
 });
