@@ -24,6 +24,8 @@ export {
   DERIVED_KEY_PREFIX,
   type DecisionDraft,
   draftIdempotencyKey,
+  recordDecisionInput,
+  signVote,
   type VoteDraft,
 } from './drafts';
 export * from './errors';

@@ -370,6 +370,35 @@ export type PollQuery = {
   } | null;
 };
 
+export type ClosePollMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+export type ClosePollMutation = {
+  closePoll: {
+    id: string;
+    question: string;
+    jurisdiction: string;
+    category: string | null;
+    status: PollStatus;
+    closeReason: PollCloseReason | null;
+    closesAt: string;
+    closedAt: string | null;
+    quorum: number;
+    weighting: PollWeighting;
+    votesCast: number;
+    eligibleVoters: Array<string>;
+    optionIds: Array<string>;
+    ledgerIndex: string | null;
+    result: {
+      consensus: number | null;
+      quorumMet: boolean;
+      voteCount: number;
+      tallies: Array<{ option: string; votes: number; weight: number }>;
+    } | null;
+  };
+};
+
 export type CastVoteMutationVariables = Exact<{
   input: CastVoteInput;
 }>;
@@ -1168,6 +1197,91 @@ export const PollDocument = {
     },
   ],
 } as unknown as DocumentNode<PollQuery, PollQueryVariables>;
+export const ClosePollDocument = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'mutation',
+      name: { kind: 'Name', value: 'ClosePoll' },
+      variableDefinitions: [
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'id' } },
+          type: { kind: 'NonNullType', type: { kind: 'NamedType', name: { kind: 'Name', value: 'ID' } } },
+        },
+      ],
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'closePoll' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'id' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'id' } },
+              },
+            ],
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [{ kind: 'FragmentSpread', name: { kind: 'Name', value: 'PollFields' } }],
+            },
+          },
+        ],
+      },
+    },
+    {
+      kind: 'FragmentDefinition',
+      name: { kind: 'Name', value: 'PollFields' },
+      typeCondition: { kind: 'NamedType', name: { kind: 'Name', value: 'Poll' } },
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'question' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'jurisdiction' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'category' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'status' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'closeReason' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'closesAt' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'closedAt' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'quorum' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'weighting' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'votesCast' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'eligibleVoters' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'optionIds' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'ledgerIndex' } },
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'result' },
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'Field', name: { kind: 'Name', value: 'consensus' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'quorumMet' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'voteCount' } },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'tallies' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'option' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'votes' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'weight' } },
+                    ],
+                  },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<ClosePollMutation, ClosePollMutationVariables>;
 export const CastVoteDocument = {
   kind: 'Document',
   definitions: [
