@@ -11,6 +11,7 @@
  * Results are printed and appended to BENCHMARKS.md with the machine and date.
  */
 import { join } from 'node:path';
+import { createEcpClient, type EcpClient } from '@ecp/agent-sdk';
 import { REPO_ROOT } from '@ecp/platform/repo';
 import { graphql } from '@ecp/test-kit/http';
 import { type Stack, startStack } from '@ecp/test-kit/stack';
@@ -20,7 +21,7 @@ import { describeMachine, idleShare } from '../common/machine';
 import { appendSection, markdownTable, type ResultRow, textTable } from '../common/results-table';
 import { latencySummary } from '../ledger/stats';
 import { type LoadResult, runLoad } from './load';
-import { type Caller, decisionInput, RECORD_DECISION, rng } from './workloads';
+import { type Caller, decisionDraft, rng } from './workloads';
 
 const AGENTS = 64;
 const POLLS = 30;
@@ -82,6 +83,8 @@ async function main(): Promise<void> {
   ).registerAgent.apiKey;
   const jurisdictions = ['EU/DE', 'EU/FR', 'EU'];
   const callers: Caller[] = [];
+  /** Each caller's agent SDK client, for what they do before the load process takes over. */
+  const agents: EcpClient[] = [];
   await inBatches(
     Array.from({ length: AGENTS }, (_, i) => i),
     8,
@@ -93,6 +96,7 @@ async function main(): Promise<void> {
         { n: `bench-agent-${i}`, j: [j] },
       );
       callers[i] = { id: reg.registerAgent.agent.id, key: reg.registerAgent.apiKey, jurisdiction: j };
+      agents[i] = createEcpClient({ url: stack!.graphqlUrl, apiKey: reg.registerAgent.apiKey });
     },
   );
   say(`registered ${AGENTS} agents; recording 300 decisions as precedent history…`);
@@ -109,8 +113,8 @@ async function main(): Promise<void> {
     Array.from({ length: 300 }, (_, i) => i),
     16,
     async (i) => {
-      const caller = callers[i % AGENTS]!;
-      await gql(caller.key, RECORD_DECISION, { input: decisionInput(seed, caller, i) });
+      const { draft, idempotencyKey } = decisionDraft(seed, callers[i % AGENTS]!, i);
+      await agents[i % AGENTS]!.recordDecision(draft, { idempotencyKey });
     },
   );
   // The divergence consumer catches up, and a checkpoint covers them, before anything is measured.
@@ -160,27 +164,21 @@ async function main(): Promise<void> {
 
   say(`2. votes into ${POLLS} polls with ${SUBSCRIBERS} pollUpdated subscribers…`);
   // Opened in EU: by an agent that acts there (not only below it).
-  const opener = callers.find((c) => c.jurisdiction === 'EU')!;
+  const opener = agents[callers.findIndex((c) => c.jurisdiction === 'EU')]!;
   const pollIds: string[] = [];
   const farFuture = new Date(Date.now() + 3600_000).toISOString();
   const eu = callers.filter((c) => c.jurisdiction.startsWith('EU'));
   for (let p = 0; p < POLLS; p++) {
-    const opened = await gql<{ openPoll: { id: string } }>(
-      opener.key,
-      'mutation ($input: OpenPollInput!) { openPoll(input: $input) { id } }',
-      {
-        input: {
-          question: `poll ${p}`,
-          jurisdiction: 'EU',
-          options: [{ id: 'a' }, { id: 'b' }, { id: 'c' }],
-          eligibleVoters: eu.map((c) => c.id),
-          quorum: 1,
-          closesAt: farFuture,
-          weighting: p % 2 ? 'CONFIDENCE' : 'EQUAL',
-        },
-      },
-    );
-    pollIds.push(opened.openPoll.id);
+    const opened = await opener.openPoll({
+      question: `poll ${p}`,
+      jurisdiction: 'EU',
+      options: [{ id: 'a' }, { id: 'b' }, { id: 'c' }],
+      eligibleVoters: eu.map((c) => c.id),
+      quorum: 1,
+      closesAt: farFuture,
+      weighting: p % 2 ? 'CONFIDENCE' : 'EQUAL',
+    });
+    pollIds.push(opened.id);
   }
   let delivered = 0;
   const subscribersPerPoll = new Map<string, number>();

@@ -3,6 +3,7 @@
  * agents would (several jurisdictions and categories, 2–4 options, declared factors, some with a
  * poll), never one request repeated.
  */
+import { type DecisionDraft, recordDecisionInput } from '@ecp/agent-sdk';
 
 export interface Caller {
   id: string;
@@ -43,14 +44,27 @@ export function draftInput(r: () => number, caller: Caller) {
   };
 }
 
-export function decisionInput(r: () => number, caller: Caller, n: number) {
-  const { irreversibility: _i, impactScope: _s, ...draft } = draftInput(r, caller);
+/** A decision to record, with a key of its own (never one derived from the draft: every one appends). */
+export function decisionDraft(
+  r: () => number,
+  caller: Caller,
+  n: number,
+): { draft: DecisionDraft; idempotencyKey: string } {
+  const { irreversibility: _i, impactScope: _s, ...choice } = draftInput(r, caller);
   return {
-    ...draft,
-    context: { case: n, amount: Math.round(r() * 10_000) },
-    rationale: `bench decision ${n}`,
+    draft: {
+      ...choice,
+      context: { case: n, amount: Math.round(r() * 10_000) },
+      rationale: `bench decision ${n}`,
+    },
     idempotencyKey: `bench-${process.pid}-${n}-${Math.floor(r() * 1e9)}`,
   };
+}
+
+/** The next decision's recordDecision input, built by the agent SDK (unsigned). */
+export function decisionInput(r: () => number, caller: Caller, n: number) {
+  const { draft, idempotencyKey } = decisionDraft(r, caller, n);
+  return recordDecisionInput(draft, {}, idempotencyKey).input;
 }
 
 export const ASSESS_FRICTION =

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { type DecisionDraft, recordDecisionInput } from '@ecp/agent-sdk';
 import { type EntryKind, serviceIdempotency } from '@ecp/subgraph-ledger/bench/entry-kind';
 import type { AppendRequest } from '@ecp/subgraph-ledger/bench/ledger-log';
 
@@ -52,8 +53,8 @@ export function benchRequest(): AppendRequest {
   return { kind: BENCH, entry: (recordedAt) => benchEntry(n, recordedAt), projection: undefined };
 }
 
-/** A recordDecision input of the same shape, unique by its idempotency key. */
-export function decisionInput(n: number): Record<string, unknown> {
+/** A decision of the same shape, as an agent drafts it. */
+export function decisionDraft(n: number): DecisionDraft {
   return {
     jurisdiction: 'EU/DE',
     category: 'pricing',
@@ -65,6 +66,13 @@ export function decisionInput(n: number): Record<string, unknown> {
     chosenOption: 'raise',
     rationale: 'Demand has exceeded supply for three weeks; competitors raised prices.',
     confidence: 0.7,
-    idempotencyKey: randomUUID(),
   };
+}
+
+/**
+ * Its recordDecision input, built by the agent SDK (unsigned), unique by its idempotency key: a key
+ * of its own rather than one derived from the draft, so that every request appends.
+ */
+export function decisionInput(n: number) {
+  return recordDecisionInput(decisionDraft(n), {}, randomUUID()).input;
 }

@@ -11,8 +11,10 @@
  * dropped at the end, also on failure or interruption.
  * Run with `npm run bench:ledger -w @ecp/bench` (`-- --help` for options).
  */
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { createEcpClient } from '@ecp/agent-sdk';
 import { createLogger } from '@ecp/logging/logger';
 import { REPO_ROOT } from '@ecp/platform/repo';
 import type { LedgerLog } from '@ecp/subgraph-ledger/bench/ledger-log';
@@ -25,7 +27,7 @@ import pg from 'pg';
 import { describeMachine, idleShare } from '../common/machine';
 import { appendSection, markdownTable, type ResultRow, textTable } from '../common/results-table';
 import { fullAudit, latestCheckpoint, measureProofs, verifierRate } from './audit';
-import { decisionInput } from './entries';
+import { decisionDraft } from './entries';
 import { type GraphqlLoadResult, runGraphqlLoad, stopGraphqlLoad } from './graphql-load';
 import {
   type AppendRun,
@@ -196,15 +198,10 @@ async function graphqlRun(): Promise<GraphqlLoadResult & { entryBytes: number }>
   );
   const apiKey = reg.body.data?.registerAgent.apiKey;
   if (!apiKey) throw new Error(`registerAgent failed: ${JSON.stringify(reg.body.errors)}`);
-  const first = await graphql<{ recordDecision: { ledgerIndex: string } }>(
-    stack.graphqlUrl,
-    'mutation ($input: RecordDecisionInput!) { recordDecision(input: $input) { ledgerIndex } }',
-    { input: decisionInput(0) },
-    { headers: { authorization: `Bearer ${apiKey}` } },
-  );
-  if (first.body.data?.recordDecision.ledgerIndex !== '0') {
-    throw new Error(`recordDecision failed: ${JSON.stringify(first.body)}`);
-  }
+  const first = await createEcpClient({ url: stack.graphqlUrl, apiKey }).recordDecision(decisionDraft(0), {
+    idempotencyKey: randomUUID(),
+  });
+  if (first.ledgerIndex !== '0') throw new Error(`recordDecision failed: ${JSON.stringify(first)}`);
   say(`recordDecision through the gateway, ${GRAPHQL_CONNECTIONS} connections, ${WARMUP} s + ${SECONDS} s…`);
   const result = await runGraphqlLoad({
     url: stack.graphqlUrl,

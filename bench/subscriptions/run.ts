@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { createEcpClient } from '@ecp/agent-sdk';
 import { streamKey } from '@ecp/events/event';
 import { REPO_ROOT } from '@ecp/platform/repo';
 import { testEnv } from '@ecp/test-kit/env';
@@ -437,27 +438,21 @@ async function register(platform: Stack, input: string): Promise<{ apiKey: strin
   return { apiKey: registered.apiKey, id: registered.agent.id };
 }
 
-/** Records one real decision through the gateway; the fetch row publishes events about it. */
+/** Records one real decision through the gateway, with the agent SDK; the fetch row publishes events about it. */
 async function recordDecision(platform: Stack, apiKey: string): Promise<{ id: string; ledgerIndex: string }> {
-  const res = await graphql<{ recordDecision: { ledgerIndex: string; decision: { id: string } } }>(
-    platform.graphqlUrl,
-    'mutation ($input: RecordDecisionInput!) { recordDecision(input: $input) { ledgerIndex decision { id } } }',
+  const recorded = await createEcpClient({ url: platform.graphqlUrl, apiKey }).recordDecision(
     {
-      input: {
-        jurisdiction: 'EU/DE',
-        category: 'pricing',
-        context: { sku: 'A-1' },
-        options: [{ id: 'raise' }, { id: 'hold' }],
-        chosenOption: 'raise',
-        rationale: 'Demand.',
-        confidence: 0.6,
-        idempotencyKey: randomUUID(),
-      },
+      jurisdiction: 'EU/DE',
+      category: 'pricing',
+      context: { sku: 'A-1' },
+      options: [{ id: 'raise' }, { id: 'hold' }],
+      chosenOption: 'raise',
+      rationale: 'Demand.',
+      confidence: 0.6,
     },
-    { headers: { authorization: `Bearer ${apiKey}` } },
+    { idempotencyKey: randomUUID() },
   );
-  const recorded = res.body.data?.recordDecision;
-  if (!recorded) throw new Error(`recordDecision failed: ${JSON.stringify(res.body.errors)}`);
+  if (recorded.ledgerIndex === null) throw new Error(`recordDecision was held: ${JSON.stringify(recorded)}`);
   return { id: recorded.decision.id, ledgerIndex: recorded.ledgerIndex };
 }
 

@@ -16,6 +16,7 @@ import {
   AssessFrictionDocument,
   CastVoteDocument,
   type CastVoteMutation,
+  ClosePollDocument,
   DecisionDocument,
   type DecisionFieldsFragment,
   type DecisionFilter,
@@ -315,6 +316,14 @@ export class EcpClient {
 
   async poll(id: string, options: CallOptions = {}): Promise<Poll | null> {
     return (await this.transport.execute(PollDocument, { id }, 'idempotent', options)).poll;
+  }
+
+  /**
+   * Closes a poll before its time (its opener, or an operator or admin). A poll closes once, so a
+   * retry whose first attempt did land is refused as CONFLICT ("already closed"), with `attempts` above 1.
+   */
+  async closePoll(id: string, options: CallOptions = {}): Promise<Poll> {
+    return (await this.transport.execute(ClosePollDocument, { id }, 'idempotent', options)).closePoll;
   }
 
   /**

@@ -25,6 +25,8 @@ export {
   type DecisionDraft,
   draftIdempotencyKey,
   idempotencySecret,
+  recordDecisionInput,
+  signVote,
   type VoteDraft,
 } from './drafts';
 export * from './errors';

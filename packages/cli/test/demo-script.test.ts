@@ -1,16 +1,8 @@
-import {
-  DECISION_KIND,
-  type DecisionBody,
-  verifyDecisionSignature,
-  verifyEd25519,
-} from '@ecp/ledger-format/decision-entry';
-import { voteSigningMessage } from '@ecp/ledger-format/vote-signature';
 import { describe, expect, it } from 'vitest';
 import { DEMO_AGENTS, HELD_JURISDICTION, HELD_TOPIC, TOPICS } from '../src/demo/cast';
 import type { DemoEvent } from '../src/demo/events';
 import { lineOf, summaryOf } from '../src/demo/lines';
 import { DemoRandom } from '../src/demo/random';
-import { DemoSigningKey } from '../src/demo/signing';
 import { leadingOption } from '../src/demo/stories';
 import { DemoTally } from '../src/demo/tally';
 
@@ -52,42 +44,6 @@ describe('the demo’s dice', () => {
       expect(u).toBeLessThanOrEqual(0.95);
       expect(Math.round(u * 100) / 100).toBe(u);
     }
-  });
-});
-
-describe('the demo’s signatures', () => {
-  it('sign the canonical messages the ledger and the advisory subgraph verify', () => {
-    const key = DemoSigningKey.generate();
-    const publicKey = new Uint8Array(Buffer.from(key.publicKeyBase64, 'base64'));
-    expect(publicKey).toHaveLength(32);
-    const body: DecisionBody = {
-      jurisdiction: 'EU/DE',
-      category: 'pricing',
-      context: { case: 'SKU-10401', priceCents: 12_900 },
-      options: [
-        { id: 'raise', description: 'Raise' },
-        { id: 'hold', description: '' },
-      ],
-      chosenOption: 'hold',
-      rationale: 'Keep the price.',
-      confidence: 0.81,
-      inputDigests: [{ name: 'case-file', algorithm: 'sha-256', digest: 'ab'.repeat(32) }],
-      precedents: [],
-      tags: ['demo'],
-      advice: { frictionAssessmentId: decisionId },
-      idempotencyKey: 'ecp-demo-1',
-    };
-    const signature = key.signDecision('agent-1', body);
-    expect(verifyDecisionSignature('agent-1', body, signature, publicKey, DECISION_KIND)).toBe(true);
-    expect(verifyDecisionSignature('agent-2', body, signature, publicKey)).toBe(false);
-    const vote = {
-      pollId: 'poll-1',
-      agentId: 'agent-1',
-      option: 'hold',
-      confidence: 0.7,
-      rationale: 'Why not.',
-    };
-    expect(verifyEd25519(voteSigningMessage(vote), key.signVote(vote), publicKey)).toBe(true);
   });
 });
 

@@ -1,8 +1,9 @@
 import type { GatewayClient } from '../gateway-client';
 
 /**
- * The GraphQL operations `ecp demo` sends through the gateway, typed, one method each, as one
- * principal (the client's key). The demo talks to ECP through these and nothing else.
+ * The GraphQL operations `ecp demo` sends through the gateway as the admin and the operator, and as
+ * each principal looking after its own API and signing keys: typed, one method each, as one principal
+ * (the client's key). What the agents do as agents goes through the agent SDK instead (setup.ts).
  */
 export class DemoApi {
   constructor(private readonly gateway: GatewayClient) {}
@@ -66,14 +67,6 @@ export class DemoApi {
       '{ me { apiKeys { id name active } } }',
     );
     return me.apiKeys;
-  }
-
-  async registerAgentKey(publicKey: string): Promise<string> {
-    const { registerAgentKey } = await this.q<{ registerAgentKey: { id: string } }>(
-      'mutation DemoRegisterAgentKey($k: String!) { registerAgentKey(publicKey: $k) { id } }',
-      { k: publicKey },
-    );
-    return registerAgentKey.id;
   }
 
   async revokeAgentKey(id: string): Promise<void> {
@@ -142,87 +135,6 @@ export class DemoApi {
     ).checkEnvironmentsNow;
   }
 
-  async recommendation(jurisdiction: string, category: string, options: string[]): Promise<Recommendation> {
-    return (
-      await this.q<{ recommendation: Recommendation }>(
-        `query DemoRecommendation($j: String!, $c: String!, $o: [String!]!) {
-          recommendation(jurisdiction: $j, category: $c, options: $o) {
-            lessonVersion options { option expectedSuccess effectiveSamples } } }`,
-        { j: jurisdiction, c: category, o: options },
-      )
-    ).recommendation;
-  }
-
-  async assessFriction(input: FrictionInput): Promise<{ id: string; score: number; weightsVersion: string }> {
-    return (
-      await this.q<{ assessFriction: { id: string; score: number; weightsVersion: string } }>(
-        'mutation DemoFriction($input: FrictionInput!) { assessFriction(input: $input) { id score weightsVersion } }',
-        { input },
-      )
-    ).assessFriction;
-  }
-
-  async openPoll(input: {
-    question: string;
-    jurisdiction: string;
-    category: string;
-    options: { id: string; description: string }[];
-    eligibleVoters: string[];
-    quorum: number;
-    closesAt: string;
-    weighting: 'EQUAL' | 'CONFIDENCE' | 'REPUTATION';
-  }): Promise<{ id: string }> {
-    return (
-      await this.q<{ openPoll: { id: string } }>(
-        'mutation DemoOpenPoll($input: OpenPollInput!) { openPoll(input: $input) { id } }',
-        { input },
-      )
-    ).openPoll;
-  }
-
-  async castVote(input: {
-    pollId: string;
-    option: string;
-    confidence: number;
-    rationale: string;
-    signature: { keyId: string; value: string };
-  }): Promise<{ id: string; signatureKeyId: string | null }> {
-    return (
-      await this.q<{ castVote: { id: string; signatureKeyId: string | null } }>(
-        'mutation DemoVote($input: CastVoteInput!) { castVote(input: $input) { id signatureKeyId } }',
-        { input },
-      )
-    ).castVote;
-  }
-
-  async closePoll(id: string): Promise<PollRead> {
-    return (
-      await this.q<{ closePoll: PollRead }>(
-        `mutation DemoClosePoll($id: ID!) { closePoll(id: $id) { ${POLL} } }`,
-        {
-          id,
-        },
-      )
-    ).closePoll;
-  }
-
-  async poll(id: string): Promise<PollRead> {
-    return (
-      await this.q<{ poll: PollRead }>(`query DemoPoll($id: ID!) { poll(id: $id) { ${POLL} } }`, { id })
-    ).poll;
-  }
-
-  async recordDecision(input: RecordDecisionInput): Promise<RecordedDecision> {
-    return (
-      await this.q<{ recordDecision: RecordedDecision }>(
-        `mutation DemoRecordDecision($input: RecordDecisionInput!) { recordDecision(input: $input) {
-          status ledgerIndex leafHash
-          decision { id holdReasons approvalsNeeded signedBy { id } } } }`,
-        { input },
-      )
-    ).recordDecision;
-  }
-
   async reviewDecision(verdict: 'approve' | 'reject', id: string, reason: string): Promise<ReviewedDecision> {
     const field = verdict === 'approve' ? 'approveDecision' : 'rejectDecision';
     const answer = await this.q<Record<string, ReviewedDecision>>(
@@ -232,24 +144,7 @@ export class DemoApi {
     );
     return answer[field]!;
   }
-
-  async reportOutcome(input: {
-    decisionId: string;
-    success: number;
-    note: string;
-    evidenceDigests: { name: string; digest: string }[];
-  }): Promise<{ id: string; ledgerIndex: string; weight: number }> {
-    return (
-      await this.q<{ reportOutcome: { id: string; ledgerIndex: string; weight: number } }>(
-        'mutation DemoOutcome($input: ReportOutcomeInput!) { reportOutcome(input: $input) { id ledgerIndex weight } }',
-        { input },
-      )
-    ).reportOutcome;
-  }
 }
-
-const POLL = `id status closeReason votesCast
-  result { consensus quorumMet voteCount tallies { option votes weight } }`;
 
 interface PageInfo {
   hasNextPage: boolean;
@@ -288,64 +183,6 @@ export interface HealthRun {
     consecutiveFailures: number;
     failThreshold: number;
   } | null;
-}
-
-export interface Recommendation {
-  lessonVersion: string;
-  options: { option: string; expectedSuccess: number; effectiveSamples: number }[];
-}
-
-export interface FrictionInput {
-  jurisdiction: string;
-  category: string;
-  options: { id: string; description: string }[];
-  chosenOption: string;
-  confidence: number;
-  irreversibility: number;
-  impactScope: number;
-  precedents?: { index: string; leafHash: string }[];
-  pollId?: string;
-}
-
-export interface PollRead {
-  id: string;
-  status: 'OPEN' | 'CLOSED';
-  closeReason: 'CLOSING_TIME' | 'ALL_VOTED' | 'CLOSED_BY_OPENER' | 'CLOSED_BY_OPERATOR' | null;
-  votesCast: number;
-  result: {
-    consensus: number | null;
-    quorumMet: boolean;
-    voteCount: number;
-    tallies: { option: string; votes: number; weight: number }[];
-  } | null;
-}
-
-export interface RecordDecisionInput {
-  jurisdiction: string;
-  category: string;
-  context: Record<string, unknown>;
-  options: { id: string; description: string }[];
-  chosenOption: string;
-  rationale: string;
-  confidence: number;
-  inputDigests: { name: string; digest: string }[];
-  precedents: { index: string; leafHash: string }[];
-  tags: string[];
-  advice: { frictionAssessmentId?: string; pollId?: string; lessonVersion?: string };
-  idempotencyKey: string;
-  signature?: { keyId: string; value: string };
-}
-
-export interface RecordedDecision {
-  status: 'COMMITTED' | 'PENDING_APPROVAL' | 'REJECTED';
-  ledgerIndex: string | null;
-  leafHash: string | null;
-  decision: {
-    id: string;
-    holdReasons: string[];
-    approvalsNeeded: number | null;
-    signedBy: { id: string } | null;
-  };
 }
 
 export interface ReviewedDecision {

@@ -1,3 +1,5 @@
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createEcpClient, type EcpClient } from '@ecp/agent-sdk';
 import { GatewayClient, GatewayError } from '../gateway-client';
 import {
   type CastMember,
@@ -12,21 +14,26 @@ import {
 import { DemoApi, type ListedAgent } from './demo-api';
 import type { DemoActor, DemoEvent } from './events';
 import { DemoHealthEndpoint } from './health-endpoint';
-import { DemoSigningKey } from './signing';
 
 /** A principal the demo acts as in this run: who it is and its API, with the key issued for the run. */
 export interface DemoPrincipal {
   member: CastMember;
   id: string;
   actor: DemoActor;
+  /** The operator's calls, and each principal's housekeeping of its own API and signing keys. */
   api: DemoApi;
   /** The id of the API key issued for this run (revoked when it ends). */
   apiKeyId: string;
 }
 
-/** A demo agent: it also signs what it records and votes. */
+/**
+ * A demo agent: what it does as an agent (advice, polls, votes, decisions, outcomes) goes through
+ * the agent SDK, which signs its decisions and votes with the key made for the run.
+ */
 export interface DemoAgent extends DemoPrincipal {
-  signing: { keyId: string; key: DemoSigningKey };
+  client: EcpClient;
+  /** The id of the signing key registered for this run (revoked when it ends). */
+  signingKeyId: string;
 }
 
 /** Everything a demo run acts with, ready. */
@@ -76,6 +83,8 @@ export async function prepareDemo(
     );
   }
   const apiAs = (key: string) => new DemoApi(new GatewayClient(gatewayUrl, key, requestTimeoutMs));
+  const clientAs = (key: string, signingKey: KeyObject) =>
+    createEcpClient({ url: gatewayUrl, apiKey: key, signingKey, fetch: fetchWithin(requestTimeoutMs) });
   const admin = apiAs(adminKey);
   await checkAdmin(admin, gatewayUrl);
 
@@ -84,24 +93,24 @@ export async function prepareDemo(
   );
   const agents = await Promise.all(
     DEMO_AGENTS.map(async (member) => {
-      const principal = await principalFor(member, earlier, admin, apiAs);
-      const signing = await signingKeyFor(principal, earlier);
+      const { principal, how, apiKey } = await principalFor(member, earlier, admin, apiAs);
+      const agent = await agentFor(principal, earlier, (signingKey) => clientAs(apiKey, signingKey));
       emit({
         kind: 'principal-ready',
-        actor: principal.actor,
+        actor: agent.actor,
         jurisdictions: member.jurisdictions,
-        how: principal.how,
-        signingKeyId: signing.keyId,
+        how,
+        signingKeyId: agent.signingKeyId,
       });
-      return { ...principal, signing } satisfies DemoAgent;
+      return agent;
     }),
   );
-  const operator = await principalFor(DEMO_OPERATOR, earlier, admin, apiAs);
+  const { principal: operator, how } = await principalFor(DEMO_OPERATOR, earlier, admin, apiAs);
   emit({
     kind: 'principal-ready',
     actor: operator.actor,
     jurisdictions: [],
-    how: operator.how,
+    how,
     signingKeyId: null,
   });
 
@@ -141,14 +150,14 @@ const sameSet = (a: readonly string[], b: readonly string[]) =>
 /**
  * The cast member as found from an earlier run (same name, roles and jurisdictions, the demo's
  * organisation) with a new API key, so its record and calibration carry on; else registered now.
- * A live key of the demo's left by a run that was killed is revoked first.
+ * A live key of the demo's left by a run that was killed is revoked first. Answers the key issued.
  */
 async function principalFor(
   member: CastMember,
   earlier: readonly ListedAgent[],
   admin: DemoApi,
   apiAs: (key: string) => DemoApi,
-): Promise<DemoPrincipal & { how: 'registered' | 'reused' }> {
+): Promise<{ principal: DemoPrincipal; how: 'registered' | 'reused'; apiKey: string }> {
   const actor: DemoActor = { kind: member.roles.includes('AGENT') ? 'agent' : 'operator', name: member.name };
   const found = earlier.find(
     (a) =>
@@ -160,7 +169,8 @@ async function principalFor(
     const leftovers = (found.apiKeys ?? []).filter((k) => k.active && k.name === DEMO_KEY_NAME);
     await Promise.all(leftovers.map((k) => admin.revokeApiKey(k.id)));
     const issued = await admin.createApiKey(found.id, DEMO_KEY_NAME);
-    return { member, id: found.id, actor, api: apiAs(issued.apiKey), apiKeyId: issued.id, how: 'reused' };
+    const principal = { member, id: found.id, actor, api: apiAs(issued.apiKey), apiKeyId: issued.id };
+    return { principal, how: 'reused', apiKey: issued.apiKey };
   }
   const registered = await admin.registerAgent({
     name: member.name,
@@ -174,18 +184,35 @@ async function principalFor(
   const api = apiAs(issued.apiKey);
   const unnamed = (await api.ownApiKeys()).filter((k) => k.active && k.id !== issued.id);
   await Promise.all(unnamed.map((k) => api.revokeApiKey(k.id)));
-  return { member, id: registered.id, actor, api, apiKeyId: issued.id, how: 'registered' };
+  const principal = { member, id: registered.id, actor, api, apiKeyId: issued.id };
+  return { principal, how: 'registered', apiKey: issued.apiKey };
 }
 
-/** A new Ed25519 key for the run, registered; keys of earlier runs (whose private halves are gone) revoked. */
-async function signingKeyFor(
+/**
+ * The agent's SDK client, with a new Ed25519 key for the run (made in memory, its private half never
+ * written anywhere), registered; keys of earlier runs (whose private halves are gone) revoked first.
+ */
+async function agentFor(
   principal: DemoPrincipal,
   earlier: readonly ListedAgent[],
-): Promise<DemoAgent['signing']> {
+  clientWith: (signingKey: KeyObject) => EcpClient,
+): Promise<DemoAgent> {
   const previous = earlier.find((a) => a.id === principal.id)?.signingKeys ?? [];
   await Promise.all(previous.filter((k) => !k.revokedAt).map((k) => principal.api.revokeAgentKey(k.id)));
-  const key = DemoSigningKey.generate();
-  return { keyId: await principal.api.registerAgentKey(key.publicKeyBase64), key };
+  const client = clientWith(generateKeyPairSync('ed25519').privateKey);
+  const { id } = await client.registerSigningKey();
+  return { ...principal, client, signingKeyId: id };
+}
+
+/** The runtime's fetch, giving up on each request after `ms`, as the demo's other requests do. */
+function fetchWithin(ms: number): typeof fetch {
+  return (input, init) => {
+    const timeout = AbortSignal.timeout(ms);
+    return fetch(input, {
+      ...init,
+      signal: init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout,
+    });
+  };
 }
 
 /**
@@ -276,9 +303,10 @@ export async function finishDemo(world: DemoWorld, emit: (event: DemoEvent) => v
   await world.environment.endpoint.stop();
   const signing = await Promise.all(
     world.agents.map((a) =>
-      attempt(`revoke ${a.member.name}'s signing key`, () => a.api.revokeAgentKey(a.signing.keyId)),
+      attempt(`revoke ${a.member.name}'s signing key`, () => a.api.revokeAgentKey(a.signingKeyId)),
     ),
   );
+  await Promise.all(world.agents.map((a) => a.client.close()));
   const keys = await Promise.all(
     [...world.agents, world.operator].map((p) =>
       attempt(`revoke ${p.member.name}'s API key`, () => world.admin.revokeApiKey(p.apiKeyId)),

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { DecisionBody } from '@ecp/ledger-format/decision-entry';
+import { type DecisionDraft, EcpError, NetworkError, NotFoundError, type Poll } from '@ecp/agent-sdk';
 import { GatewayError } from '../gateway-client';
 import { HELD_TOPIC, TOPICS, type Topic } from './cast';
-import type { HealthRun, PollRead, RecordDecisionInput } from './demo-api';
+import type { HealthRun } from './demo-api';
 import type { DemoActor, DemoEvent } from './events';
 import type { DemoRandom } from './random';
 import type { DemoAgent, DemoWorld } from './setup';
@@ -68,17 +68,22 @@ function failure(
   what: string,
   err: unknown,
 ): DemoActionFailed {
-  const e = err as Error & { cause?: { code?: string } };
+  return new DemoActionFailed({ kind: 'action-failed', actor, jurisdiction, what, ...codeAndReason(err) });
+}
+
+/**
+ * What went wrong, alike whether an agent's call (through the SDK) or the operator's failed: the
+ * API's code and message, or that the request timed out or found no gateway.
+ */
+function codeAndReason(err: unknown): { code: string; reason: string } {
+  if (err instanceof GatewayError) return { code: err.code, reason: err.reason };
+  if (err instanceof EcpError && !(err instanceof NetworkError))
+    return { code: err.code, reason: err.message };
+  // The SDK's NetworkError wraps what fetch threw; the operator's calls throw it as it is.
+  const e = (err instanceof NetworkError ? (err.cause ?? err) : err) as Error & { cause?: { code?: string } };
   const code =
-    err instanceof GatewayError
-      ? err.code
-      : e.name === 'TimeoutError'
-        ? 'TIMEOUT'
-        : e.name === 'TypeError' && e.cause
-          ? 'UNREACHABLE'
-          : 'ERROR';
-  const reason = err instanceof GatewayError ? err.reason : (e.cause?.code ?? e.message);
-  return new DemoActionFailed({ kind: 'action-failed', actor, jurisdiction, what, code, reason });
+    e.name === 'TimeoutError' ? 'TIMEOUT' : e.name === 'TypeError' && e.cause ? 'UNREACHABLE' : 'ERROR';
+  return { code, reason: e.cause?.code ?? e.message };
 }
 
 /** Runs one call of a story; a failure becomes DemoActionFailed, saying who tried what where. */
@@ -190,7 +195,7 @@ export async function* decisionStory(
     else chosen = random.pick(optionIds.filter((id) => id !== poll.leading));
   } else if (random.chance(0.35)) {
     const recommendation = await attempt(actor, jurisdiction, 'ask the consortium', () =>
-      agent.api.recommendation(jurisdiction, topic.category, optionIds),
+      agent.client.recommendation({ jurisdiction, category: topic.category, options: optionIds }),
     );
     const best = recommendation.options[0]!;
     const followed = random.chance(0.6);
@@ -210,19 +215,26 @@ export async function* decisionStory(
   }
 
   const confidence = random.unit(0.55, 0.95);
+  // The choice, as friction is asked of it: before the case file and the rationale are written down
+  // (friction reads neither).
+  const choice: DecisionDraft = {
+    jurisdiction,
+    category: topic.category,
+    context: {},
+    options,
+    chosenOption: chosen,
+    rationale: '',
+    confidence,
+  };
   let frictionAssessmentId: string | undefined;
   if (poll || random.chance(0.8)) {
+    const draft: DecisionDraft = {
+      ...choice,
+      irreversibility: clampUnit(topic.irreversibility + random.unit(-0.15, 0.15)),
+      impactScope: clampUnit(topic.impactScope + random.unit(-0.15, 0.15)),
+    };
     const friction = await attempt(actor, jurisdiction, 'assess friction', () =>
-      agent.api.assessFriction({
-        jurisdiction,
-        category: topic.category,
-        options,
-        chosenOption: chosen,
-        confidence,
-        irreversibility: clampUnit(topic.irreversibility + random.unit(-0.15, 0.15)),
-        impactScope: clampUnit(topic.impactScope + random.unit(-0.15, 0.15)),
-        ...(poll ? { pollId: poll.id } : {}),
-      }),
+      agent.client.assessFriction(draft, poll ? { pollId: poll.id } : {}),
     );
     frictionAssessmentId = friction.id;
     yield {
@@ -252,32 +264,22 @@ export async function* decisionStory(
     [topic.amount.name]: random.int(topic.amount.min, topic.amount.max),
     channel: random.pick(['web', 'store', 'partner', 'phone']),
   };
-  const advice = {
-    ...(frictionAssessmentId ? { frictionAssessmentId } : {}),
-    ...(poll ? { pollId: poll.id } : {}),
-    ...(lessonVersion ? { lessonVersion } : {}),
-  };
-  const body: DecisionBody = {
-    jurisdiction,
-    category: topic.category,
+  const draft: DecisionDraft = {
+    ...choice,
     context,
-    options,
-    chosenOption: chosen,
     rationale: `${option.description}: ${random.pick(RATIONALES)}.`,
-    confidence,
-    inputDigests: [{ name: 'case-file', algorithm: 'sha-256', digest: sha256(JSON.stringify(context)) }],
+    inputDigests: [{ name: 'case-file', digest: sha256(JSON.stringify(context)) }],
     precedents,
     tags: ['demo', ...random.sample(topic.tags, random.int(1, topic.tags.length))],
-    advice,
-    idempotencyKey: memory.nextIdempotencyKey(),
   };
-  const input: RecordDecisionInput = {
-    ...body,
-    inputDigests: body.inputDigests.map((d) => ({ name: d.name, digest: d.digest })),
-    signature: { keyId: agent.signing.keyId, value: agent.signing.key.signDecision(agent.id, body) },
-  };
+  // Signed by the SDK with the agent's key. The run's own idempotency key, not one derived from the
+  // draft: another run (with the same --seed, say) may draft the very same decision, and should
+  // record it again rather than be answered with the first.
   const recorded = await attempt(actor, jurisdiction, 'record a decision', () =>
-    agent.api.recordDecision(input),
+    agent.client.recordDecision(draft, {
+      advice: { frictionAssessmentId, pollId: poll?.id, lessonVersion },
+      idempotencyKey: memory.nextIdempotencyKey(),
+    }),
   );
   const decisionId = recorded.decision.id;
   if (recorded.status === 'COMMITTED') {
@@ -348,7 +350,7 @@ export async function* decisionStory(
   // Outcomes drift towards how good the option is, whatever the agent's confidence was.
   const success = clampUnit(random.unit(option.quality - 0.3, option.quality + 0.25));
   const report = await attempt(actor, jurisdiction, 'report an outcome', () =>
-    agent.api.reportOutcome({
+    agent.client.reportOutcome({
       decisionId,
       success,
       note: success >= 0.5 ? 'Went as planned.' : 'Fell short of what was expected.',
@@ -366,7 +368,7 @@ export async function* decisionStory(
 }
 
 /** The option with the most weight in a closed poll's result (then the most votes); null with no votes. */
-export function leadingOption(poll: PollRead): { option: string; votes: number } | null {
+export function leadingOption(poll: Pick<Poll, 'result'>): { option: string; votes: number } | null {
   const tallies = [...(poll.result?.tallies ?? [])].filter((t) => t.votes > 0);
   tallies.sort((a, b) => b.weight - a.weight || b.votes - a.votes);
   const [first] = tallies;
@@ -394,7 +396,7 @@ export async function* pollStory(
   const question = topic.question.replace('{case}', caseRef);
   const weighting = random.pick(['EQUAL', 'CONFIDENCE', 'REPUTATION'] as const);
   const opened = await attempt(opener.actor, jurisdiction, 'open a poll', () =>
-    opener.api.openPoll({
+    opener.client.openPoll({
       question,
       jurisdiction,
       category: topic.category,
@@ -427,15 +429,9 @@ export async function* pollStory(
     const option = random.chance(0.6) ? favourite : random.weighted(topic.options, (o) => o.appeal).id;
     const confidence = random.unit(0.5, 0.95);
     const rationale = `${topic.options.find((o) => o.id === option)!.description}: ${random.pick(RATIONALES)}.`;
-    const value = voter.signing.key.signVote({ pollId, agentId: voter.id, option, confidence, rationale });
+    // Signed by the SDK with the voter's key.
     const vote = await attempt(voter.actor, jurisdiction, 'vote', () =>
-      voter.api.castVote({
-        pollId,
-        option,
-        confidence,
-        rationale,
-        signature: { keyId: voter.signing.keyId, value },
-      }),
+      voter.client.castVote({ pollId, option, confidence, rationale }),
     );
     yield {
       kind: 'vote-cast',
@@ -451,8 +447,12 @@ export async function* pollStory(
   yield { wait: 1 };
   // The last eligible vote closes a poll by itself; otherwise its opener closes it with the votes in.
   const closed = everyone
-    ? await attempt(opener.actor, jurisdiction, 'read the poll', () => opener.api.poll(pollId))
-    : await attempt(opener.actor, jurisdiction, 'close the poll', () => opener.api.closePoll(pollId));
+    ? await attempt(opener.actor, jurisdiction, 'read the poll', async () => {
+        const read = await opener.client.poll(pollId);
+        if (!read) throw new NotFoundError('NOT_FOUND', `poll ${pollId} is not there`);
+        return read;
+      })
+    : await attempt(opener.actor, jurisdiction, 'close the poll', () => opener.client.closePoll(pollId));
   const leading = leadingOption(closed);
   yield {
     kind: 'poll-closed',
