@@ -40,6 +40,7 @@ import {
   ReportOutcomeDocument,
   type ReportOutcomeInput,
   type ReportOutcomeMutation,
+  RevokeAgentKeyDocument,
 } from './generated/operations';
 import { LiveConnection, type LiveOptions, type LiveSubscription, type WebSocketConstructor } from './live';
 import { DEFAULT_RETRY, type RetryPolicy, sleep } from './retry';
@@ -219,6 +220,29 @@ export class EcpClient {
     this.identity = undefined;
     this.keyId = Promise.resolve(registerAgentKey.id);
     return registerAgentKey;
+  }
+
+  /**
+   * Revokes the signing key's registration (rotating keys, or a key that may have leaked): records it
+   * signed stay verifiable, and nothing more can be signed with it. Revoking twice is harmless.
+   */
+  async revokeSigningKey(options: CallOptions = {}): Promise<AgentKey> {
+    const key = this.requireSigningKey();
+    const registered = (await this.me(options)).signingKeys.find((k) => k.publicKey === key.publicKeyBase64);
+    if (!registered)
+      throw new SigningKeyNotRegisteredError(
+        'SIGNING_KEY_NOT_REGISTERED',
+        `The signing key ${key.publicKeyBase64} is not registered, so there is nothing to revoke.`,
+      );
+    const { revokeAgentKey } = await this.transport.execute(
+      RevokeAgentKeyDocument,
+      { id: registered.id },
+      'idempotent',
+      options,
+    );
+    this.identity = undefined;
+    this.keyId = undefined;
+    return revokeAgentKey;
   }
 
   /** Friction on a draft, before recording it: a score in [0, 1] and every factor. */

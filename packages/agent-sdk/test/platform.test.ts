@@ -430,6 +430,21 @@ describe('errors', () => {
     expect((revoked as InvalidSignatureError).details[0]?.path).toBe('input.signature.keyId');
     expect(await decisionsOf(agent.id)).toHaveLength(0);
 
+    // Revoked by the agent itself: the client no longer signs with it, and will not register it again.
+    const rotating = client(agent.apiKey, {
+      signingKey: new Uint8Array(randomBytes(32)),
+      retry: { maxAttempts: 1 },
+    });
+    await expect(rotating.recordDecision(draft())).rejects.toBeInstanceOf(SigningKeyNotRegisteredError);
+    await rotating.registerSigningKey();
+    expect((await rotating.recordDecision(draft())).decision.signedBy).not.toBeNull();
+    const gone = await rotating.revokeSigningKey();
+    expect(gone.revokedAt).not.toBeNull();
+    expect((await rotating.revokeSigningKey()).id).toBe(gone.id);
+    await expect(rotating.recordDecision(draft())).rejects.toBeInstanceOf(SigningKeyNotRegisteredError);
+    await expect(rotating.registerSigningKey()).rejects.toMatchObject({ code: 'SIGNING_KEY_REVOKED' });
+    expect(await decisionsOf(agent.id)).toHaveLength(1);
+
     // A subscription the gateway refuses ends the iteration with the error's class.
     const badFilter = ecp.decisionRecorded({ agentId: 'not-an-id' });
     await expect(badFilter.next()).rejects.toBeInstanceOf(BadUserInputError);
