@@ -27,7 +27,7 @@ import { LedgerLog } from '../src/modules/ledger/ledger-log';
 import { logKeys } from '../src/modules/ledger/log-keys';
 import { LEDGER_ENTITIES, LEDGER_SERVICE_ROLE, ledgerSubgraph } from '../src/subgraph';
 import { testLedgerConfig } from './ledger-config';
-import { ledgerSize, seedAgent } from './seed';
+import { checkpointCoveringAll, ledgerSize, seedAgent } from './seed';
 import { verifyExport } from './verify-export';
 
 /**
@@ -512,7 +512,7 @@ describe('decisions recorded as ecp.decision/v1', () => {
     ).toBe(false);
 
     await record(decisionInput({ tags: ['after-v1'] })); // a v2 entry after it
-    await new Promise((r) => setTimeout(r, 400)); // a checkpoint covering both (every 200 ms here)
+    await checkpointCoveringAll(sg);
     const vkey = logKeys(TEST_LEDGER_ORIGIN, TEST_LEDGER_SIGNING_KEY, []).verifierKey;
     const bundle = await graphql<{ proofBundle: string }>(
       sg.url,

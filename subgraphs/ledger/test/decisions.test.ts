@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPEN_GATE } from '../src/modules/firewall/firewall-advice';
 import { ledgerSubgraph } from '../src/subgraph';
 import { testLedgerConfig } from './ledger-config';
+import { checkpointCoveringAll } from './seed';
 
 let sg: SubgraphUnderTest;
 let agent: Principal;
@@ -482,7 +483,7 @@ describe('what another agent sees of a decision', () => {
 
   it('can still prove the entry is in the log, but gets no bundle of its bytes', async () => {
     const mine = (await record(decisionInput())).body.data!.recordDecision;
-    await new Promise((r) => setTimeout(r, 400)); // a checkpoint covering it (every 200 ms here)
+    await checkpointCoveringAll(sg);
     const proof = await graphql<{ inclusionProof: { hashes: string[] } }>(
       sg.url,
       'query ($i: String!) { inclusionProof(index: $i) { hashes } }',

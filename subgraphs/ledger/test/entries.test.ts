@@ -9,6 +9,7 @@ import { serviceEntryKind } from '../src/modules/entries/entry-kind';
 import { OPEN_GATE } from '../src/modules/firewall/firewall-advice';
 import { ledgerSubgraph } from '../src/subgraph';
 import { testLedgerConfig } from './ledger-config';
+import { checkpointCoveringAll } from './seed';
 import { verifyExport } from './verify-export';
 
 /**
@@ -165,7 +166,7 @@ describe('appendLedgerEntry', () => {
         idempotencyKey: `verify-${n}`,
       });
     }
-    await new Promise((r) => setTimeout(r, 400)); // a checkpoint covering them (every 200 ms here)
+    await checkpointCoveringAll(sg);
     const verified = await verifyExport(sg, { 'ecp.test-note.v1.schema.json': NOTE_SCHEMA });
     expect(verified).toMatch(/ok +\d+ entries re-hashed; the tree .* matches all \d+ signed checkpoints/);
     expect(verified).toMatch(/entries match their kinds' schemas \(\d+ ecp\.test-note\/v1\)/);

@@ -24,3 +24,22 @@ export async function ledgerSize(sg: SubgraphUnderTest): Promise<number> {
   const rows = await sg.em().getConnection().execute('select count(*)::int as n from ledger.entry');
   return (rows[0] as { n: number }).n;
 }
+
+/**
+ * Waits until a signed checkpoint covers every entry the ledger holds now. Checkpoints come every
+ * 200 ms in these tests, later on a loaded machine, so waiting a fixed time is not enough.
+ */
+export async function checkpointCoveringAll(sg: SubgraphUnderTest, timeoutMs = 15_000): Promise<void> {
+  const size = await ledgerSize(sg);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const rows = await sg
+      .em()
+      .getConnection()
+      .execute('select coalesce(max(tree_size), 0)::int as n from ledger.checkpoint');
+    if ((rows[0] as { n: number }).n >= size) return;
+    if (Date.now() > deadline)
+      throw new Error(`no checkpoint covered ${size} entries within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
