@@ -1,4 +1,4 @@
-import { fromBase64, toBase64 } from '@ecp/merkle/base64';
+import { fromBase64Url, toBase64Url } from '@ecp/merkle/base64';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import {
   type AdviceRef,
@@ -455,12 +455,12 @@ export class EcpClient {
       cursor: from.cursor,
       refetch: () => this.decisionsSince(filter, last, since),
     });
-    return positioned(
+    return observed(
       sub,
       (d) => {
         last = { id: d.id, ledgerIndex: d.ledgerIndex, recordedAt: d.recordedAt };
       },
-      () => last,
+      (cursor) => encodePosition(cursor, last),
     );
   }
 
@@ -481,7 +481,7 @@ export class EcpClient {
         },
       },
     );
-    return tap(sub, (d) => {
+    return observed(sub, (d) => {
       seen.set(d.id, d);
     });
   }
@@ -565,7 +565,7 @@ const POSITION_PREFIX = 'ecpd1.';
 function encodePosition(cursor: string | undefined, last: LastDecision | undefined): string | undefined {
   if (cursor === undefined || last === undefined) return cursor;
   const json = JSON.stringify({ c: cursor, d: last });
-  return `${POSITION_PREFIX}${toBase64(new TextEncoder().encode(json)).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '')}`;
+  return `${POSITION_PREFIX}${toBase64Url(new TextEncoder().encode(json))}`;
 }
 
 function decodePosition(position: string | undefined): {
@@ -574,8 +574,7 @@ function decodePosition(position: string | undefined): {
 } {
   if (!position?.startsWith(POSITION_PREFIX)) return { cursor: position, last: undefined };
   try {
-    const b64 = position.slice(POSITION_PREFIX.length).replaceAll('-', '+').replaceAll('_', '/');
-    const json = new TextDecoder().decode(fromBase64(b64.padEnd(Math.ceil(b64.length / 4) * 4, '=')));
+    const json = new TextDecoder().decode(fromBase64Url(position.slice(POSITION_PREFIX.length)));
     const parsed = JSON.parse(json) as { c: string; d: LastDecision };
     return { cursor: parsed.c, last: parsed.d };
   } catch {
@@ -583,19 +582,22 @@ function decodePosition(position: string | undefined): {
   }
 }
 
-/** The decision subscription with its position as its cursor, and CursorExpiredError's cursor the same. */
-function positioned(
-  sub: LiveSubscription<Decision>,
-  seen: (item: Decision) => void,
-  last: () => LastDecision | undefined,
-): LiveSubscription<Decision> {
-  const wrapped: LiveSubscription<Decision> = {
+/**
+ * The same subscription, calling `seen` with each item as it is delivered; with `cursorOf`, its cursor
+ * (and a CursorExpiredError's) is what `cursorOf` makes of the gateway's.
+ */
+function observed<T>(
+  sub: LiveSubscription<T>,
+  seen: (item: T) => void,
+  cursorOf: (gatewayCursor: string | undefined) => string | undefined = (c) => c,
+): LiveSubscription<T> {
+  const wrapped: LiveSubscription<T> = {
     get cursor() {
-      return encodePosition(sub.cursor, last());
+      return cursorOf(sub.cursor);
     },
     close: () => sub.close(),
     next: async () => {
-      const before = encodePosition(sub.cursor, last());
+      const before = cursorOf(sub.cursor);
       try {
         const r = await sub.next();
         if (!r.done) seen(r.value);
@@ -604,26 +606,6 @@ function positioned(
         if (err instanceof CursorExpiredError) err.cursor = before;
         throw err;
       }
-    },
-    return: () => sub.return?.() ?? Promise.resolve({ value: undefined, done: true }),
-    [Symbol.asyncIterator]() {
-      return wrapped;
-    },
-  };
-  return wrapped;
-}
-
-/** The same subscription, calling `seen` with each item as it is delivered. */
-function tap<T>(sub: LiveSubscription<T>, seen: (item: T) => void): LiveSubscription<T> {
-  const wrapped: LiveSubscription<T> = {
-    get cursor() {
-      return sub.cursor;
-    },
-    close: () => sub.close(),
-    next: async () => {
-      const r = await sub.next();
-      if (!r.done) seen(r.value);
-      return r;
     },
     return: () => sub.return?.() ?? Promise.resolve({ value: undefined, done: true }),
     [Symbol.asyncIterator]() {

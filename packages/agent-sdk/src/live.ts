@@ -1,5 +1,4 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
-import { getOperationAST, print } from 'graphql';
 import { type Client, createClient } from 'graphql-ws';
 import {
   CursorExpiredError,
@@ -10,6 +9,7 @@ import {
   UnauthenticatedError,
 } from './errors';
 import { backoffMs, DEFAULT_RETRY, type RetryPolicy, sleep } from './retry';
+import { operationText } from './transport';
 
 /** What a WebSocket constructor must be: the browser's, Node 22's, or the `ws` package's. */
 export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => unknown;
@@ -131,8 +131,7 @@ export class LiveConnection {
       else queue.push(item);
     };
 
-    const query = print(document);
-    const operationName = getOperationAST(document)?.name?.value;
+    const { query, operationName } = operationText(document as TypedDocumentNode<unknown, unknown>);
     const start = () => {
       const payload: {
         query: string;

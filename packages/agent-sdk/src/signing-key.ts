@@ -1,4 +1,4 @@
-import { fromBase64, toBase64 } from '@ecp/merkle/base64';
+import { fromBase64, fromBase64Url, toBase64 } from '@ecp/merkle/base64';
 import { ed25519 } from '@noble/curves/ed25519';
 import { hmac } from '@noble/hashes/hmac';
 import { sha256 } from '@noble/hashes/sha2';
@@ -20,11 +20,6 @@ const PKCS8_ED25519_PREFIX = Uint8Array.from([
 
 function isKeyObject(key: unknown): key is Ed25519KeyObject {
   return typeof key === 'object' && key !== null && typeof (key as Ed25519KeyObject).export === 'function';
-}
-
-function fromBase64Url(text: string): Uint8Array {
-  const b64 = text.replaceAll('-', '+').replaceAll('_', '/');
-  return fromBase64(b64.padEnd(Math.ceil(b64.length / 4) * 4, '='));
 }
 
 function seedFromPem(pem: string): Uint8Array {

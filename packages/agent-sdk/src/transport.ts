@@ -36,7 +36,11 @@ interface GraphQLResponse<T> {
 
 const printed = new WeakMap<object, { query: string; operationName: string | undefined }>();
 
-function textOf(document: TypedDocumentNode<unknown, unknown>) {
+/** The query text and operation name a document is sent as, printed once per document. */
+export function operationText(document: TypedDocumentNode<unknown, unknown>): {
+  query: string;
+  operationName: string | undefined;
+} {
   let text = printed.get(document);
   if (!text) {
     text = { query: print(document), operationName: getOperationAST(document)?.name?.value };
@@ -86,7 +90,7 @@ export class HttpTransport {
     variables: TVariables,
     signal: AbortSignal | undefined,
   ): Promise<TData> {
-    const { query, operationName } = textOf(document as TypedDocumentNode<unknown, unknown>);
+    const { query, operationName } = operationText(document as TypedDocumentNode<unknown, unknown>);
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       accept: 'application/graphql-response+json, application/json',

@@ -78,6 +78,22 @@ function draft(overrides: Partial<DecisionDraft> = {}): DecisionDraft {
   };
 }
 
+/** A poll on raising or holding a price, for `voters`, open for an hour. */
+function pollInput(question: string, voters: string[]) {
+  return {
+    question,
+    jurisdiction: 'EU/DE',
+    category: 'pricing',
+    options: [
+      { id: 'raise', description: 'Raise' },
+      { id: 'hold', description: 'Hold' },
+    ],
+    eligibleVoters: voters,
+    quorum: 1,
+    closesAt: new Date(Date.now() + 3_600_000).toISOString(),
+  };
+}
+
 async function decisionsOf(agentId: string): Promise<{ id: string; idempotencyKey: string }[]> {
   const { decisions } = await admin<{
     decisions: { edges: { node: { id: string; idempotencyKey: string } }[] };
@@ -179,18 +195,7 @@ describe('signed decisions', () => {
     const voter = await newAgent('sdk-voter');
     const ecpVoter = client(voter.apiKey, { signingKey: new Uint8Array(randomBytes(32)) });
     const key = await ecpVoter.registerSigningKey();
-    const poll = await client(opener.apiKey).openPoll({
-      question: 'Raise the price?',
-      jurisdiction: 'EU/DE',
-      category: 'pricing',
-      options: [
-        { id: 'raise', description: 'Raise' },
-        { id: 'hold', description: 'Hold' },
-      ],
-      eligibleVoters: [voter.id],
-      quorum: 1,
-      closesAt: new Date(Date.now() + 3_600_000).toISOString(),
-    });
+    const poll = await client(opener.apiKey).openPoll(pollInput('Raise the price?', [voter.id]));
     const vote = await ecpVoter.castVote({
       pollId: poll.id,
       option: 'hold',
@@ -256,18 +261,7 @@ describe('held decisions and access tokens', () => {
     const opener = await newAgent('sdk-poll-opener');
     const voter = await newAgent('sdk-poll-voter');
     const ecpOpener = client(opener.apiKey);
-    const poll = await ecpOpener.openPoll({
-      question: 'Hold the price?',
-      jurisdiction: 'EU/DE',
-      category: 'pricing',
-      options: [
-        { id: 'raise', description: 'Raise' },
-        { id: 'hold', description: 'Hold' },
-      ],
-      eligibleVoters: [voter.id],
-      quorum: 1,
-      closesAt: new Date(Date.now() + 3_600_000).toISOString(),
-    });
+    const poll = await ecpOpener.openPoll(pollInput('Hold the price?', [voter.id]));
     const updates = ecpOpener.pollUpdated(poll.id);
     // The vote is cast until the subscription has seen it (the subscription starts from now).
     const ecpVoter = client(voter.apiKey);
@@ -315,19 +309,7 @@ describe('retries', () => {
     await ecp.me();
     proxy.cutAll();
     proxy.dropNextAnswer();
-    const lost = await ecp
-      .openPoll({
-        question: 'Once?',
-        jurisdiction: 'EU/DE',
-        options: [
-          { id: 'a', description: 'A' },
-          { id: 'b', description: 'B' },
-        ],
-        eligibleVoters: [agent.id],
-        quorum: 1,
-        closesAt: new Date(Date.now() + 3_600_000).toISOString(),
-      })
-      .catch((e: unknown) => e);
+    const lost = await ecp.openPoll(pollInput('Once?', [agent.id])).catch((e: unknown) => e);
     expect(lost).toBeInstanceOf(NetworkError);
     expect((lost as NetworkError).attempts).toBe(1);
   });

@@ -73,3 +73,16 @@ export function fromBase64(s: string): Uint8Array {
   }
   return out;
 }
+
+/** Base64url (RFC 4648 §5) without padding: standard base64 with `-` and `_`, the padding dropped. */
+export function toBase64Url(bytes: Uint8Array): string {
+  return toBase64(bytes).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
+}
+
+/** Decodes base64url, padded or not, with the same strictness as `fromBase64`. */
+export function fromBase64Url(s: string): Uint8Array {
+  const standard = /[+/]/.exec(s);
+  if (standard) throw new SyntaxError(`invalid base64url character at offset ${standard.index}`);
+  const b64 = s.replaceAll('-', '+').replaceAll('_', '/');
+  return fromBase64(b64.padEnd(Math.ceil(b64.length / 4) * 4, '='));
+}
