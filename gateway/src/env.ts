@@ -25,8 +25,28 @@ export const gatewayEnvSchema = z
     ECP_IDENTITY_SECRET_PREVIOUS: secret('ECP_IDENTITY_SECRET_PREVIOUS').optional(),
     ECP_TOKEN_SECRET: secret('ECP_TOKEN_SECRET'),
     ECP_TOKEN_SECRET_PREVIOUS: secret('ECP_TOKEN_SECRET_PREVIOUS').optional(),
+    /**
+     * `development` shows which limit an operation broke and graphql-js's "Did you mean …?"
+     * suggestions; `production` names no limit's value and opens introspection to people only.
+     */
+    NODE_ENV: z.string().default('development'),
     /** Deepest selection nesting accepted; deeper operations are refused before any subgraph is asked. */
     MAX_QUERY_DEPTH: positiveInt(12),
+    /** Aliased fields one operation may have (a thousand aliases of one field is one request doing a thousand). */
+    MAX_ALIASES: positiveInt(30),
+    /** Directives one operation may carry. */
+    MAX_DIRECTIVES: positiveInt(30),
+    /** Lexical tokens one document may have; longer ones are refused before they are parsed. */
+    MAX_TOKENS: positiveInt(3000),
+    /**
+     * The most an operation may cost: one point a field, a connection's selection multiplied by the
+     * page it asks for (`first`/`last`, from literals or variables; 20 when not given).
+     */
+    MAX_QUERY_COST: positiveInt(25_000),
+    /** Cost points each principal may spend per window, shared by every gateway replica (Redis). */
+    RATE_LIMIT_ENABLED: flag(true),
+    RATE_LIMIT_COST_PER_WINDOW: positiveInt(600_000),
+    RATE_LIMIT_WINDOW_MS: millis(60_000),
     MAX_BODY_BYTES: positiveInt(1_048_576),
     /** How long a resolved API key is trusted before the ledger is asked again (revocation delay). */
     AUTH_CACHE_TTL_MS: millis(30_000),
@@ -77,6 +97,14 @@ export const gatewayEnvSchema = z
     MAX_CONNECTIONS: positiveInt(15_000),
   })
   .superRefine((env, ctx) => {
+    if (env.MAX_QUERY_COST > env.RATE_LIMIT_COST_PER_WINDOW) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['MAX_QUERY_COST'],
+        message:
+          'must not exceed RATE_LIMIT_COST_PER_WINDOW (an operation allowed by cost would never fit the budget)',
+      });
+    }
     if (!existsSync(env.SUPERGRAPH_PATH)) {
       ctx.addIssue({
         code: 'custom',

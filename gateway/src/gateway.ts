@@ -19,7 +19,6 @@ import { createMetrics } from '@ecp/service-kit/metrics';
 import { drainGraceMs } from '@ecp/service-kit/server-drain';
 import { strictJsonBody } from '@ecp/service-kit/strict-json-body';
 import { traceHeaders } from '@ecp/telemetry/trace-context';
-import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { Redis } from 'ioredis';
 import { Counter, Histogram } from 'prom-client';
 import { request } from 'undici';
@@ -30,6 +29,15 @@ import { sessionTokenFrom } from './auth/session-cookie';
 import { SignInLimiter } from './auth/sign-in-limiter';
 import type { GatewayContext } from './context';
 import { type GatewayConfig, subgraphUrls } from './env';
+import { DEFAULT_COST_MODEL } from './limits/operation-cost';
+import {
+  limitValidationRules,
+  type OperationLimits,
+  operationLimitsPlugin,
+  tokenLimit,
+  withoutSuggestions,
+} from './limits/operation-limits';
+import { CostRateLimiter } from './limits/rate-limiter';
 import { dashboardPages } from './pages';
 import { SubgraphDataSource } from './subgraphs/subgraph-data-source';
 import { EventExecutor } from './subscriptions/event-executor';
@@ -97,14 +105,32 @@ export async function buildGateway(config: GatewayConfig, logger: Logger): Promi
     },
   });
 
-  const depthLimit = maxDepthRule({
-    n: config.MAX_QUERY_DEPTH,
-    ignoreIntrospection: true,
-    exposeLimits: true,
-    // Report as a validation error (400 GRAPHQL_VALIDATION_FAILED) instead of throwing out of validation.
-    propagateOnRejection: false,
-    onReject: [(context, error) => context?.reportError(error)],
-  });
+  const production = config.NODE_ENV === 'production';
+  const development = config.NODE_ENV === 'development';
+  const limits: OperationLimits = {
+    maxDepth: config.MAX_QUERY_DEPTH,
+    maxAliases: config.MAX_ALIASES,
+    maxDirectives: config.MAX_DIRECTIVES,
+    maxTokens: config.MAX_TOKENS,
+    maxCost: config.MAX_QUERY_COST,
+    exposeLimits: !production,
+    showSuggestions: development,
+    introspectionForPeopleOnly: production,
+    cost: DEFAULT_COST_MODEL,
+  };
+  const validationRules = limitValidationRules(limits);
+  // Redis for subscriptions, the rate limiter and sign-in limits.
+  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
+  redis.on('error', (err) => logger.warn({ err }, 'redis connection error'));
+  const rateLimiter = config.RATE_LIMIT_ENABLED
+    ? new CostRateLimiter(
+        redis,
+        config.EVENT_STREAM_PREFIX,
+        config.RATE_LIMIT_COST_PER_WINDOW,
+        config.RATE_LIMIT_WINDOW_MS,
+        logger.child({ module: 'rate-limit' }),
+      )
+    : undefined;
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     introspection: true,
@@ -112,11 +138,17 @@ export async function buildGateway(config: GatewayConfig, logger: Logger): Promi
     // The process's shutdown routine owns SIGTERM/SIGINT: it drains HTTP first and stops Apollo after.
     // Apollo's own handlers would stop it at once and fail every request still arriving with a 500.
     stopOnTerminationSignals: false,
-    validationRules: [depthLimit],
-    formatError: (formatted, error) => formatGraphQLError(formatted, error, () => {}),
+    validationRules,
+    formatError: (formatted, error) => {
+      const answered = formatGraphQLError(formatted, error, () => {});
+      return limits.showSuggestions
+        ? answered
+        : { ...answered, message: withoutSuggestions(answered.message) };
+    },
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
       operationResolutionPlugin(),
+      operationLimitsPlugin(limits, rateLimiter),
       metricsPlugin(metrics),
       unexpectedErrorLoggingPlugin(logger),
     ],
@@ -130,10 +162,8 @@ export async function buildGateway(config: GatewayConfig, logger: Logger): Promi
   });
 
   // Subscriptions: planned on the same supergraph, executed through the same data sources.
-  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
-  redis.on('error', (err) => logger.warn({ err }, 'redis connection error'));
   const subscriptionMetrics = createSubscriptionMetrics(metrics.registry);
-  const planner = new SubscriptionPlanner({ supergraphSdl, validationRules: [depthLimit] });
+  const planner = new SubscriptionPlanner({ supergraphSdl, validationRules });
   const hub = new SubscriptionHub({
     redis,
     streamPrefix: config.EVENT_STREAM_PREFIX,
@@ -228,6 +258,7 @@ export async function buildGateway(config: GatewayConfig, logger: Logger): Promi
   routes.use(
     '/graphql',
     ...strictJsonBody(config.MAX_BODY_BYTES),
+    tokenLimit(limits),
     expressMiddleware(apollo, {
       context: async ({ req }): Promise<GatewayContext> => {
         let principal: GatewayContext['principal'];

@@ -1,4 +1,10 @@
-import { DirectiveLocation, GraphQLDirective, GraphQLNonNull, GraphQLString } from 'graphql';
+import {
+  DirectiveLocation,
+  GraphQLDirective,
+  GraphQLNonNull,
+  GraphQLString,
+  specifiedDirectives,
+} from 'graphql';
 
 /**
  * Relay plugin options every subgraph shares: connections and PageInfo described for the playground,
@@ -57,9 +63,14 @@ export const topicDirective = new GraphQLDirective({
   },
 });
 
-/** Options for `toSubGraphSchema` in a subgraph that declares subscription fields. */
+/**
+ * Options for `toSubGraphSchema` in a subgraph that declares subscription fields. `directives`
+ * replaces a schema's directives, so the built-in ones (`@include`, `@skip`, `@deprecated`,
+ * `@specifiedBy`, `@oneOf`) are named too: without them a subgraph refuses every operation the
+ * gateway forwards with `@include` or `@skip` in it.
+ */
 export const subscriptionTopics = {
-  directives: [topicDirective],
+  directives: [...specifiedDirectives, topicDirective],
   composeDirectives: ['@topic'] as `@${string}`[],
   extensions: { directives: [{ name: 'link', args: { url: TOPIC_SPEC_URL, import: ['@topic'] } }] },
 };
