@@ -36,8 +36,13 @@ export interface OperationLimits {
 }
 
 /** Armor's refusal as a validation error, without the "Syntax Error: " it puts before a message that is none. */
-function rejectAsValidationError(context: { reportError(error: GraphQLError): void } | null, error: GraphQLError) {
-  context?.reportError(new GraphQLError(error.message.replace(/^Syntax Error: /, ''), { nodes: error.nodes }));
+function rejectAsValidationError(
+  context: { reportError(error: GraphQLError): void } | null,
+  error: GraphQLError,
+) {
+  context?.reportError(
+    new GraphQLError(error.message.replace(/^Syntax Error: /, ''), { nodes: error.nodes }),
+  );
 }
 
 /**
