@@ -177,3 +177,55 @@ describe('the cost-weighted rate limit', () => {
     expect(theOther.headers.get('ratelimit')).toMatch(/^"cost";r=2698;/);
   });
 });
+
+describe('known denial-of-service shapes', () => {
+  it('refuses thousands of __typename by their token count', async () => {
+    const key = await newAgentKey();
+    const res = await graphql(stack.graphqlUrl, `{ ${'__typename '.repeat(5000)}}`, {}, bearer(key));
+    expect(res.status).toBe(400);
+    expect(errorCode(res)).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(res.body.errors![0]!.message).toMatch(/token limit/i);
+  });
+
+  it('refuses a fragment cycle at validation', async () => {
+    const key = await newAgentKey();
+    const cycle = 'query { me { ...A } } fragment A on Agent { id ...B } fragment B on Agent { name ...A }';
+    const res = await graphql(stack.graphqlUrl, cycle, {}, bearer(key));
+    expect(res.status).toBe(400);
+    expect(errorCode(res)).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(res.body.errors!.map((e) => e.message).join(' ')).toMatch(
+      /cannot spread fragment "A" within itself/i,
+    );
+  });
+
+  it('counts depth through fragments: nesting hidden in spreads is refused like nesting written out', async () => {
+    const key = await newAgentKey();
+    // Each fragment goes one level deeper into a decision's precedents: 3 + 10 + 1 levels, past 12.
+    const fragments = Array.from(
+      { length: 10 },
+      (_, i) => `fragment F${i} on Decision { precedents { ${i < 9 ? `...F${i + 1}` : 'id'} } }`,
+    ).join(' ');
+    const deep = `query { decisions(first: 1) { edges { node { ...F0 } } } } ${fragments}`;
+    const res = await graphql(stack.graphqlUrl, deep, {}, bearer(key));
+    expect(res.status).toBe(400);
+    expect(errorCode(res)).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(res.body.errors![0]!.message).toMatch(/depth limit of 12 exceeded/i);
+  });
+
+  it('answers a variable list of 50,000 items with a typed refusal, never an internal error', async () => {
+    const key = await newAgentKey();
+    const options = Array.from({ length: 50_000 }, (_, i) => ({ id: `o${i}` }));
+    const res = await graphql(
+      stack.graphqlUrl,
+      'mutation ($input: FrictionInput!) { assessFriction(input: $input) { score } }',
+      {
+        input: { category: 'pricing', chosenOption: 'o0', confidence: 0.5, jurisdiction: 'EU', options },
+      },
+      bearer(key),
+    );
+    const codes = (res.body.errors ?? []).map((e) => e.extensions?.code);
+    expect(codes.length).toBeGreaterThan(0);
+    expect(codes).not.toContain('INTERNAL_SERVER_ERROR');
+    expect(codes[0]).toBe('BAD_USER_INPUT');
+  });
+});
