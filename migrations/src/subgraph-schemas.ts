@@ -18,6 +18,7 @@ import { Migration20261202120000_firewall } from '../ledger/Migration20261202120
 import { Migration20261202140000_liability_rules } from '../ledger/Migration20261202140000_liability_rules';
 import { Migration20261202140100_agent_organisation } from '../ledger/Migration20261202140100_agent_organisation';
 import { Migration20261205090000_people } from '../ledger/Migration20261205090000_people';
+import { Migration20261206090000_admin_recovery } from '../ledger/Migration20261206090000_admin_recovery';
 import { Migration20261127090000_break_glass } from '../operations/Migration20261127090000_break_glass';
 import { Migration20261201150000_events as OperationsEvents } from '../operations/Migration20261201150000_events';
 import { Migration20261204090000_alerts_and_notifications } from '../operations/Migration20261204090000_alerts_and_notifications';
@@ -60,6 +61,7 @@ export const SUBGRAPH_SCHEMAS: readonly {
         class: Migration20261202140100_agent_organisation,
       },
       { name: 'Migration20261205090000_people', class: Migration20261205090000_people },
+      { name: 'Migration20261206090000_admin_recovery', class: Migration20261206090000_admin_recovery },
     ],
   },
   {

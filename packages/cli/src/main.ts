@@ -1,5 +1,6 @@
 import { ConfigError } from '@ecp/config/env';
 import { Command, Option } from 'commander';
+import { adminRecoverCommand } from './commands/admin-recover';
 import { bootstrapAdminCommand } from './commands/bootstrap-admin';
 import { closeBreakGlass, openBreakGlass } from './commands/break-glass';
 import { DEMO_EXIT, demo } from './commands/demo';
@@ -36,6 +37,17 @@ program
   .command('bootstrap-admin')
   .description('create the first admin if none exists, and print its API key once')
   .action(() => bootstrapAdminCommand(loadCliConfig()));
+
+program
+  .command('admin')
+  .description('the way back in when access is lost')
+  .command('recover')
+  .description(
+    'create a new admin when every admin key is lost (needs the database); recorded with who and why',
+  )
+  .requiredOption('--reason <text>', 'why (10 to 1,000 characters), kept with the recovery')
+  .option('--name <name>', 'the new admin’s name', 'recovered-admin')
+  .action((options: { reason: string; name: string }) => adminRecoverCommand(loadCliConfig(), options));
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 const withKeys = (command: Command) =>

@@ -221,6 +221,53 @@ async function createAgentWithKey(
   });
 }
 
+/** Who ran a recovery and why, as `ecp admin recover` was told and the machine saw it. */
+export interface AdminRecoveryRequest {
+  name: string;
+  reason: string;
+  /** `user@host` of whoever ran the command. */
+  runBy: string;
+}
+
+export interface AdminRecovery extends RegisteredAgent {
+  recoveryId: string;
+  recoveredAt: Date;
+}
+
+/**
+ * A new admin for a ledger whose admins have lost their keys: the way back for whoever holds the
+ * database (nobody else can run it). Recorded in `ledger.admin_recovery` in the same transaction,
+ * with the reason, who ran it and the database role used, so the recovery is visible afterwards.
+ * The lost keys are left as they are: revoke them with the new admin (`revokeApiKey`).
+ */
+export async function recoverAdmin(em: EntityManager, request: AdminRecoveryRequest): Promise<AdminRecovery> {
+  const reason = request.reason.trim();
+  if (reason.length < 10 || reason.length > 1000) {
+    throw new BadUserInputError('Say why the admin is recovered, in 10 to 1,000 characters.', [
+      { path: 'reason', reason: 'between 10 and 1000 characters' },
+    ]);
+  }
+  return em.transactional(async (tx) => {
+    const created = await createAgentWithKey(tx, {
+      name: request.name,
+      roles: ['ADMIN'],
+      jurisdictions: [],
+      organisation: null,
+      createdBy: null,
+    });
+    const recoveryId = newId();
+    const [row] = await tx
+      .getConnection()
+      .execute<{ recovered_at: Date }[]>(
+        'insert into ledger.admin_recovery (id, agent_id, reason, run_by, database_user) values (?, ?, ?, ?, current_user) returning recovered_at',
+        [recoveryId, created.agent.id, reason, request.runBy],
+        'all',
+        tx.getTransactionContext(),
+      );
+    return { ...created, recoveryId, recoveredAt: new Date(row!.recovered_at) };
+  });
+}
+
 /**
  * Creates the first admin when no admin exists yet, and returns its key (the only time it is shown).
  * Several processes starting at once agree on one admin: they serialise on an advisory lock.
