@@ -37,7 +37,6 @@ COPY migrations/package.json migrations/
 COPY dashboard-client/package.json dashboard-client/
 COPY test/package.json test/
 COPY bench/package.json bench/
-COPY deploy/package.json deploy/
 COPY layers/package.json layers/
 
 FROM manifests AS deps
